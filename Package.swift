@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// System C libraries come from Debian packages (see README / .ci/run):
+// libdcmtk-dev, libpng-dev, libjpeg-dev, libopenjp2-7-dev, libssl-dev.
+let package = Package(
+    name: "CXRExplain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cxr-explain", targets: ["cxr-explain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The only C/C++ in the project: a flat C API over DCMTK, OpenJPEG, libpng and libjpeg-turbo.
+        .target(
+            name: "DICOMBridge",
+            cxxSettings: [
+                .unsafeFlags(["-I/usr/include/openjpeg-2.5", "-I/usr/include/libpng16"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
+                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
+                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("png16"),
+                .linkedLibrary("jpeg"), .linkedLibrary("z"),
+            ]
+        ),
+        // SHA-1 / SHA-256 from Debian's OpenSSL libcrypto (deterministic UIDs, model and input digests).
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Preprocess", dependencies: ["DICOMBridge", "CCrypto"]),
+        .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
+        .executableTarget(
+            name: "cxr-explain",
+            dependencies: [
+                "Preprocess", "DICOMOutput",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
+        .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "TestSupport"]),
+        .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
+        .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,285 @@
+// Loading, reading and editing attributes, and saving: a thin layer over DcmFileFormat and DcmPathProcessor.
+#include "BridgeInternal.hpp"
+
+#include "dcmtk/dcmdata/dcistrmb.h"
+#include "dcmtk/dcmdata/dcpath.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <sys/stat.h>
+
+using dcb::fail;
+
+namespace {
+
+/// A file that parsed but holds nothing recognisable is not DICOM (DCMTK's auto-detect is lenient).
+bool looksLikeDICOM(DcmFileFormat &file) {
+    DcmDataset *d = file.getDataset();
+    if (!d || d->card() == 0) return false;
+    // Any real object has at least one of these; random bytes parsed as implicit VR rarely do.
+    return d->tagExists(DCM_SOPClassUID) || d->tagExists(DCM_PixelData) || d->tagExists(DCM_Rows) ||
+           d->tagExists(DCM_StudyInstanceUID) || d->tagExists(DCM_Modality);
+}
+
+int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, size_t errlen) {
+    if (cond == EC_StreamNotifyClient && looksLikeDICOM(ds->file)) {
+        // DCMTK ran out of bytes inside an attribute whose length the header declares.
+        delete ds;
+        return fail(err, errlen, DCB_ERR_TRUNCATED, "truncated: the file ends inside an attribute (declared length exceeds the data)");
+    }
+    if (cond.bad()) {
+        delete ds;
+        return fail(err, errlen, DCB_ERR_NOT_DICOM, std::string("not a readable DICOM file (") + cond.text() + ")");
+    }
+    if (!looksLikeDICOM(ds->file)) {
+        delete ds;
+        return fail(err, errlen, DCB_ERR_NOT_DICOM, "not a DICOM file (no DICOM attributes found)");
+    }
+    *out = ds;
+    return DCB_OK;
+}
+
+/// Finds the objects a tag path names; `create` makes missing sequences, items and elements.
+OFCondition resolve(DcmDataset *d, const char *path, bool create, OFList<DcmPath *> &results,
+                    DcmPathProcessor &proc) {
+    proc.checkPrivateReservations(OFFalse);
+    OFCondition cond = proc.findOrCreatePath(d, path, create ? OFTrue : OFFalse);
+    if (cond.good()) proc.getResults(results);
+    return cond;
+}
+
+DcmElement *firstLeaf(DcmDataset *d, const char *path, DcmPathProcessor &proc) {
+    OFList<DcmPath *> results;
+    if (resolve(d, path, false, results, proc).bad() || results.empty()) return nullptr;
+    DcmObject *obj = results.front()->back()->m_obj;
+    if (!obj || !obj->isLeaf()) return nullptr;
+    return static_cast<DcmElement *>(obj);
+}
+
+}  // namespace
+
+extern "C" int dcb_dataset_load(const char *path, dcb_dataset **out, char *err, size_t errlen) {
+    dcb::ensureInitialised();
+    if (!path || !out) return fail(err, errlen, DCB_ERR_INVALID, "no path given");
+    struct stat st;
+    if (stat(path, &st) != 0) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return fail(err, errlen, DCB_ERR_IO, "is a directory");
+    FILE *probe = std::fopen(path, "rb");
+    if (!probe) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
+    std::fclose(probe);
+    if (st.st_size == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty file");
+
+    auto *ds = new (std::nothrow) dcb_dataset();
+    if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
+    OFCondition cond = ds->file.loadFile(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+    return finishLoad(ds, cond, out, err, errlen);
+}
+
+extern "C" int dcb_dataset_load_memory(const uint8_t *data, size_t length, dcb_dataset **out, char *err,
+                                       size_t errlen) {
+    dcb::ensureInitialised();
+    if (!data || !out) return fail(err, errlen, DCB_ERR_INVALID, "no data given");
+    if (length == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty input");
+    auto *ds = new (std::nothrow) dcb_dataset();
+    if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
+    DcmInputBufferStream stream;
+    stream.setBuffer(data, static_cast<offile_off_t>(length));
+    stream.setEos();
+    ds->file.transferInit();
+    OFCondition cond = ds->file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+    ds->file.transferEnd();
+    // A buffer stream cannot be re-opened later, so every value must be in memory now.
+    if (cond.good()) cond = ds->file.loadAllDataIntoMemory();
+    return finishLoad(ds, cond, out, err, errlen);
+}
+
+extern "C" dcb_dataset *dcb_dataset_new(void) {
+    dcb::ensureInitialised();
+    return new (std::nothrow) dcb_dataset();
+}
+
+extern "C" void dcb_dataset_free(dcb_dataset *ds) { delete ds; }
+
+extern "C" int dcb_transfer_syntax(const dcb_dataset *ds, char *buf, size_t buflen) {
+    auto *d = const_cast<dcb_dataset *>(ds)->file.getDataset();
+    E_TransferSyntax xfer = d->getOriginalXfer();
+    if (xfer == EXS_Unknown) return dcb::copyOut("", buf, buflen);
+    return dcb::copyOut(DcmXfer(xfer).getXferID(), buf, buflen);
+}
+
+extern "C" int dcb_has_meta_header(const dcb_dataset *ds) {
+    auto *meta = const_cast<dcb_dataset *>(ds)->file.getMetaInfo();
+    return meta && meta->card() > 0 ? 1 : 0;
+}
+
+extern "C" int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf, size_t buflen, size_t *needed) {
+    DcmPathProcessor proc;
+    DcmElement *elem = firstLeaf(const_cast<dcb_dataset *>(ds)->file.getDataset(), path, proc);
+    if (!elem) return DCB_ERR_NOT_FOUND;
+    OFString value;
+    if (elem->getOFStringArray(value).bad()) return DCB_ERR_NOT_FOUND;
+    if (needed) *needed = value.size() + 1;
+    return dcb::copyOut(std::string(value.c_str(), value.size()), buf, buflen);
+}
+
+extern "C" int dcb_get_number(const dcb_dataset *ds, const char *path, unsigned long index, double *out) {
+    DcmPathProcessor proc;
+    DcmElement *elem = firstLeaf(const_cast<dcb_dataset *>(ds)->file.getDataset(), path, proc);
+    if (!elem || !out || index >= elem->getVM()) return DCB_ERR_NOT_FOUND;
+    switch (elem->ident()) {
+        case EVR_US: { Uint16 v; if (elem->getUint16(v, index).bad()) return DCB_ERR_INVALID; *out = v; return DCB_OK; }
+        case EVR_SS: { Sint16 v; if (elem->getSint16(v, index).bad()) return DCB_ERR_INVALID; *out = v; return DCB_OK; }
+        case EVR_UL: { Uint32 v; if (elem->getUint32(v, index).bad()) return DCB_ERR_INVALID; *out = v; return DCB_OK; }
+        case EVR_SL: { Sint32 v; if (elem->getSint32(v, index).bad()) return DCB_ERR_INVALID; *out = v; return DCB_OK; }
+        case EVR_FL: { Float32 v; if (elem->getFloat32(v, index).bad()) return DCB_ERR_INVALID; *out = v; return DCB_OK; }
+        case EVR_FD: { Float64 v; if (elem->getFloat64(v, index).bad()) return DCB_ERR_INVALID; *out = v; return DCB_OK; }
+        default: {
+            // DS, IS and anything else stored as text: parse the value itself, so that a fractional
+            // Rescale Slope keeps its full precision.
+            OFString text;
+            if (elem->getOFString(text, index).bad()) return DCB_ERR_INVALID;
+            const char *s = text.c_str();
+            char *end = nullptr;
+            errno = 0;
+            double v = std::strtod(s, &end);
+            if (end == s || errno == ERANGE) return DCB_ERR_INVALID;
+            while (*end == ' ') ++end;
+            if (*end != '\0') return DCB_ERR_INVALID;
+            *out = v;
+            return DCB_OK;
+        }
+    }
+}
+
+extern "C" int dcb_get_uint16_array(const dcb_dataset *ds, const char *path, uint16_t *buf, size_t count,
+                                    size_t *available) {
+    DcmPathProcessor proc;
+    DcmElement *elem = firstLeaf(const_cast<dcb_dataset *>(ds)->file.getDataset(), path, proc);
+    if (!elem) return DCB_ERR_NOT_FOUND;
+    Uint16 *words = nullptr;
+    size_t n = 0;
+    if (elem->ident() == EVR_OB) {
+        // Some writers put 16-bit LUT Data into OB; read it as little-endian words.
+        Uint8 *bytes = nullptr;
+        if (elem->getUint8Array(bytes).bad() || !bytes) return DCB_ERR_INVALID;
+        n = elem->getLength() / 2;
+        if (available) *available = n;
+        if (!buf) return DCB_OK;
+        for (size_t i = 0; i < std::min(n, count); ++i)
+            buf[i] = static_cast<uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+        return DCB_OK;
+    }
+    if (elem->getUint16Array(words).bad() || !words) return DCB_ERR_INVALID;
+    n = elem->getLength() / 2;
+    if (available) *available = n;
+    if (buf) std::memcpy(buf, words, std::min(n, count) * sizeof(uint16_t));
+    return DCB_OK;
+}
+
+extern "C" unsigned long dcb_sequence_count(const dcb_dataset *ds, const char *path) {
+    DcmPathProcessor proc;
+    OFList<DcmPath *> results;
+    if (resolve(const_cast<dcb_dataset *>(ds)->file.getDataset(), path, false, results, proc).bad() ||
+        results.empty())
+        return 0;
+    DcmObject *obj = results.front()->back()->m_obj;
+    if (!obj || obj->ident() != EVR_SQ) return 0;
+    return static_cast<DcmSequenceOfItems *>(obj)->card();
+}
+
+extern "C" int dcb_put_string(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen) {
+    if (!path || !value) return fail(err, errlen, DCB_ERR_INVALID, "no path or value");
+    DcmPathProcessor proc;
+    OFList<DcmPath *> results;
+    OFCondition cond = resolve(ds->file.getDataset(), path, true, results, proc);
+    if (cond.bad() || results.empty())
+        return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": " + cond.text());
+    for (DcmPath *p : results) {
+        DcmObject *obj = p->back()->m_obj;
+        if (!obj || !obj->isLeaf())
+            return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": not an attribute that holds a value");
+        auto *elem = static_cast<DcmElement *>(obj);
+        cond = elem->putString(value);
+        if (cond.good()) cond = elem->checkValue("1-n");
+        if (cond.bad())
+            return fail(err, errlen, DCB_ERR_INVALID,
+                        std::string(path) + ": invalid value '" + value + "' (" + cond.text() + ")");
+    }
+    return DCB_OK;
+}
+
+extern "C" int dcb_put_empty(dcb_dataset *ds, const char *path, char *err, size_t errlen) {
+    DcmPathProcessor proc;
+    OFList<DcmPath *> results;
+    OFCondition cond = resolve(ds->file.getDataset(), path, true, results, proc);
+    if (cond.bad()) return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": " + cond.text());
+    return DCB_OK;
+}
+
+extern "C" int dcb_delete(dcb_dataset *ds, const char *path) {
+    DcmPathProcessor proc;
+    proc.checkPrivateReservations(OFFalse);
+    Uint32 deleted = 0;
+    proc.findOrDeletePath(ds->file.getDataset(), path, deleted);
+    return DCB_OK;
+}
+
+extern "C" int dcb_copy_element(dcb_dataset *dst, const char *dst_item_path, const dcb_dataset *src,
+                                uint16_t group, uint16_t element, char *err, size_t errlen) {
+    DcmElement *from = nullptr;
+    DcmDataset *srcSet = const_cast<dcb_dataset *>(src)->file.getDataset();
+    if (srcSet->findAndGetElement(DcmTagKey(group, element), from).bad() || !from) return DCB_ERR_NOT_FOUND;
+    DcmItem *target = dst->file.getDataset();
+    if (dst_item_path && *dst_item_path) {
+        DcmPathProcessor proc;
+        OFList<DcmPath *> results;
+        OFCondition cond = resolve(dst->file.getDataset(), dst_item_path, true, results, proc);
+        if (cond.bad() || results.empty())
+            return fail(err, errlen, DCB_ERR_INVALID, std::string(dst_item_path) + ": " + cond.text());
+        DcmObject *obj = results.front()->back()->m_obj;
+        if (!obj || obj->ident() != EVR_item)
+            return fail(err, errlen, DCB_ERR_INVALID, std::string(dst_item_path) + ": not a sequence item");
+        target = static_cast<DcmItem *>(obj);
+    }
+    auto *copy = static_cast<DcmElement *>(from->clone());
+    if (!copy) return fail(err, errlen, DCB_ERR_IO, "out of memory");
+    OFCondition cond = target->insert(copy, OFTrue /* replace */);
+    if (cond.bad()) {
+        delete copy;
+        return fail(err, errlen, DCB_ERR_INVALID, cond.text());
+    }
+    return DCB_OK;
+}
+
+extern "C" int dcb_put_uint8_array(dcb_dataset *ds, uint16_t group, uint16_t element, const uint8_t *data,
+                                   size_t length) {
+    OFCondition cond = ds->file.getDataset()->putAndInsertUint8Array(DcmTag(group, element, EVR_OB), data,
+                                                                      static_cast<unsigned long>(length));
+    return cond.good() ? DCB_OK : DCB_ERR_INVALID;
+}
+
+extern "C" int dcb_put_uint16_array(dcb_dataset *ds, uint16_t group, uint16_t element, const uint16_t *data,
+                                    size_t count) {
+    OFCondition cond = ds->file.getDataset()->putAndInsertUint16Array(DcmTag(group, element, EVR_OW), data,
+                                                                       static_cast<unsigned long>(count));
+    return cond.good() ? DCB_OK : DCB_ERR_INVALID;
+}
+
+extern "C" int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen) {
+    OFCondition cond;
+    if (keep_transfer_syntax) {
+        // Like dcmodify: everything in memory first, and the original encoding (compressed pixel data
+        // included) written back unchanged.
+        cond = ds->file.loadAllDataIntoMemory();
+        if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("reading source: ") + cond.text());
+        cond = ds->file.saveFile(path, EXS_Unknown, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0,
+                                 EWM_fileformat);
+    } else {
+        cond = ds->file.saveFile(path, EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
+                                 0, 0, EWM_createNewMeta);
+    }
+    if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("writing ") + path + ": " + cond.text());
+    return DCB_OK;
+}

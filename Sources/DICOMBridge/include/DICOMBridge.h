@@ -1,0 +1,127 @@
+/*
+ * DICOMBridge: the project's only C/C++ — a flat C API over DCMTK (DICOM parse, decode, write),
+ * OpenJPEG (JPEG 2000, which Debian's DCMTK lacks), libpng and libjpeg-turbo.
+ *
+ * Bytes in, pixels and tags out; pixels and tags in, DICOM files out. Every call that can fail
+ * returns a dcb_status and writes a one-line reason into `err` (never to stderr).
+ */
+#ifndef DICOMBRIDGE_H
+#define DICOMBRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    DCB_OK = 0,
+    DCB_ERR_IO = 1,            /* cannot open, read or write the file */
+    DCB_ERR_NOT_DICOM = 2,     /* not parseable as DICOM (nor ACR-NEMA) */
+    DCB_ERR_UNSUPPORTED = 3,   /* unsupported transfer syntax or pixel layout */
+    DCB_ERR_NO_PIXELS = 4,     /* no Pixel Data element */
+    DCB_ERR_TRUNCATED = 5,     /* fewer pixel bytes than the header declares */
+    DCB_ERR_TOO_LARGE = 6,     /* dimensions beyond the safety limit */
+    DCB_ERR_MULTIFRAME = 7,    /* more than one frame */
+    DCB_ERR_DECODE = 8,        /* the codec failed */
+    DCB_ERR_INVALID = 9,       /* bad argument, tag path or value */
+    DCB_ERR_NOT_FOUND = 10,    /* the attribute is absent */
+    DCB_ERR_NOT_IMAGE = 11     /* PNG/JPEG decoder rejected the data */
+} dcb_status;
+
+/* Largest image accepted, in pixels (Rows x Columns x Samples). Guards against absurd headers. */
+#define DCB_MAX_PIXELS ((uint64_t)100000000)
+
+/* DCMTK, OpenJPEG and libjpeg messages stay silent unless verbose != 0. */
+void dcb_set_verbose(int verbose);
+
+/* ---- DICOM datasets ---------------------------------------------------------------------- */
+
+typedef struct dcb_dataset dcb_dataset;
+
+/* Reads a DICOM file (Part 10, or ACR-NEMA / no meta header when DCMTK can). */
+int dcb_dataset_load(const char *path, dcb_dataset **out, char *err, size_t errlen);
+/* Reads a DICOM object from memory (same rules as a file). */
+int dcb_dataset_load_memory(const uint8_t *data, size_t length, dcb_dataset **out, char *err, size_t errlen);
+/* A new, empty dataset for writing. */
+dcb_dataset *dcb_dataset_new(void);
+void dcb_dataset_free(dcb_dataset *ds);
+
+/* The transfer syntax the object was read in ("" for a new dataset). */
+int dcb_transfer_syntax(const dcb_dataset *ds, char *buf, size_t buflen);
+/* Whether the file had a Part 10 meta header. */
+int dcb_has_meta_header(const dcb_dataset *ds);
+
+/* Tag paths use DCMTK's syntax: "PatientID", "(0018,5101)",
+ * "ViewCodeSequence[0].CodeValue", "OriginalAttributesSequence[0].ModifiedAttributesSequence[0]". */
+
+/* Gets the whole string value (all values joined by '\'). `needed` receives the length + 1.
+ * DCB_NOT_FOUND when the attribute is absent; DCB_ERR_INVALID when buflen is too small. */
+int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf, size_t buflen, size_t *needed);
+/* Gets a numeric value (element `index` of a multi-valued US, SS, UL, SL, FL, FD, DS or IS). */
+int dcb_get_number(const dcb_dataset *ds, const char *path, unsigned long index, double *out);
+/* Copies out the raw values of an OB/OW/US/SS array (e.g. LUT Data) as 16-bit words. */
+int dcb_get_uint16_array(const dcb_dataset *ds, const char *path, uint16_t *buf, size_t count, size_t *available);
+/* Number of items of a sequence (0 when absent). */
+unsigned long dcb_sequence_count(const dcb_dataset *ds, const char *path);
+
+/* Sets a value from a string, creating sequence items on the way. The VR comes from the dictionary. */
+int dcb_put_string(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen);
+/* Creates an empty sequence item or empty element at the path (e.g. "SourceImageSequence[0]"). */
+int dcb_put_empty(dcb_dataset *ds, const char *path, char *err, size_t errlen);
+/* Deletes every attribute the path matches. DCB_OK even if nothing matched. */
+int dcb_delete(dcb_dataset *ds, const char *path);
+/* Deep-copies the top-level attribute (group,element) of `src` into the item at `dst_item_path`
+ * ("" = top level of dst). DCB_NOT_FOUND if src lacks it. */
+int dcb_copy_element(dcb_dataset *dst, const char *dst_item_path, const dcb_dataset *src,
+                     uint16_t group, uint16_t element, char *err, size_t errlen);
+/* Puts binary values at the top level: OB from bytes, or OW from 16-bit words (Pixel Data, Overlay Data). */
+int dcb_put_uint8_array(dcb_dataset *ds, uint16_t group, uint16_t element, const uint8_t *data, size_t length);
+int dcb_put_uint16_array(dcb_dataset *ds, uint16_t group, uint16_t element, const uint16_t *data, size_t count);
+
+/* Writes the dataset to `path`. keep_transfer_syntax != 0 writes in the syntax it was read in
+ * (encapsulated pixel data is written back byte for byte); otherwise Explicit VR Little Endian
+ * with a new meta header. */
+int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen);
+
+/* ---- DICOM pixels -------------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t rows, columns, frames;
+    uint16_t samples_per_pixel, bits_allocated, bits_stored, high_bit, pixel_representation;
+    uint16_t planar_configuration;
+    uint8_t encapsulated;            /* compressed transfer syntax */
+    char photometric[24];
+    char transfer_syntax[68];
+    char decoder[48];                /* what decodes it: "native", "DCMTK IJG", "DCMTK CharLS", ... */
+} dcb_pixel_info;
+
+/* Reads the image pixel module and checks the size guard; no decoding. */
+int dcb_pixel_info_get(const dcb_dataset *ds, dcb_pixel_info *out, char *err, size_t errlen);
+/* Decodes frame 1 into stored values (masked to Bits Stored and sign-extended), samples interleaved.
+ * `count` must be rows * columns * samples_per_pixel. The dataset itself is not changed. */
+int dcb_decode_stored(const dcb_dataset *ds, int32_t *out, size_t count, char *err, size_t errlen);
+
+/* ---- PNG and JPEG ------------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t width, height;
+    uint8_t channels;                /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
+    uint8_t bit_depth;               /* 8 or 16 */
+    uint16_t *data;                  /* width*height*channels values, row-major, interleaved */
+} dcb_raster;
+
+/* PNG through libpng's classic API: 16-bit values exact (png_set_swap), no gamma, palette expanded. */
+int dcb_png_read(const char *path, dcb_raster *out, char *err, size_t errlen);
+/* Writes 8- or 16-bit gray / RGB / RGBA PNG. */
+int dcb_png_write(const char *path, const dcb_raster *in, char *err, size_t errlen);
+/* JPEG through libjpeg-turbo: gray stays gray, YCbCr becomes RGB. */
+int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen);
+void dcb_raster_free(dcb_raster *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

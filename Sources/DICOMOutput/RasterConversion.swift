@@ -1,0 +1,49 @@
+import Foundation
+import Preprocess
+
+/// PNG/JPEG → DICOM Secondary Capture (`convert`), so PadChest-style studies can enter a PACS.
+///
+/// PadChest PNGs carry no tags: identity comes from options or, by default, from the file:
+/// the study from the parent folder's name, the instance from the file's SHA-256 (so a rerun
+/// reproduces the same UIDs).
+public enum RasterConversion {
+    public struct Options: Sendable {
+        public var patientID = ""
+        public var patientName = ""
+        public var accessionNumber = ""
+        public var studyInstanceUID: String?
+        public var viewPosition: RadiographView?
+        public init() {}
+    }
+
+    public static func makeSecondaryCapture(path: String, options: Options = .init()) throws -> DICOMFile {
+        let raster = try RasterImage.load(path: path)
+        let contentDigest = try Digest.sha256Hex(ofFileAt: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
+        let studyUID = options.studyInstanceUID ?? DICOMUID.uid(forName: "cxr-explain study|\(folder)|\(options.patientID)")
+        let gray = raster.grayValues
+        let pixels: SecondaryCapture.Pixels
+        var window: (center: Double, width: Double)?
+        if raster.bitDepth == 16 {
+            pixels = .gray16(gray, bitsStored: 16)
+            // The percentile window our reader would choose, in LINEAR form: c = (lo+hi)/2 + 0.5, w = hi-lo+1.
+            if case .percentile(let lo, let hi, _, _) = VOITransform.percentileWindow(raster.luminance) {
+                window = (center: (lo + hi) / 2 + 0.5, width: max(1, hi - lo + 1))
+            }
+        } else {
+            pixels = .gray8(gray.map { UInt8($0) })
+        }
+        var sc = SecondaryCapture(
+            width: raster.width, height: raster.height, pixels: pixels,
+            sopInstanceUID: DICOMUID.uid(forName: "cxr-explain convert|\(contentDigest)"),
+            seriesInstanceUID: DICOMUID.uid(forName: "cxr-explain convert series|\(studyUID)"),
+            seriesNumber: 1, seriesDescription: "Converted from \(raster.format.rawValue)",
+            derivationDescription: "Converted from \(raster.format.rawValue) (\(raster.bitDepth)-bit, \(raster.channels) channel) by \(Software.name) \(Software.version)")
+        sc.window = window
+        sc.imageType = "DERIVED\\PRIMARY"
+        sc.viewPosition = options.viewPosition
+        let study = NewStudy(studyInstanceUID: studyUID, patientID: options.patientID, patientName: options.patientName,
+                             accessionNumber: options.accessionNumber)
+        return try sc.build(source: nil, newStudy: study)
+    }
+}

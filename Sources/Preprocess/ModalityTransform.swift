@@ -1,0 +1,39 @@
+/// Stored values → modality values (PS3.3 C.11.1), computed in floating point.
+///
+/// DCMTK rounds fractional slopes when it renders; this keeps them exact.
+public enum ModalityTransform: Sendable, Equatable, CustomStringConvertible {
+    case identity
+    case rescale(slope: Double, intercept: Double)
+    case lut(LookupTable)
+
+    /// The Modality LUT Sequence if present, else Rescale Slope/Intercept, else identity.
+    public static func read(from file: DICOMFile, signed: Bool) -> ModalityTransform {
+        if file.sequenceCount("ModalityLUTSequence") > 0,
+           let table = LookupTable.read(from: file, item: "ModalityLUTSequence[0]", inputSigned: signed) {
+            return .lut(table)
+        }
+        let slope = file.number("RescaleSlope") ?? 1
+        let intercept = file.number("RescaleIntercept") ?? 0
+        if slope == 1 && intercept == 0 { return .identity }
+        return .rescale(slope: slope == 0 ? 1 : slope, intercept: intercept)
+    }
+
+    public func apply(_ stored: [Int32]) -> [Float] {
+        switch self {
+        case .identity:
+            return stored.map { Float($0) }
+        case .rescale(let slope, let intercept):
+            return stored.map { Float(Double($0) * slope + intercept) }
+        case .lut(let table):
+            return stored.map { Float(table.entry(for: Float($0))) }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .identity: return "identity"
+        case .rescale(let s, let i): return "rescale slope \(s) intercept \(i)"
+        case .lut(let t): return "Modality LUT (\(t.data.count) entries from \(t.firstMapped), \(t.bitsPerEntry) bits)"
+        }
+    }
+}

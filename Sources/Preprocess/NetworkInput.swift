@@ -1,0 +1,89 @@
+/// How a radiograph becomes the network's `[3, size, size]` input.
+public struct NetworkInputOptions: Sendable, Equatable {
+    public enum Fit: String, Sendable, CaseIterable {
+        /// Keep the aspect ratio: centre the image in a square of its longer side, pad with black.
+        case pad
+        /// Resize each axis to the input size (MATLAB's augmentedImageDatastore default).
+        case stretch
+    }
+
+    public var size: Int
+    public var fit: Fit
+    /// Per-channel mean and standard deviation (ImageNet's, as `../shared/models/README.md` gives).
+    public var mean: (Float, Float, Float)
+    public var std: (Float, Float, Float)
+
+    public static let imageNetMean: (Float, Float, Float) = (0.485, 0.456, 0.406)
+    public static let imageNetStd: (Float, Float, Float) = (0.229, 0.224, 0.225)
+
+    public init(size: Int = 227, fit: Fit = .pad, mean: (Float, Float, Float) = imageNetMean,
+                std: (Float, Float, Float) = imageNetStd) {
+        self.size = size
+        self.fit = fit
+        self.mean = mean
+        self.std = std
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.size == b.size && a.fit == b.fit && a.mean == b.mean && a.std == b.std
+    }
+}
+
+/// Where the source image sits in the network input (to map explanations back onto it).
+public struct InputGeometry: Sendable, Equatable, Codable {
+    public var sourceWidth: Int
+    public var sourceHeight: Int
+    /// The padded canvas the source sits in (equal to the source size when stretching).
+    public var paddedWidth: Int
+    public var paddedHeight: Int
+    public var offsetX: Int
+    public var offsetY: Int
+    public var size: Int
+
+    public init(sourceWidth: Int, sourceHeight: Int, fit: NetworkInputOptions.Fit, size: Int) {
+        self.sourceWidth = sourceWidth
+        self.sourceHeight = sourceHeight
+        self.size = size
+        switch fit {
+        case .pad:
+            let side = max(sourceWidth, sourceHeight)
+            paddedWidth = side; paddedHeight = side
+            offsetX = (side - sourceWidth) / 2; offsetY = (side - sourceHeight) / 2
+        case .stretch:
+            paddedWidth = sourceWidth; paddedHeight = sourceHeight
+            offsetX = 0; offsetY = 0
+        }
+    }
+}
+
+/// The network's input for one image: channel-major `[3, size, size]` floats, and the geometry.
+public struct NetworkInput: Sendable {
+    public var values: [Float]
+    /// The resized gray image in [0, 1] before normalisation (for overlays).
+    public var gray: [Float]
+    public var geometry: InputGeometry
+
+    /// Resizes (area when shrinking, bilinear when enlarging), repeats gray to RGB and normalises.
+    public init(radiograph: Radiograph, options: NetworkInputOptions = .init()) {
+        self.init(gray: radiograph.pixels, width: radiograph.width, height: radiograph.height, options: options)
+    }
+
+    public init(gray source: [Float], width: Int, height: Int, options: NetworkInputOptions = .init()) {
+        let g = InputGeometry(sourceWidth: width, sourceHeight: height, fit: options.fit, size: options.size)
+        let resampler = Resampler(sourceWidth: width, sourceHeight: height, paddedWidth: g.paddedWidth,
+                                  paddedHeight: g.paddedHeight, offsetX: g.offsetX, offsetY: g.offsetY,
+                                  outputWidth: options.size, outputHeight: options.size, padValue: 0)
+        let resized = resampler.apply(source)
+        let plane = options.size * options.size
+        var values = [Float](repeating: 0, count: 3 * plane)
+        let means = [options.mean.0, options.mean.1, options.mean.2]
+        let stds = [options.std.0, options.std.1, options.std.2]
+        for c in 0..<3 {
+            let m = means[c], inv = 1 / stds[c]
+            for i in 0..<plane { values[c * plane + i] = (resized[i] - m) * inv }
+        }
+        self.values = values
+        self.gray = resized
+        self.geometry = g
+    }
+}

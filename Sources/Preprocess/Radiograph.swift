@@ -1,0 +1,54 @@
+/// A loaded radiograph: display values in [0, 1] with bright bone high, and what the reader did.
+public struct Radiograph: Sendable {
+    public var width: Int
+    public var height: Int
+    /// Row-major display values in [0, 1] after Modality LUT, VOI and photometric inversion.
+    public var pixels: [Float]
+    public var tags: RadiographTags
+    public var source: Source
+    /// Statistics of the stored values (before any transform), for `inspect`.
+    public var storedStatistics: Statistics
+
+    public init(width: Int, height: Int, pixels: [Float], tags: RadiographTags, source: Source,
+                storedStatistics: Statistics) {
+        precondition(pixels.count == width * height, "pixel count does not match \(width)x\(height)")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+        self.tags = tags
+        self.source = source
+        self.storedStatistics = storedStatistics
+    }
+
+    /// What the file was and which rules turned it into display values.
+    public struct Source: Sendable, Equatable {
+        public enum Format: String, Sendable { case dicom = "DICOM", png = "PNG", jpeg = "JPEG" }
+        public var path: String
+        public var format: Format
+        public var transferSyntaxUID: String?
+        public var decoder: String
+        public var photometric: String
+        public var modality: String
+        public var voi: String
+        public var inverted: Bool
+        public var bitDepth: Int
+        public var channels: Int
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var min: Double
+        public var max: Double
+        public var mean: Double
+
+        public init<S: Sequence>(_ values: S) where S.Element: BinaryInteger {
+            var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, n = 0
+            for v in values {
+                let d = Double(v)
+                lo = Swift.min(lo, d); hi = Swift.max(hi, d); sum += d; n += 1
+            }
+            self.min = n > 0 ? lo : 0
+            self.max = n > 0 ? hi : 0
+            self.mean = n > 0 ? sum / Double(n) : 0
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Loads DICOM, PNG or JPEG files into a `Radiograph`, choosing the reader by content, not by extension.
+public enum RadiographLoader {
+    public enum FileKind: Sendable, Equatable { case dicom, png, jpeg, unknown }
+
+    /// Sniffs the first bytes: "DICM" at 128, the PNG signature, a JPEG SOI; `unknown` otherwise
+    /// (which may still be ACR-NEMA DICOM without a preamble).
+    public static func kind(ofFileAt path: String) -> FileKind {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 132)) ?? Data())
+        if head.count >= 8, head.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if head.count >= 3, head[0] == 0xFF, head[1] == 0xD8, head[2] == 0xFF { return .jpeg }
+        if head.count >= 132, head[128..<132].elementsEqual(Array("DICM".utf8)) { return .dicom }
+        return .unknown
+    }
+
+    /// Loads any supported file. Unknown content is tried as DICOM without a meta header.
+    public static func load(path: String) throws(ImageReadError) -> Radiograph {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .io(file: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw .io(file: path, reason: "is a directory") }
+        switch kind(ofFileAt: path) {
+        case .png: return try loadRaster(path: path, format: .png)
+        case .jpeg: return try loadRaster(path: path, format: .jpeg)
+        case .dicom: return try loadDICOM(DICOMFile(path: path))
+        case .unknown:
+            do {
+                return try loadDICOM(DICOMFile(path: path))
+            } catch .notAnImage(let file, _) {
+                throw .notAnImage(file: file, reason: "not a DICOM, PNG or JPEG file")
+            }
+        }
+    }
+
+    /// Stored values → Modality LUT → VOI → MONOCHROME1 inversion (and Presentation LUT Shape INVERSE).
+    public static func loadDICOM(_ file: DICOMFile) throws(ImageReadError) -> Radiograph {
+        let info = try file.pixelInfo()
+        let photometric = info.photometric.uppercased()
+        guard info.samplesPerPixel == 1, photometric.hasPrefix("MONOCHROME") else {
+            throw .unsupported(file: file.path,
+                               reason: "photometric interpretation \(info.photometric) with \(info.samplesPerPixel) samples is not a grayscale radiograph")
+        }
+        let stored = try file.decodeStoredValues()
+        let modality = ModalityTransform.read(from: file, signed: info.isSigned)
+        let modalityValues = modality.apply(stored)
+        let voi = VOITransform.read(from: file, modalityValues: modalityValues)
+        var display = voi.apply(modalityValues)
+        var invert = photometric == "MONOCHROME1"
+        if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
+        if invert { for i in display.indices { display[i] = 1 - display[i] } }
+        let source = Radiograph.Source(
+            path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
+            photometric: info.photometric, modality: modality.description, voi: voi.description,
+            inverted: invert, bitDepth: info.bitsStored, channels: 1)
+        return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),
+                          source: source, storedStatistics: .init(stored))
+    }
+
+    /// PNG or JPEG: colour becomes luminance (ITU-R BT.601, as PIL's "L"), alpha is ignored.
+    /// 8-bit values scale by 1/255; 16-bit PNGs (PadChest style, raw detector range) get the
+    /// percentile window, since their values rarely span the full 16 bits.
+    static func loadRaster(path: String, format: Radiograph.Source.Format) throws(ImageReadError) -> Radiograph {
+        let raster = try RasterImage.load(path: path)
+        let voi: VOITransform
+        let display: [Float]
+        if raster.bitDepth == 16 {
+            voi = VOITransform.percentileWindow(raster.luminance)
+            display = voi.apply(raster.luminance)
+        } else {
+            voi = .percentile(low: 0, high: 255, lowPercent: 0, highPercent: 100)
+            display = raster.luminance.map { $0 / 255 }
+        }
+        let source = Radiograph.Source(
+            path: path, format: raster.format, transferSyntaxUID: nil,
+            decoder: raster.format == .png ? "libpng" : "libjpeg-turbo",
+            photometric: raster.channels >= 3 ? "RGB → luminance" : "gray", modality: "identity",
+            voi: raster.bitDepth == 16 ? voi.description : "linear 0–255",
+            inverted: false, bitDepth: raster.bitDepth, channels: raster.channels)
+        return Radiograph(width: raster.width, height: raster.height, pixels: display, tags: RadiographTags(),
+                          source: source, storedStatistics: .init(raster.grayValues))
+    }
+}
+
+/// Colour to gray for PNG/JPEG inputs.
+public enum Luminance {
+    /// Gray (and gray+alpha) pass through; RGB(A) uses 0.299 R + 0.587 G + 0.114 B.
+    public static func of(_ samples: UnsafeBufferPointer<UInt16>, channels: Int) -> [Float] {
+        let n = samples.count / channels
+        var out = [Float](repeating: 0, count: n)
+        switch channels {
+        case 1, 2:
+            for i in 0..<n { out[i] = Float(samples[i * channels]) }
+        default:
+            for i in 0..<n {
+                let r = Float(samples[i * channels]), g = Float(samples[i * channels + 1]), b = Float(samples[i * channels + 2])
+                out[i] = 0.299 * r + 0.587 * g + 0.114 * b
+            }
+        }
+        return out
+    }
+}

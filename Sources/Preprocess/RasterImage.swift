@@ -1,0 +1,35 @@
+import DICOMBridge
+
+/// A PNG or JPEG as gray sample values at its own bit depth (colour → BT.601 luminance, rounded).
+public struct RasterImage: Sendable {
+    public var width: Int
+    public var height: Int
+    public var bitDepth: Int
+    /// Channels in the file (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA).
+    public var channels: Int
+    /// Luminance, row-major, unrounded.
+    public var luminance: [Float]
+    public var format: Radiograph.Source.Format
+
+    /// Reads a PNG (libpng) or JPEG (libjpeg-turbo), chosen by signature.
+    public static func load(path: String) throws(ImageReadError) -> RasterImage {
+        let kind = RadiographLoader.kind(ofFileAt: path)
+        guard kind == .png || kind == .jpeg else { throw .notAnImage(file: path, reason: "not a PNG or JPEG file") }
+        var raster = dcb_raster()
+        var err = [CChar](repeating: 0, count: 512)
+        let status = kind == .png ? dcb_png_read(path, &raster, &err, err.count) : dcb_jpeg_read(path, &raster, &err, err.count)
+        guard status == 0 else { throw ImageReadError.fromBridge(status: status, file: path, message: bridgeString(err)) }
+        defer { dcb_raster_free(&raster) }
+        let channels = Int(raster.channels)
+        let samples = UnsafeBufferPointer(start: raster.data, count: Int(raster.width) * Int(raster.height) * channels)
+        return RasterImage(width: Int(raster.width), height: Int(raster.height), bitDepth: Int(raster.bit_depth),
+                           channels: channels, luminance: Luminance.of(samples, channels: channels),
+                           format: kind == .png ? .png : .jpeg)
+    }
+
+    /// Luminance rounded to the file's bit depth.
+    public var grayValues: [UInt16] {
+        let top = Float((1 << bitDepth) - 1)
+        return luminance.map { UInt16(min(top, max(0, $0.rounded()))) }
+    }
+}

@@ -1,0 +1,101 @@
+/// Separable resampling of a gray image onto an output grid, with virtual padding.
+///
+/// Along each axis the source of length `length` sits at `offset` inside a padded line of length
+/// `paddedLength`; positions outside the real pixels take `padValue`. Shrinking uses exact area
+/// averaging (each output pixel averages the source area it covers, as OpenCV's INTER_AREA);
+/// enlarging uses bilinear interpolation with half-pixel centres (OpenCV's INTER_LINEAR).
+public struct Resampler: Sendable {
+    /// The weights of one output position: padded indices `start ..< start + weights.count`.
+    struct Taps: Sendable {
+        var start: Int
+        var weights: [Float]
+    }
+
+    /// One axis: which padded source positions each output position reads.
+    struct Axis: Sendable {
+        var taps: [Taps]
+        var offset: Int
+        var length: Int
+
+        init(length: Int, paddedLength: Int, offset: Int, output: Int) {
+            precondition(length > 0 && paddedLength >= length && output > 0)
+            self.offset = offset
+            self.length = length
+            let scale = Double(paddedLength) / Double(output)
+            taps = (0..<output).map { i in
+                if scale >= 1 {
+                    // Area: output i covers [i*scale, (i+1)*scale) of the padded line.
+                    let lo = Double(i) * scale, hi = Double(i + 1) * scale
+                    let first = Int(lo.rounded(.down)), last = min(Int(hi.rounded(.up)) - 1, paddedLength - 1)
+                    var w = [Float]()
+                    for p in first...last {
+                        let overlap = min(hi, Double(p + 1)) - max(lo, Double(p))
+                        w.append(Float(max(0, overlap) / scale))
+                    }
+                    return Taps(start: first, weights: w)
+                } else {
+                    // Bilinear, half-pixel centres, clamped to the padded line.
+                    let x = min(max((Double(i) + 0.5) * scale - 0.5, 0), Double(paddedLength - 1))
+                    let x0 = Int(x.rounded(.down)), frac = Float(x - Double(x0))
+                    if x0 + 1 >= paddedLength || frac == 0 { return Taps(start: x0, weights: [1]) }
+                    return Taps(start: x0, weights: [1 - frac, frac])
+                }
+            }
+        }
+    }
+
+    let rows: Axis
+    let columns: Axis
+    public let padValue: Float
+
+    /// - Parameters: source size, padded size and the source's offset in it, output size.
+    public init(sourceWidth: Int, sourceHeight: Int, paddedWidth: Int, paddedHeight: Int,
+                offsetX: Int, offsetY: Int, outputWidth: Int, outputHeight: Int, padValue: Float = 0) {
+        columns = Axis(length: sourceWidth, paddedLength: paddedWidth, offset: offsetX, output: outputWidth)
+        rows = Axis(length: sourceHeight, paddedLength: paddedHeight, offset: offsetY, output: outputHeight)
+        self.padValue = padValue
+    }
+
+    public var outputWidth: Int { columns.taps.count }
+    public var outputHeight: Int { rows.taps.count }
+
+    /// Resamples row-major `source` (sourceWidth × sourceHeight) to outputHeight × outputWidth.
+    public func apply(_ source: [Float]) -> [Float] {
+        let w = columns.length, h = rows.length, ow = outputWidth, oh = outputHeight
+        precondition(source.count == w * h, "source has \(source.count) values, expected \(w)x\(h)")
+        // Horizontal pass over the real rows.
+        var tmp = [Float](repeating: 0, count: h * ow)
+        source.withUnsafeBufferPointer { src in
+            tmp.withUnsafeMutableBufferPointer { dst in
+                for (j, t) in columns.taps.enumerated() {
+                    for y in 0..<h {
+                        var acc: Float = 0
+                        let row = y * w
+                        for (k, weight) in t.weights.enumerated() {
+                            let x = t.start + k - columns.offset
+                            acc += weight * ((x >= 0 && x < w) ? src[row + x] : padValue)
+                        }
+                        dst[y * ow + j] = acc
+                    }
+                }
+            }
+        }
+        // Vertical pass; padded rows are the pad value (horizontal weights sum to 1).
+        var out = [Float](repeating: 0, count: oh * ow)
+        tmp.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (i, t) in rows.taps.enumerated() {
+                    for (k, weight) in t.weights.enumerated() {
+                        let y = t.start + k - rows.offset
+                        if y >= 0 && y < h {
+                            for j in 0..<ow { dst[i * ow + j] += weight * src[y * ow + j] }
+                        } else {
+                            for j in 0..<ow { dst[i * ow + j] += weight * padValue }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Modality values → display values in [0, 1] (PS3.3 C.11.2): a VOI LUT, else the first window,
+/// else a robust percentile window.
+public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
+    case lut(LookupTable)
+    case window(center: Double, width: Double, function: WindowFunction)
+    /// Linear from the `low` to the `high` value (found from percentiles of the image).
+    case percentile(low: Double, high: Double, lowPercent: Double, highPercent: Double)
+
+    public enum WindowFunction: String, Sendable {
+        case linear = "LINEAR", linearExact = "LINEAR_EXACT", sigmoid = "SIGMOID"
+    }
+
+    /// Percentiles used when the file has neither a VOI LUT nor a window.
+    public static let defaultPercentiles = (low: 0.5, high: 99.5)
+
+    /// Chooses the VOI from the file: VOI LUT Sequence, else first Window Center/Width, else percentiles.
+    public static func read(from file: DICOMFile, modalityValues: [Float]) -> VOITransform {
+        if file.sequenceCount("VOILUTSequence") > 0,
+           let table = LookupTable.read(from: file, item: "VOILUTSequence[0]", inputSigned: false) {
+            return .lut(table)
+        }
+        if let center = file.number("WindowCenter"), let width = file.number("WindowWidth"), width > 0 {
+            let name = file.text("VOILUTFunction")?.uppercased() ?? "LINEAR"
+            return .window(center: center, width: width, function: WindowFunction(rawValue: name) ?? .linear)
+        }
+        return percentileWindow(modalityValues)
+    }
+
+    /// A linear window from the 0.5th to the 99.5th percentile (linear interpolation between ranks).
+    public static func percentileWindow(_ values: [Float], low: Double = defaultPercentiles.low,
+                                        high: Double = defaultPercentiles.high) -> VOITransform {
+        let (lo, hi) = Percentiles.of(values, low, high)
+        return .percentile(low: lo, high: hi, lowPercent: low, highPercent: high)
+    }
+
+    public func apply(_ values: [Float]) -> [Float] {
+        switch self {
+        case .lut(let table):
+            let scale = 1 / table.maxEntry
+            return values.map { Float(table.entry(for: $0)) * scale }
+        case .window(let c, let w, .linear):
+            // PS3.3 C.11.2.1.2.1: the "-0.5" and "w-1" form.
+            if w <= 1 { return values.map { Double($0) <= c - 0.5 ? 0 : 1 } }
+            let lo = c - 0.5 - (w - 1) / 2, hi = c - 0.5 + (w - 1) / 2
+            return values.map { v in
+                let x = Double(v)
+                if x <= lo { return 0 }
+                if x > hi { return 1 }
+                return Float((x - (c - 0.5)) / (w - 1) + 0.5)
+            }
+        case .window(let c, let w, .linearExact):
+            return values.map { v in
+                let x = Double(v)
+                if x <= c - w / 2 { return 0 }
+                if x > c + w / 2 { return 1 }
+                return Float((x - c) / w + 0.5)
+            }
+        case .window(let c, let w, .sigmoid):
+            return values.map { Float(1 / (1 + exp(-4 * (Double($0) - c) / w))) }
+        case .percentile(let lo, let hi, _, _):
+            guard hi > lo else { return values.map { Double($0) > lo ? 1 : 0 } }
+            let scale = 1 / (hi - lo)
+            return values.map { Float(min(1, max(0, (Double($0) - lo) * scale))) }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .lut(let t): return "VOI LUT (\(t.data.count) entries, \(t.bitsPerEntry) bits)"
+        case .window(let c, let w, let f): return "window center \(c) width \(w) \(f.rawValue)"
+        case .percentile(let lo, let hi, let pl, let ph): return "percentile window \(pl)–\(ph) % = [\(lo), \(hi)]"
+        }
+    }
+}
+
+/// Percentiles with linear interpolation between closest ranks (numpy's default).
+public enum Percentiles {
+    /// Images beyond this many values are sampled on a fixed stride (deterministic).
+    static let maxSamples = 1 << 20
+
+    public static func of(_ values: [Float], _ p1: Double, _ p2: Double) -> (Double, Double) {
+        guard !values.isEmpty else { return (0, 0) }
+        var sample: [Float]
+        if values.count > maxSamples {
+            let stride = (values.count + maxSamples - 1) / maxSamples
+            sample = Swift.stride(from: 0, to: values.count, by: stride).map { values[$0] }
+        } else {
+            sample = values
+        }
+        sample.sort()
+        func at(_ p: Double) -> Double {
+            let rank = p / 100 * Double(sample.count - 1)
+            let i = Int(rank.rounded(.down)), f = rank - Double(i)
+            let a = Double(sample[i]), b = Double(sample[min(i + 1, sample.count - 1)])
+            return a + (b - a) * f
+        }
+        return (at(p1), at(p2))
+    }
+}

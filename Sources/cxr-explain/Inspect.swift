@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Preprocess
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show key tags, pixel statistics and what the reader did (decoder, photometric, VOI).")
+
+    @Argument(help: "DICOM, PNG or JPEG files.")
+    var files: [String]
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        global.apply()
+        var failures: [ImageReadError] = []
+        var reports: [InspectReport] = []
+        for file in files {
+            do {
+                let image = try RadiographLoader.load(path: file)
+                let report = InspectReport(image)
+                if json { reports.append(report) } else { print(report.text) }
+            } catch {
+                printError(error.description)
+                failures.append(error)
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(files.count == 1 && reports.count == 1 ? AnyEncodable(reports[0]) : AnyEncodable(reports))
+            print(String(decoding: data, as: UTF8.self))
+        }
+        if !failures.isEmpty {
+            if files.count > 1 { printError("\(failures.count) of \(files.count) files failed") }
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// What `inspect` shows of one image.
+struct InspectReport: Encodable {
+    var file: String
+    var format: String
+    var transferSyntax: String?
+    var decoder: String
+    var photometric: String
+    var modalityTransform: String
+    var voi: String
+    var invertedForDisplay: Bool
+    var width: Int
+    var height: Int
+    var bitDepth: Int
+    var storedMin: Double
+    var storedMax: Double
+    var storedMean: Double
+    var displayMean: Double
+    var tags: RadiographTags
+
+    init(_ r: Radiograph) {
+        file = r.source.path
+        format = r.source.format.rawValue
+        transferSyntax = r.source.transferSyntaxUID
+        decoder = r.source.decoder
+        photometric = r.source.photometric
+        modalityTransform = r.source.modality
+        voi = r.source.voi
+        invertedForDisplay = r.source.inverted
+        width = r.width
+        height = r.height
+        bitDepth = r.source.bitDepth
+        storedMin = r.storedStatistics.min
+        storedMax = r.storedStatistics.max
+        storedMean = r.storedStatistics.mean
+        displayMean = r.pixels.isEmpty ? 0 : Double(r.pixels.reduce(0, +)) / Double(r.pixels.count)
+        tags = r.tags
+    }
+
+    var text: String {
+        var lines = ["\(file)"]
+        lines.append("  format        \(format)\(transferSyntax.map { " (\($0))" } ?? "")")
+        lines.append("  decoder       \(decoder)")
+        lines.append("  size          \(width) x \(height), \(bitDepth) bits")
+        lines.append("  photometric   \(photometric)\(invertedForDisplay ? " (inverted for display)" : "")")
+        lines.append("  modality LUT  \(modalityTransform)")
+        lines.append("  VOI           \(voi)")
+        lines.append(String(format: "  stored        min %.0f  max %.0f  mean %.2f", storedMin, storedMax, storedMean))
+        lines.append(String(format: "  display mean  %.4f", displayMean))
+        let t = tags
+        let pairs: [(String, String?)] = [
+            ("Modality", t.modality), ("BodyPartExamined", t.bodyPartExamined), ("ViewPosition", t.viewPosition),
+            ("SOPClassUID", t.sopClassUID), ("StudyInstanceUID", t.studyInstanceUID),
+            ("SeriesInstanceUID", t.seriesInstanceUID), ("SOPInstanceUID", t.sopInstanceUID),
+        ]
+        for (k, v) in pairs where v != nil { lines.append("  \(k.padding(toLength: 18, withPad: " ", startingAt: 0))\(v!)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Lets one code path encode either a single report or a list.
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
+}
