@@ -38,7 +38,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
-        .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "TestSupport"]),
+        .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),

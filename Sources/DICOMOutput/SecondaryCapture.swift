@@ -94,6 +94,7 @@ public struct SecondaryCapture: Sendable {
         let ds = DICOMFile.empty(name: sopInstanceUID)
         if let source {
             try PatientStudyModules.copy(from: source, to: ds)
+            try ds.copy(DICOMTag(0x0020, 0x0062), from: source)  // Image Laterality
             if let lossy = source.text("LossyImageCompression") { try ds.put("LossyImageCompression", lossy) }
             if let cls = source.text("SOPClassUID"), let inst = source.text("SOPInstanceUID") {
                 try ds.put("SourceImageSequence[0].ReferencedSOPClassUID", cls)
@@ -121,6 +122,8 @@ public struct SecondaryCapture: Sendable {
         try ds.put("ImageType", imageType)
         try ds.put("DerivationDescription", derivationDescription)
         try ds.put("BurnedInAnnotation", burnedInAnnotation ? "YES" : "NO")
+        // Image Laterality satisfies General Series' Laterality condition; "U" (unpaired) fits a chest.
+        if source?.text("ImageLaterality") == nil { try ds.put("ImageLaterality", source?.text("Laterality") ?? "U") }
         if let viewPosition {
             try ds.put("ViewPosition", viewPosition.viewPosition)
             try ds.put("ViewCodeSequence[0].CodeValue", viewPosition.codeValue)

@@ -25,7 +25,9 @@ public enum TaggedCopy {
         if let existing, existing != view.viewPosition, !overwrite {
             throw .viewConflict(file: file.path, existing: existing, proposed: view.viewPosition)
         }
-        if existing != nil || existingCode != nil {
+        let replacesView = existing != nil && existing != view.viewPosition
+        let replacesCode = existingCode != nil && existingCode != view.codeValue
+        if replacesView || replacesCode {
             let item = "OriginalAttributesSequence[\(file.sequenceCount("OriginalAttributesSequence"))]"
             let modified = "\(item).ModifiedAttributesSequence[0]"
             try file.putEmpty(modified)
@@ -34,7 +36,7 @@ public enum TaggedCopy {
             try file.put("\(item).AttributeModificationDateTime", DICOMDateTime.dateTime(modificationTime))
             try file.put("\(item).ModifyingSystem", Software.name)
             try file.putEmpty("\(item).SourceOfPreviousValues")
-            try file.put("\(item).ReasonForTheAttributeModification", existing == nil ? "COERCE" : "CORRECT")
+            try file.put("\(item).ReasonForTheAttributeModification", "CORRECT")
         }
         try file.put("ViewPosition", view.viewPosition)
         file.delete("ViewCodeSequence")
@@ -62,13 +64,13 @@ public enum Software {
     public static let version = "0.1.0"
 }
 
-/// DICOM DA/TM/DT strings in UTC.
+/// DICOM DT strings, in UTC (DCMTK 3.6.7 rejects an explicit "+0000" offset).
 enum DICOMDateTime {
     static func dateTime(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMddHHmmss"
-        return f.string(from: date) + "+0000"
+        return f.string(from: date)
     }
 }

@@ -38,8 +38,8 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
     public func apply(_ values: [Float]) -> [Float] {
         switch self {
         case .lut(let table):
-            let scale = 1 / table.maxEntry
-            return values.map { Float(table.entry(for: $0)) * scale }
+            let top = table.maxEntry
+            return values.map { Float(table.entry(for: $0)) / top }
         case .window(let c, let w, .linear):
             // PS3.3 C.11.2.1.2.1: the "-0.5" and "w-1" form.
             if w <= 1 { return values.map { Double($0) <= c - 0.5 ? 0 : 1 } }

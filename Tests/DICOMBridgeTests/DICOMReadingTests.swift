@@ -1,0 +1,107 @@
+import DICOMBridge
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// Reading every shared DICOM file through the bridge, and the lossless codecs against RG2_UNC.
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data/dicom"))
+struct DICOMReadingTests {
+    static let manifest = readTSV(TestPaths.dicomData.appendingPathComponent("MANIFEST.tsv"))
+    static let readable = manifest.map { $0["file"]! }.filter { !$0.hasPrefix("edge/") }
+
+    @Test("every file outside edge/ decodes to the size the manifest gives", arguments: readable)
+    func decodes(file: String) throws {
+        let row = Self.manifest.first { $0["file"] == file }!
+        let size = row["rows_x_cols"]!.split(separator: "x").map { Int($0)! }
+        let dicom = try DICOMFile(path: TestPaths.dicom(file))
+        let info = try dicom.pixelInfo()
+        #expect(info.rows == size[0] && info.columns == size[1], "\(file): \(info.rows)x\(info.columns)")
+        #expect(info.photometric == row["photometric"])
+        #expect(info.transferSyntaxUID == String(row["transfer_syntax"]!.split(separator: " ")[0]))
+        let stored = try dicom.decodeStoredValues()
+        #expect(stored.count == size[0] * size[1])
+        #expect(stored.contains { $0 != stored[0] }, "decoded image is constant")
+        let maxStored = Int32(1) << Int32(info.bitsStored)
+        #expect(stored.allSatisfy { $0 >= 0 && $0 < maxStored })
+    }
+
+    @Test("lossless encodings of RG2 give exactly the stored values of RG2_UNC", arguments: ["JPLL", "JLSL", "RLE", "J2KR"])
+    func losslessMatchesReference(encoding: String) throws {
+        let reference = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_UNC.dcm")).decodeStoredValues()
+        let file = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_\(encoding).dcm"))
+        let decoded = try file.decodeStoredValues()
+        #expect(decoded.count == reference.count)
+        let mismatches = zip(decoded, reference).filter { $0 != $1 }.count
+        #expect(mismatches == 0, "\(encoding): \(mismatches) values differ from RG2_UNC")
+        #expect(try file.pixelInfo().isEncapsulated)
+    }
+
+    @Test("the lossy 12-bit JPEG (JPLY) decodes close to the reference")
+    func lossyIsClose() throws {
+        let reference = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_UNC.dcm")).decodeStoredValues()
+        let decoded = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_JPLY.dcm")).decodeStoredValues()
+        let meanAbs = zip(decoded, reference).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(reference.count)
+        #expect(meanAbs > 0 && meanAbs < 8, "mean |diff| \(meanAbs)")
+    }
+
+    @Test("decoding leaves the compressed dataset untouched (decode twice, same transfer syntax)")
+    func decodeDoesNotChangeDataset() throws {
+        let file = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_JLSL.dcm"))
+        let first = try file.decodeStoredValues()
+        #expect(file.transferSyntaxUID == "1.2.840.10008.1.2.4.80")
+        #expect(try file.pixelInfo().isEncapsulated)
+        #expect(try file.decodeStoredValues() == first)
+    }
+
+    @Test("the ACR-NEMA file without meta header reads, and equals the Part 10 version of the same image")
+    func acrNema() throws {
+        let old = try DICOMFile(path: TestPaths.dicom("edge/CR-MONO1-10-chest_nometa_acrnema.dcm"))
+        #expect(!old.hasMetaHeader)
+        let new = try DICOMFile(path: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"))
+        #expect(try old.decodeStoredValues() == new.decodeStoredValues())
+        #expect(try old.pixelInfo().photometric == "MONOCHROME1")
+    }
+
+    @Test("a header without pixel data is a typed error naming the file")
+    func noPixelData() {
+        let path = TestPaths.dicom("edge/CR_PA_chest_header_only_no_pixeldata_charset_chrJapMulti.dcm")
+        #expect(throws: ImageReadError.noPixelData(file: path, reason: "no Pixel Data element")) {
+            try RadiographLoader.load(path: path)
+        }
+    }
+
+    @Test("pixel data shorter than declared is a truncation error")
+    func truncated() {
+        let path = TestPaths.dicom("edge/MR_truncated_pixeldata.dcm")
+        do {
+            _ = try RadiographLoader.load(path: path)
+            Issue.record("truncated file loaded")
+        } catch {
+            guard case .truncated(let file, let reason) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(file == path)
+            #expect(reason.contains("truncated"))
+        }
+    }
+
+    @Test("loading from memory gives the same pixels as loading the file")
+    func memoryLoad() throws {
+        let path = TestPaths.dicom("nonchest_CR_RG2_RLE.dcm")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let fromMemory = try DICOMFile(bytes: bytes, name: "memory")
+        #expect(try fromMemory.decodeStoredValues() == DICOMFile(path: path).decodeStoredValues())
+    }
+
+    @Test("tags the later stages need are read")
+    func tags() throws {
+        let image = try RadiographLoader.load(path: TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm"))
+        #expect(image.tags.modality == "CR")
+        #expect(image.tags.viewPosition == "PA")
+        #expect(image.tags.bodyPartExamined == "CHEST")
+        #expect(image.tags.sopClassUID == "1.2.840.10008.5.1.4.1.1.1")
+        #expect(image.tags.studyInstanceUID == "1.3.6.1.4.1.5962.1.2.9.20040826185059.5457")
+        #expect(image.tags.rows == 1955 && image.tags.columns == 1841)
+        #expect(image.tags.bitsStored == 15)
+        #expect(image.source.decoder == "DCMTK dcmjpls (CharLS)")
+    }
+}

@@ -1,0 +1,110 @@
+import DICOMBridge
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// PNG exactness (against hand-built files), the DICOM display pipeline on real files, and the view set.
+struct RadiographLoaderTests {
+    let dir = TestPaths.temporaryDirectory("loader")
+
+    func writePNG(_ name: String, width: Int, height: Int, bitDepth: Int, colorType: UInt8, samples: [UInt16]) -> String {
+        let path = dir.appendingPathComponent(name).path
+        let bytes = MinimalPNG.encode(width: width, height: height, bitDepth: bitDepth, colorType: colorType, samples: samples)
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    @Test("16-bit gray PNG values arrive exact (big-endian in the file)")
+    func png16() throws {
+        let values: [UInt16] = [0, 1, 255, 256, 4095, 12345, 40000, 65535]
+        let path = writePNG("g16.png", width: 4, height: 2, bitDepth: 16, colorType: 0, samples: values)
+        let raster = try RasterImage.load(path: path)
+        #expect(raster.bitDepth == 16 && raster.channels == 1)
+        #expect(raster.grayValues == values)
+    }
+
+    @Test("8-bit RGB and RGBA become BT.601 luminance; alpha is ignored")
+    func rgb() throws {
+        let rgb = writePNG("rgb.png", width: 2, height: 1, bitDepth: 8, colorType: 2, samples: [255, 0, 0, 10, 20, 30])
+        let a = try RasterImage.load(path: rgb)
+        #expect(abs(a.luminance[0] - 0.299 * 255) < 1e-4)
+        #expect(abs(a.luminance[1] - (0.299 * 10 + 0.587 * 20 + 0.114 * 30)) < 1e-4)
+        let rgba = writePNG("rgba.png", width: 1, height: 1, bitDepth: 8, colorType: 6, samples: [0, 255, 0, 7])
+        #expect(abs(try RasterImage.load(path: rgba).luminance[0] - 0.587 * 255) < 1e-4)
+    }
+
+    @Test("8-bit gray PNG displays as value / 255")
+    func gray8Display() throws {
+        let path = writePNG("g8.png", width: 3, height: 1, bitDepth: 8, colorType: 0, samples: [0, 51, 255])
+        let image = try RadiographLoader.load(path: path)
+        #expect(image.pixels == [0, 0.2, 1])
+        #expect(image.source.format == .png)
+    }
+
+    @Test("our PNG writer and reader agree on 16-bit values")
+    func pngWriteRead() throws {
+        var values: [UInt16] = (0..<64).map { UInt16($0 * 1000 + 7) }
+        let path = dir.appendingPathComponent("w16.png").path
+        var err = [CChar](repeating: 0, count: 256)
+        let status = values.withUnsafeMutableBufferPointer { buf -> Int32 in
+            var raster = dcb_raster(width: 8, height: 8, channels: 1, bit_depth: 16, data: buf.baseAddress)
+            return dcb_png_write(path, &raster, &err, err.count)
+        }
+        #expect(status == 0)
+        #expect(try RasterImage.load(path: path).grayValues == values)
+    }
+}
+
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"))
+struct DisplayPipelineTests {
+    @Test("MONOCHROME1 is inverted so that bone is bright: display = 1 - window(stored)")
+    func monochrome1Regression() throws {
+        let path = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
+        let image = try RadiographLoader.load(path: path)
+        #expect(image.source.inverted)
+        let stored = try DICOMFile(path: path).decodeStoredValues()
+        let window = VOITransform.window(center: 550, width: 1024, function: .linear)
+        let expected = window.apply(stored.map(Float.init)).map { 1 - $0 }
+        #expect(image.pixels == expected)
+        // The lowest stored value (most attenuating: bone or collimator) is the brightest display value.
+        let darkestStored = stored.indices.min { stored[$0] < stored[$1] }!
+        #expect(image.pixels[darkestStored] == image.pixels.max())
+    }
+
+    @Test("the Modality LUT Sequence is used instead of rescale")
+    func modalityLUTSequence() throws {
+        let path = TestPaths.dicom("nonchest_CR_teeth_CR-ModalitySequenceLUT.dcm")
+        let file = try DICOMFile(path: path)
+        let modality = ModalityTransform.read(from: file, signed: false)
+        guard case .lut(let table) = modality else { Issue.record("no LUT read: \(modality)"); return }
+        let stored = try file.decodeStoredValues()
+        let values = modality.apply(stored)
+        for i in stride(from: 0, to: stored.count, by: 9973) {
+            #expect(values[i] == Float(table.data[min(max(Int(stored[i]) - table.firstMapped, 0), table.data.count - 1)]))
+        }
+        let image = try RadiographLoader.load(path: path)
+        #expect(image.source.modality.hasPrefix("Modality LUT"))
+        #expect(image.source.inverted)
+    }
+
+    @Test("without VOI attributes the percentile window is used")
+    func percentileWindowWhenNoVOI() throws {
+        let image = try RadiographLoader.load(path: TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"))
+        #expect(image.source.voi.hasPrefix("percentile window"))
+        #expect(image.pixels.min() == 0 && image.pixels.max() == 1)
+    }
+
+    static let views = readTSV(TestPaths.viewData.appendingPathComponent("MANIFEST.tsv"))
+
+    @Test("every image of cxr-views loads at the manifest's size")
+    func viewsLoad() throws {
+        #expect(Self.views.count == 112)
+        for row in Self.views {
+            let path = TestPaths.viewData.appendingPathComponent(row["file"]!).path
+            let image = try RadiographLoader.load(path: path)
+            #expect(image.width == Int(row["width"]!) && image.height == Int(row["height"]!), "\(row["file"]!)")
+            #expect(image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
+        }
+    }
+}

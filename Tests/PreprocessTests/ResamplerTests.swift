@@ -1,0 +1,77 @@
+import Preprocess
+import Testing
+
+/// Exact values of area and bilinear resampling, padding and normalisation on tiny images.
+struct ResamplerTests {
+    @Test("area averaging: 4x4 → 2x2 is the mean of each 2x2 block")
+    func areaIntegerFactor() {
+        let src: [Float] = [1, 2, 3, 4,
+                            5, 6, 7, 8,
+                            9, 10, 11, 12,
+                            13, 14, 15, 16]
+        let r = Resampler(sourceWidth: 4, sourceHeight: 4, paddedWidth: 4, paddedHeight: 4, offsetX: 0, offsetY: 0,
+                          outputWidth: 2, outputHeight: 2)
+        #expect(r.apply(src) == [3.5, 5.5, 11.5, 13.5])
+    }
+
+    @Test("area averaging with a fractional factor weights partial pixels: 3 → 2")
+    func areaFractional() {
+        // Output 0 covers [0, 1.5): (0·1 + 3·0.5) / 1.5 = 1; output 1 covers [1.5, 3): (3·0.5 + 6·1) / 1.5 = 5.
+        let r = Resampler(sourceWidth: 3, sourceHeight: 1, paddedWidth: 3, paddedHeight: 1, offsetX: 0, offsetY: 0,
+                          outputWidth: 2, outputHeight: 1)
+        #expect(r.apply([0, 3, 6]) == [1, 5])
+    }
+
+    @Test("enlarging is bilinear with half-pixel centres (OpenCV INTER_LINEAR): 2 → 4")
+    func bilinear() {
+        let r = Resampler(sourceWidth: 2, sourceHeight: 1, paddedWidth: 2, paddedHeight: 1, offsetX: 0, offsetY: 0,
+                          outputWidth: 4, outputHeight: 1)
+        #expect(r.apply([0, 1]) == [0, 0.25, 0.75, 1])
+    }
+
+    @Test("pad to square centres the image on black")
+    func padding() {
+        // 4 wide, 2 high → 4x4 canvas with the image in rows 1 and 2.
+        let g = InputGeometry(sourceWidth: 4, sourceHeight: 2, fit: .pad, size: 4)
+        #expect(g.paddedWidth == 4 && g.paddedHeight == 4 && g.offsetX == 0 && g.offsetY == 1)
+        let r = Resampler(sourceWidth: 4, sourceHeight: 2, paddedWidth: 4, paddedHeight: 4, offsetX: 0, offsetY: 1,
+                          outputWidth: 4, outputHeight: 4, padValue: 0)
+        let out = r.apply([1, 1, 1, 1, 1, 1, 1, 1])
+        #expect(out == [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    }
+
+    @Test("shrinking with padding: a 2x1 white image in a 2x2 canvas → 1x1 is half white")
+    func paddedArea() {
+        let r = Resampler(sourceWidth: 2, sourceHeight: 1, paddedWidth: 2, paddedHeight: 2, offsetX: 0, offsetY: 0,
+                          outputWidth: 1, outputHeight: 1)
+        #expect(r.apply([1, 1]) == [0.5])
+    }
+
+    @Test("network input: [3, size, size], gray repeated, ImageNet normalisation")
+    func networkInput() {
+        let input = NetworkInput(gray: [Float](repeating: 0.5, count: 6 * 6), width: 6, height: 6,
+                                 options: .init(size: 3, fit: .stretch))
+        #expect(input.values.count == 27)
+        let expected: [Float] = [(0.5 - 0.485) / 0.229, (0.5 - 0.456) / 0.224, (0.5 - 0.406) / 0.225]
+        for c in 0..<3 {
+            for i in 0..<9 { #expect(abs(input.values[c * 9 + i] - expected[c]) < 1e-6) }
+        }
+    }
+
+    @Test("the default input is 227 x 227, padded")
+    func defaults() {
+        let input = NetworkInput(gray: [Float](repeating: 1, count: 300 * 200), width: 300, height: 200)
+        #expect(input.values.count == 3 * 227 * 227)
+        #expect(input.geometry.paddedWidth == 300 && input.geometry.offsetY == 50)
+        // Top-left corner lies in the padding (black), centre in the image (white).
+        #expect(input.gray[0] == 0)
+        #expect(input.gray[113 * 227 + 113] == 1)
+    }
+
+    @Test("stretch fills the whole input (MATLAB's resize)")
+    func stretch() {
+        let input = NetworkInput(gray: [Float](repeating: 1, count: 300 * 200), width: 300, height: 200,
+                                 options: .init(fit: .stretch))
+        #expect(input.gray.allSatisfy { abs($0 - 1) < 1e-5 })
+    }
+}
