@@ -32,6 +32,7 @@ public enum RasterConversion {
             }
         } else {
             pixels = .gray8(gray.map { UInt8($0) })
+            window = (center: 128, width: 256)  // LINEAR: (x - 127.5) / 255 + 0.5 = x / 255, as the PNG shows
         }
         var sc = SecondaryCapture(
             width: raster.width, height: raster.height, pixels: pixels,

@@ -42,7 +42,7 @@ public struct SecondaryCapture: Sendable {
     public var instanceNumber: Int
     public var seriesDescription: String
     public var derivationDescription: String
-    /// Window for 16-bit images so viewers show them as we do.
+    /// Window (LINEAR) so viewers show grayscale images as we do.
     public var window: (center: Double, width: Double)?
     public var imageType = "DERIVED\\SECONDARY"
     public var conversionType = "WSD"
@@ -142,19 +142,23 @@ public struct SecondaryCapture: Sendable {
         switch pixels {
         case .gray8(let p):
             try putImagePixel(ds, samples: 1, photometric: "MONOCHROME2", allocated: 8, stored: 8)
+            try putWindow(ds)
             try ds.putBytes(.pixelData, p)
         case .gray16(let p, let bits):
             try putImagePixel(ds, samples: 1, photometric: "MONOCHROME2", allocated: 16, stored: bits)
-            if let window {
-                try ds.put("WindowCenter", DecimalString.format(window.center))
-                try ds.put("WindowWidth", DecimalString.format(window.width))
-            }
+            try putWindow(ds)
             try ds.putWords(.pixelData, p)
         case .rgb8(let p):
             try putImagePixel(ds, samples: 3, photometric: "RGB", allocated: 8, stored: 8)
             try ds.put("PlanarConfiguration", "0")
             try ds.putBytes(.pixelData, p)
         }
+    }
+
+    func putWindow(_ ds: DICOMFile) throws(DICOMWriteError) {
+        guard let window else { return }
+        try ds.put("WindowCenter", DecimalString.format(window.center))
+        try ds.put("WindowWidth", DecimalString.format(window.width))
     }
 
     func putImagePixel(_ ds: DICOMFile, samples: Int, photometric: String, allocated: Int, stored: Int) throws(DICOMWriteError) {
