@@ -19,13 +19,18 @@ public enum ModalityTransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func apply(_ stored: [Int32]) -> [Float] {
-        switch self {
-        case .identity:
-            return stored.map { Float($0) }
-        case .rescale(let slope, let intercept):
-            return stored.map { Float(Double($0) * slope + intercept) }
-        case .lut(let table):
-            return stored.map { Float(table.entry(for: Float($0))) }
+        [Float](unsafeUninitializedCapacity: stored.count) { out, initialized in
+            stored.withUnsafeBufferPointer { src in
+                switch self {
+                case .identity:
+                    for i in 0..<src.count { out[i] = Float(src[i]) }
+                case .rescale(let slope, let intercept):
+                    for i in 0..<src.count { out[i] = Float(Double(src[i]) * slope + intercept) }
+                case .lut(let table):
+                    for i in 0..<src.count { out[i] = Float(table.entry(for: Float(src[i]))) }
+                }
+            }
+            initialized = stored.count
         }
     }
 

@@ -40,6 +40,16 @@ public struct Radiograph: Sendable {
         public var max: Double
         public var mean: Double
 
+        public init(_ values: [Int32]) {
+            var lo = Int32.max, hi = Int32.min, sum: Int64 = 0
+            values.withUnsafeBufferPointer { v in
+                for x in v { lo = Swift.min(lo, x); hi = Swift.max(hi, x); sum += Int64(x) }
+            }
+            self.min = values.isEmpty ? 0 : Double(lo)
+            self.max = values.isEmpty ? 0 : Double(hi)
+            self.mean = values.isEmpty ? 0 : Double(sum) / Double(values.count)
+        }
+
         public init<S: Sequence>(_ values: S) where S.Element: BinaryInteger {
             var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, n = 0
             for v in values {

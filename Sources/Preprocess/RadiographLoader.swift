@@ -46,12 +46,12 @@ public enum RadiographLoader {
         }
         let stored = try file.decodeStoredValues()
         let modality = ModalityTransform.read(from: file, signed: info.isSigned)
-        let modalityValues = modality.apply(stored)
-        let voi = VOITransform.read(from: file, modalityValues: modalityValues)
-        var display = voi.apply(modalityValues)
+        var display = modality.apply(stored)
+        let voi = VOITransform.read(from: file, modalityValues: display)
+        voi.applyInPlace(&display)
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
-        if invert { for i in display.indices { display[i] = 1 - display[i] } }
+        if invert { display.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] = 1 - d[i] } } }
         let source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
             photometric: info.photometric, modality: modality.description, voi: voi.description,

@@ -36,33 +36,44 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func apply(_ values: [Float]) -> [Float] {
-        switch self {
-        case .lut(let table):
-            let top = table.maxEntry
-            return values.map { Float(table.entry(for: $0)) / top }
-        case .window(let c, let w, .linear):
-            // PS3.3 C.11.2.1.2.1: the "-0.5" and "w-1" form.
-            if w <= 1 { return values.map { Double($0) <= c - 0.5 ? 0 : 1 } }
-            let lo = c - 0.5 - (w - 1) / 2, hi = c - 0.5 + (w - 1) / 2
-            return values.map { v in
-                let x = Double(v)
-                if x <= lo { return 0 }
-                if x > hi { return 1 }
-                return Float((x - (c - 0.5)) / (w - 1) + 0.5)
+        var out = values
+        applyInPlace(&out)
+        return out
+    }
+
+    /// Maps modality values to display values in place (one pass, no extra buffer).
+    public func applyInPlace(_ values: inout [Float]) {
+        values.withUnsafeMutableBufferPointer { v in
+            switch self {
+            case .lut(let table):
+                let top = table.maxEntry
+                for i in 0..<v.count { v[i] = Float(table.entry(for: v[i])) / top }
+            case .window(let c, let w, .linear):
+                // PS3.3 C.11.2.1.2.1: the "-0.5" and "w-1" form.
+                if w <= 1 {
+                    for i in 0..<v.count { v[i] = Double(v[i]) <= c - 0.5 ? 0 : 1 }
+                    return
+                }
+                let lo = c - 0.5 - (w - 1) / 2, hi = c - 0.5 + (w - 1) / 2
+                for i in 0..<v.count {
+                    let x = Double(v[i])
+                    v[i] = x <= lo ? 0 : (x > hi ? 1 : Float((x - (c - 0.5)) / (w - 1) + 0.5))
+                }
+            case .window(let c, let w, .linearExact):
+                for i in 0..<v.count {
+                    let x = Double(v[i])
+                    v[i] = x <= c - w / 2 ? 0 : (x > c + w / 2 ? 1 : Float((x - c) / w + 0.5))
+                }
+            case .window(let c, let w, .sigmoid):
+                for i in 0..<v.count { v[i] = Float(1 / (1 + exp(-4 * (Double(v[i]) - c) / w))) }
+            case .percentile(let lo, let hi, _, _):
+                guard hi > lo else {
+                    for i in 0..<v.count { v[i] = Double(v[i]) > lo ? 1 : 0 }
+                    return
+                }
+                let scale = 1 / (hi - lo)
+                for i in 0..<v.count { v[i] = Float(min(1, max(0, (Double(v[i]) - lo) * scale))) }
             }
-        case .window(let c, let w, .linearExact):
-            return values.map { v in
-                let x = Double(v)
-                if x <= c - w / 2 { return 0 }
-                if x > c + w / 2 { return 1 }
-                return Float((x - c) / w + 0.5)
-            }
-        case .window(let c, let w, .sigmoid):
-            return values.map { Float(1 / (1 + exp(-4 * (Double($0) - c) / w))) }
-        case .percentile(let lo, let hi, _, _):
-            guard hi > lo else { return values.map { Double($0) > lo ? 1 : 0 } }
-            let scale = 1 / (hi - lo)
-            return values.map { Float(min(1, max(0, (Double($0) - lo) * scale))) }
         }
     }
 
