@@ -29,11 +29,14 @@ let package = Package(
         // SHA-1 / SHA-256 from Debian's OpenSSL libcrypto (deterministic UIDs, model and input digests).
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Preprocess", dependencies: ["DICOMBridge", "CCrypto"]),
+        // Debian's OpenBLAS (CBLAS + LAPACK); the environment's OpenBLAS variables are left alone.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Classifier", dependencies: ["COpenBLAS", "Preprocess"]),
         .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
         .executableTarget(
             name: "cxr-explain",
             dependencies: [
-                "Preprocess", "DICOMOutput",
+                "Preprocess", "Classifier", "DICOMOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"]),
+        .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Softmax and (class-weighted) cross-entropy, mean over the batch as PyTorch's `CrossEntropyLoss(weight:)`:
+/// loss = Σ_n w[y_n] · −log p[n, y_n] / Σ_n w[y_n].
+public enum SoftmaxCrossEntropy {
+    /// Row-wise softmax of logits (N, K), numerically stable.
+    public static func softmax(_ logits: [Float], classes k: Int) -> [Float] {
+        var out = logits
+        for n in 0..<(logits.count / k) {
+            let row = logits[(n * k)..<(n * k + k)]
+            let m = row.max()!
+            var sum: Double = 0
+            for j in 0..<k { let e = exp(Double(logits[n * k + j] - m)); out[n * k + j] = Float(e); sum += e }
+            for j in 0..<k { out[n * k + j] = Float(Double(out[n * k + j]) / sum) }
+        }
+        return out
+    }
+
+    /// The loss and dlogits (N, K).
+    public static func forwardBackward(logits: [Float], labels: [Int], classes k: Int, weights: [Float]? = nil) -> (loss: Float, dlogits: [Float]) {
+        let n = labels.count
+        precondition(logits.count == n * k)
+        var d = [Float](repeating: 0, count: n * k)
+        var loss: Double = 0, total: Double = 0
+        for b in 0..<n {
+            let row = Array(logits[(b * k)..<(b * k + k)])
+            let m = row.max()!
+            let logSum = log(row.reduce(0.0) { $0 + exp(Double($1 - m)) }) + Double(m)
+            let w = Double(weights?[labels[b]] ?? 1)
+            loss += w * (logSum - Double(row[labels[b]]))
+            total += w
+            for j in 0..<k {
+                let p = exp(Double(row[j]) - logSum)
+                d[b * k + j] = Float(w * (p - (j == labels[b] ? 1 : 0)))
+            }
+        }
+        for i in d.indices { d[i] = Float(Double(d[i]) / total) }
+        return (Float(loss / total), d)
+    }
+}

@@ -1,0 +1,95 @@
+/// Activation buffers (and their gradients) for one batch size. Each concurrent worker owns one.
+public final class Workspace: @unchecked Sendable {
+    public let batch: Int
+    let architecture: SqueezeNetArchitecture
+    var activations: [String: FloatBuffer] = [:]
+    var gradients: [String: FloatBuffer] = [:]
+    var argmax: [String: IndexBuffer] = [:]
+    /// im2col scratch, sized for the largest convolution.
+    let columns: FloatBuffer
+    /// Dropout's 0 / 2 mask (training only).
+    var dropoutMask: FloatBuffer?
+    /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
+    lazy var featureGradient = FloatBuffer(count: 512 * batch * architecture.featureSize * architecture.featureSize)
+    /// Whether the last forward pass used dropout (backward must then apply the mask).
+    var lastTraining = false
+
+    /// (name, channels, side) of every activation, in forward order.
+    let shapes: [(name: String, channels: Int, side: Int)]
+
+    init(architecture a: SqueezeNetArchitecture, batch: Int) {
+        self.batch = batch
+        self.architecture = a
+        let (s1, s2, s3) = a.sizes
+        var shapes: [(String, Int, Int)] = [("input", 3, a.inputSize), ("conv1", 64, a.conv1Size), ("pool1", 64, s1)]
+        for f in SqueezeNetArchitecture.fires {
+            let side = a.side(ofFire: f.index)
+            shapes.append(("fire\(f.index).squeeze", f.squeeze, side))
+            shapes.append(("fire\(f.index)", f.outChannels, side))
+            if f.index == 4 { shapes.append(("pool2", 128, s2)) }
+            if f.index == 7 { shapes.append(("pool3", 256, s3)) }
+        }
+        shapes.append(("dropout", 512, s3))
+        shapes.append(("conv10", a.classes, s3))
+        self.shapes = shapes
+        for (name, c, side) in shapes { activations[name] = FloatBuffer(count: c * batch * side * side) }
+        for (name, c, side) in [("pool1", 64, s1), ("pool2", 128, s2), ("pool3", 256, s3)] {
+            argmax[name] = IndexBuffer(count: c * batch * side * side)
+        }
+        var maxColumns = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
+            .columnCount(batch: batch)
+        for f in SqueezeNetArchitecture.fires {
+            let side = a.side(ofFire: f.index)
+            maxColumns = max(maxColumns, ConvShape(inChannels: f.squeeze, outChannels: f.expand3, kernel: 3, padding: 1,
+                                                   height: side, width: side).columnCount(batch: batch))
+        }
+        columns = FloatBuffer(count: maxColumns)
+    }
+
+    /// Allocates gradient buffers on first use (inference never needs them).
+    func prepareGradients() {
+        if gradients.isEmpty {
+            for (name, c, side) in shapes { gradients[name] = FloatBuffer(count: c * batch * side * side) }
+        } else {
+            for g in gradients.values { g.zero() }
+        }
+    }
+
+    func a(_ name: String) -> UnsafeMutablePointer<Float> { activations[name]!.pointer }
+    func g(_ name: String) -> UnsafeMutablePointer<Float> { gradients[name]!.pointer }
+
+    /// Bytes held by this workspace.
+    public var byteCount: Int {
+        (activations.values.reduce(0) { $0 + $1.count } + gradients.values.reduce(0) { $0 + $1.count } + columns.count
+            + argmax.values.reduce(0) { $0 + $1.count } + (dropoutMask?.count ?? 0)) * 4
+    }
+}
+
+extension Workspace {
+    /// The fire9 output (features.12) of the last forward pass, as (N, 512, h, w).
+    public var featureMaps: [Float] { nchw("fire12", channels: 512) }
+    /// d(target)/d(fire9 output) from the last backward pass, as (N, 512, h, w).
+    public var featureGradients: [Float] {
+        let hw = architecture.featureSize * architecture.featureSize
+        var out = [Float](repeating: 0, count: batch * 512 * hw)
+        out.withUnsafeMutableBufferPointer { Layout.cnhwToNchw($0.baseAddress!, featureGradient.pointer, n: batch, c: 512, hw: hw) }
+        return out
+    }
+    /// ReLU(conv10) of the last forward pass, as (N, classes, h, w).
+    public var classMaps: [Float] { nchw("conv10", channels: architecture.classes) }
+    public var classMapGradients: [Float] { nchwGradient("conv10", channels: architecture.classes) }
+
+    func nchw(_ name: String, channels: Int) -> [Float] {
+        let hw = architecture.featureSize * architecture.featureSize
+        var out = [Float](repeating: 0, count: batch * channels * hw)
+        out.withUnsafeMutableBufferPointer { Layout.cnhwToNchw($0.baseAddress!, a(name), n: batch, c: channels, hw: hw) }
+        return out
+    }
+
+    func nchwGradient(_ name: String, channels: Int) -> [Float] {
+        let hw = architecture.featureSize * architecture.featureSize
+        var out = [Float](repeating: 0, count: batch * channels * hw)
+        out.withUnsafeMutableBufferPointer { Layout.cnhwToNchw($0.baseAddress!, g(name), n: batch, c: channels, hw: hw) }
+        return out
+    }
+}

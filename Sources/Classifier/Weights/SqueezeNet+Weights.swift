@@ -1,0 +1,87 @@
+import Foundation
+
+extension SqueezeNet {
+    public enum WeightsError: Error, CustomStringConvertible, Sendable {
+        case missing(file: String, tensor: String)
+        case shapeMismatch(file: String, tensor: String, expected: [Int], found: [Int])
+
+        public var description: String {
+            switch self {
+            case .missing(let f, let t): return "\(f): tensor '\(t)' is missing"
+            case .shapeMismatch(let f, let t, let e, let s): return "\(f): tensor '\(t)' has shape \(s), expected \(e)"
+            }
+        }
+    }
+
+    /// He (Kaiming) initialisation as torchvision's SqueezeNet: uniform ±√(6 / fan_in) for every
+    /// convolution but the last, which is N(0, 0.01); biases zero.
+    public func initialise(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for e in layout.entries {
+            let ptr = parameters.pointer + e.offset
+            if e.name.hasSuffix(".bias") { ptr.update(repeating: 0, count: e.count); continue }
+            if e.name.hasPrefix("classifier.1") {
+                initialiseHead(seed: seed)
+                continue
+            }
+            let fanIn = e.shape.dropFirst().reduce(1, *)
+            let bound = (6 / Float(fanIn)).squareRoot()
+            for i in 0..<e.count { ptr[i] = Float.random(in: -bound...bound, using: &rng) }
+        }
+    }
+
+    /// A fresh classification head (classifier.1): N(0, 0.01) weights, zero bias.
+    public func initialiseHead(seed: UInt64) {
+        var rng = SplitMix64(seed: seed ^ 0xC1A5_51F1)
+        let w = layout.entry("classifier.1.weight")!, b = layout.entry("classifier.1.bias")!
+        for i in 0..<w.count { parameters.pointer[w.offset + i] = 0.01 * Self.normal(&rng) }
+        (parameters.pointer + b.offset).update(repeating: 0, count: b.count)
+    }
+
+    static func normal(_ rng: inout SplitMix64) -> Float {
+        // Box–Muller.
+        let u1 = max(Double(rng.next() >> 11) * 0x1p-53, 1e-300), u2 = Double(rng.next() >> 11) * 0x1p-53
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
+    }
+
+    /// Copies tensors by torchvision name. With `replaceHead`, a classifier of another class count
+    /// (ImageNet's 1000) is replaced by a fresh head for fine-tuning.
+    public func load(_ tensors: [String: SafeTensors.Tensor], file: String, replaceHead: Bool = false, seed: UInt64 = 0) throws {
+        for e in layout.entries {
+            let isHead = e.name.hasPrefix("classifier.1")
+            guard let t = tensors[e.name] else {
+                if isHead && replaceHead { continue }
+                throw WeightsError.missing(file: file, tensor: e.name)
+            }
+            if t.shape != e.shape {
+                if isHead && replaceHead { continue }
+                throw WeightsError.shapeMismatch(file: file, tensor: e.name, expected: e.shape, found: t.shape)
+            }
+            t.values.withUnsafeBufferPointer { (parameters.pointer + e.offset).update(from: $0.baseAddress!, count: e.count) }
+        }
+        if replaceHead, tensors["classifier.1.weight"]?.shape != layout.entry("classifier.1.weight")!.shape {
+            initialiseHead(seed: seed)
+        }
+    }
+
+    /// Loads a model file whose head matches `classes`.
+    public static func load(path: String, classes: Int = 2, inputSize: Int = 227) throws -> (SqueezeNet, [String: String]) {
+        let (tensors, metadata) = try SafeTensors.read(path: path)
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: classes, inputSize: inputSize))
+        try net.load(tensors, file: path)
+        return (net, metadata)
+    }
+
+    /// All parameters as named tensors.
+    public var tensors: [String: SafeTensors.Tensor] {
+        var out: [String: SafeTensors.Tensor] = [:]
+        for e in layout.entries {
+            out[e.name] = SafeTensors.Tensor(shape: e.shape, values: Array(UnsafeBufferPointer(start: parameters.pointer + e.offset, count: e.count)))
+        }
+        return out
+    }
+
+    public func save(path: String, metadata: [String: String] = [:]) throws {
+        try SafeTensors.write(path: path, tensors: tensors, metadata: metadata)
+    }
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Writes the PyTorch reference fixtures the Swift tests compare against (run with Debian's python3-torch):
+
+    /usr/bin/python3 scripts/make-reference.py
+
+Tests/ClassifierTests/Fixtures/
+  layers.safetensors       small conv (3x3/2, 3x3 pad 1, 1x1) and ceil-mode max-pool: inputs, outputs, gradients
+  squeezenet.safetensors   seeded SqueezeNet 1.1 (2 classes) at 101x101, batch 2: weights (F16-exact), input,
+                           logits, fire9 output, d logit / d fire9 and d conv1.weight, loss, gradients, AdamW step
+Values that are inputs are rounded to float16 before use, so storing them as F16 loses nothing.
+"""
+import os
+import torch
+import torch.nn.functional as F
+import torchvision
+from safetensors_writer import save
+
+torch.manual_seed(20261127)
+torch.set_num_threads(1)
+here = os.path.dirname(os.path.abspath(__file__))
+out_dir = os.path.join(here, "..", "Tests", "ClassifierTests", "Fixtures")
+os.makedirs(out_dir, exist_ok=True)
+
+
+def f16(t):
+    return t.to(torch.float16).to(torch.float32)
+
+
+# ---- layers -----------------------------------------------------------------------------------
+layers = {}
+for name, (c, h, k, kernel, stride, pad) in {
+    "conv3s2": (3, 9, 4, 3, 2, 0),
+    "conv3p1": (2, 6, 3, 3, 1, 1),
+    "conv1": (5, 4, 3, 1, 1, 0),
+}.items():
+    x = f16(torch.randn(2, c, h, h)).requires_grad_()
+    w = f16(torch.randn(k, c, kernel, kernel) * 0.5).requires_grad_()
+    b = f16(torch.randn(k)).requires_grad_()
+    y = F.conv2d(x, w, b, stride=stride, padding=pad)
+    dy = f16(torch.randn_like(y))
+    y.backward(dy)
+    layers.update({f"{name}.x": x, f"{name}.w": w, f"{name}.b": b, f"{name}.y": y, f"{name}.dy": dy,
+                   f"{name}.dx": x.grad, f"{name}.dw": w.grad, f"{name}.db": b.grad})
+for name, h in {"pool8": 8, "pool13": 13}.items():
+    x = f16(torch.randn(2, 3, h, h)).requires_grad_()
+    y = F.max_pool2d(x, 3, 2, ceil_mode=True)
+    dy = f16(torch.randn_like(y))
+    y.backward(dy)
+    layers.update({f"{name}.x": x, f"{name}.y": y, f"{name}.dy": dy, f"{name}.dx": x.grad})
+save(os.path.join(out_dir, "layers.safetensors"), {k: v.detach() for k, v in layers.items()})
+
+# ---- SqueezeNet ---------------------------------------------------------------------------------
+model = torchvision.models.squeezenet1_1(num_classes=2)
+with torch.no_grad():
+    for p in model.parameters():
+        p.copy_(f16(p + 0.01 * torch.randn_like(p)))  # non-zero biases too
+model.eval()  # dropout off: the Swift side tests dropout on its own
+
+x = f16(torch.randn(2, 3, 101, 101))
+acts = {}
+model.features[12].register_forward_hook(lambda m, i, o: acts.__setitem__("fire9", o))
+logits = model(x)
+fire9 = acts["fire9"]
+fire9.retain_grad()
+logits[:, 1].sum().backward(retain_graph=True)
+d_fire9 = fire9.grad.clone()
+d_conv1_logit = model.features[0].weight.grad.clone()
+
+model.zero_grad()
+labels = torch.tensor([0, 1])
+weights = torch.tensor([1.0, 3.0])
+loss = F.cross_entropy(logits, labels, weight=weights)
+loss.backward()
+named = dict(model.named_parameters())
+checked = ["features.0.weight", "features.0.bias", "features.3.squeeze.weight", "features.12.expand1x1.weight",
+           "features.12.expand3x3.bias", "classifier.1.weight", "classifier.1.bias"]
+grads = {f"grad.{n}": named[n].grad.clone() for n in checked}
+opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+before = {n: p.detach().clone() for n, p in named.items()}
+opt.step()
+after = {f"adamw.{n}": named[n].detach().clone() for n in checked}
+
+tensors = {f"weights.{n}": before[n] for n in before}
+tensors.update({"input": x, "logits": logits.detach(), "fire9": fire9.detach(), "d_logit1.fire9": d_fire9,
+                "d_logit1.features.0.weight": d_conv1_logit, "loss": loss.detach().reshape(1),
+                "loss_class_weights": weights})
+tensors.update(grads)
+tensors.update(after)
+f16_names = {k for k in tensors if k.startswith("weights.") or k == "input"}
+save(os.path.join(out_dir, "squeezenet.safetensors"), tensors, f16_names=f16_names)
+print("wrote", out_dir)
