@@ -28,17 +28,3 @@ public final class FloatBuffer: @unchecked Sendable {
         set { pointer[i] = newValue }
     }
 }
-
-/// Indices for max-pool arg-max.
-public final class IndexBuffer: @unchecked Sendable {
-    public let count: Int
-    public let pointer: UnsafeMutablePointer<Int32>
-
-    public init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-
-    deinit { pointer.deallocate() }
-}

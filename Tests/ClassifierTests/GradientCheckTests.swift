@@ -27,20 +27,20 @@ struct GradientCheckTests {
             return zip(avg, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
 
-        func forward(x: [Float], w: [Float], b: [Float]) -> ([Float], [Int32], [Float], [Float]) {
+        func forward(x: [Float], w: [Float], b: [Float]) -> ([Float], [Float], [Float], [Float]) {
             var conv = [Float](repeating: 0, count: 3 * n * 36), col = [Float](repeating: 0, count: shape.columnCount(batch: n))
             Conv2D.forward(out: &conv, inp: x, weight: w, bias: b, shape: shape, batch: n, relu: true, col: &col)
-            var pooled = [Float](repeating: 0, count: 3 * n * 9), idx = [Int32](repeating: 0, count: pooled.count)
-            MaxPool2D.forward(out: &pooled, argmax: &idx, inp: conv, planes: 3 * n, height: 6, width: 6, kernel: 3, stride: 2)
-            return (conv, idx, pooled, col)
+            var pooled = [Float](repeating: 0, count: 3 * n * 9)
+            MaxPool2D.forward(out: &pooled, inp: conv, planes: 3 * n, height: 6, width: 6, kernel: 3, stride: 2)
+            return (conv, pooled, pooled, col)
         }
 
         func gradients() -> (dx: [Float], dw: [Float], db: [Float]) {
-            var (conv, idx, _, col) = forward(x: x, w: w, b: b)
+            var (conv, pooled, _, col) = forward(x: x, w: w, b: b)
             var dpooled = [Float](repeating: 0, count: 3 * n * 9)
             GlobalAvgPool.backward(dinp: &dpooled, dout: r, channels: 3, batch: n, area: 9)
             var dconv = [Float](repeating: 0, count: conv.count)
-            MaxPool2D.backward(dinp: &dconv, dout: dpooled, argmax: idx, planes: 3 * n, height: 6, width: 6, kernel: 3, stride: 2)
+            MaxPool2D.backward(dinp: &dconv, dout: dpooled, inp: conv, out: pooled, planes: 3 * n, height: 6, width: 6, kernel: 3, stride: 2)
             ReLU.backward(&dconv, out: &conv, count: conv.count)
             var dx = [Float](repeating: 0, count: x.count), dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: 3)
             Conv2D.backward(dinp: &dx, dweight: &dw, dbias: &db, dout: dconv, inp: x, weight: w, shape: shape, batch: n, col: &col)

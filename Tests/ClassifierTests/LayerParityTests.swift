@@ -39,11 +39,10 @@ struct LayerParityTests {
         // Planes are independent, so the (N, C) order does not matter here.
         let x = Self.t["\(name).x"]!.values
         var y = [Float](repeating: 0, count: planes * out * out)
-        var idx = [Int32](repeating: 0, count: y.count)
-        MaxPool2D.forward(out: &y, argmax: &idx, inp: x, planes: planes, height: side, width: side, kernel: 3, stride: 2)
+        MaxPool2D.forward(out: &y, inp: x, planes: planes, height: side, width: side, kernel: 3, stride: 2)
         #expect(y == Self.t["\(name).y"]!.values)
         var dx = [Float](repeating: 0, count: x.count)
-        MaxPool2D.backward(dinp: &dx, dout: Self.t["\(name).dy"]!.values, argmax: idx, planes: planes, height: side, width: side, kernel: 3, stride: 2)
+        MaxPool2D.backward(dinp: &dx, dout: Self.t["\(name).dy"]!.values, inp: x, out: y, planes: planes, height: side, width: side, kernel: 3, stride: 2)
         let cmp = TensorComparison("\(name).dx", actual: dx, expected: Self.t["\(name).dx"]!.values, tolerance: 1e-6)
         #expect(cmp.ok, "\(cmp)")
     }

@@ -35,57 +35,71 @@ public struct ConvShape: Sendable, Equatable {
 /// Convolution + bias via im2col and `cblas_sgemm`; an optional fused ReLU.
 public enum Conv2D {
     /// inp (C, N, H, W) → col (C·R·S, N·P·Q).
+    /// Each output row splits into a zero border and a middle that is a copy (stride 1) or a strided gather.
     static func im2col(_ col: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ s: ConvShape, batch n: Int) {
-        let (h, w, p, q, k) = (s.height, s.width, s.outHeight, s.outWidth, s.kernel)
+        let (h, w, p, q, k, stride, pad) = (s.height, s.width, s.outHeight, s.outWidth, s.kernel, s.stride, s.padding)
         let columns = n * p * q
-        for c in 0..<s.inChannels {
+        Parallel.chunks(s.inChannels, minimumChunk: max(1, 65536 / max(columns * k * k, 1))) { channels in
+        for c in channels {
             for r in 0..<k {
                 for t in 0..<k {
                     let row = col + ((c * k + r) * k + t) * columns
+                    // Output columns x whose input column x·stride − pad + t lies inside [0, w).
+                    let xLo = min(q, max(0, (pad - t + stride - 1) / stride))
+                    let xHi = max(xLo, min(q, (w - 1 + pad - t) / stride + 1))
                     for b in 0..<n {
                         let plane = inp + (c * n + b) * h * w
                         for y in 0..<p {
-                            let ih = y * s.stride - s.padding + r
+                            let ih = y * stride - pad + r
                             let dst = row + (b * p + y) * q
                             if ih < 0 || ih >= h {
                                 dst.update(repeating: 0, count: q)
                                 continue
                             }
-                            let src = plane + ih * w
-                            for x in 0..<q {
-                                let iw = x * s.stride - s.padding + t
-                                dst[x] = (iw >= 0 && iw < w) ? src[iw] : 0
+                            if xLo > 0 { dst.update(repeating: 0, count: xLo) }
+                            if xHi < q { (dst + xHi).update(repeating: 0, count: q - xHi) }
+                            let src = plane + ih * w + xLo * stride - pad + t
+                            if stride == 1 {
+                                (dst + xLo).update(from: src, count: xHi - xLo)
+                            } else {
+                                for x in 0..<(xHi - xLo) { dst[xLo + x] = src[x &* stride] }
                             }
                         }
                     }
                 }
             }
         }
+        }
     }
 
     /// col (C·R·S, N·P·Q) → dinp (C, N, H, W), accumulating.
     static func col2im(_ dinp: UnsafeMutablePointer<Float>, _ col: UnsafePointer<Float>, _ s: ConvShape, batch n: Int) {
-        let (h, w, p, q, k) = (s.height, s.width, s.outHeight, s.outWidth, s.kernel)
+        let (h, w, p, q, k, stride, pad) = (s.height, s.width, s.outHeight, s.outWidth, s.kernel, s.stride, s.padding)
         let columns = n * p * q
-        for c in 0..<s.inChannels {
+        Parallel.chunks(s.inChannels, minimumChunk: max(1, 65536 / max(columns * k * k, 1))) { channels in
+        for c in channels {
             for r in 0..<k {
                 for t in 0..<k {
                     let row = col + ((c * k + r) * k + t) * columns
+                    let xLo = min(q, max(0, (pad - t + stride - 1) / stride))
+                    let xHi = max(xLo, min(q, (w - 1 + pad - t) / stride + 1))
                     for b in 0..<n {
                         let plane = dinp + (c * n + b) * h * w
                         for y in 0..<p {
-                            let ih = y * s.stride - s.padding + r
+                            let ih = y * stride - pad + r
                             if ih < 0 || ih >= h { continue }
-                            let src = row + (b * p + y) * q
-                            let dst = plane + ih * w
-                            for x in 0..<q {
-                                let iw = x * s.stride - s.padding + t
-                                if iw >= 0 && iw < w { dst[iw] += src[x] }
+                            let src = row + (b * p + y) * q + xLo
+                            let dst = plane + ih * w + xLo * stride - pad + t
+                            if stride == 1 {
+                                for x in 0..<(xHi - xLo) { dst[x] += src[x] }  // contiguous: vectorises
+                            } else {
+                                for x in 0..<(xHi - xLo) { dst[x &* stride] += src[x] }
                             }
                         }
                     }
                 }
             }
+        }
         }
     }
 
@@ -97,7 +111,9 @@ public enum Conv2D {
         let columns = n * s.outHeight * s.outWidth
         let b: UnsafePointer<Float>
         if s.isPointwise { b = inp } else { im2col(col!, inp, s, batch: n); b = UnsafePointer(col!) }
-        for k in 0..<s.outChannels { (out + k * columns).update(repeating: bias[k], count: columns) }
+        Parallel.chunks(s.outChannels, minimumChunk: max(1, 65536 / columns)) { ks in
+            for k in ks { (out + k * columns).update(repeating: bias[k], count: columns) }
+        }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.outChannels), Int32(columns), Int32(s.patch),
                     1, weight, Int32(s.patch), b, Int32(columns), 1, out, Int32(columns))
         if relu { ReLU.forward(out, count: s.outChannels * columns) }
@@ -105,31 +121,41 @@ public enum Conv2D {
 
     /// Accumulates dweight, dbias and (when given) dinp from dout (K, N, P, Q), which must already be
     /// the gradient before the activation (see `ReLU.backward`).
+    /// - Parameters:
+    ///   - col: im2col scratch; with `columnsReady` it already holds im2col(inp) from the forward pass.
+    ///   - dcol: scratch for the input gradient's columns (defaults to `col`, used after dweight).
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?) {
+                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?,
+                                columnsReady: Bool = false, dcol: UnsafeMutablePointer<Float>? = nil) {
         let columns = n * s.outHeight * s.outWidth
         let (k32, c32, p32) = (Int32(s.outChannels), Int32(columns), Int32(s.patch))
         if let dbias {
-            for k in 0..<s.outChannels {
-                var sum: Float = 0
-                let row = dout + k * columns
-                for i in 0..<columns { sum += row[i] }
-                dbias[k] += sum
+            Parallel.chunks(s.outChannels, minimumChunk: max(1, 65536 / columns)) { ks in
+                for k in ks {
+                    var sum: Float = 0
+                    let row = dout + k * columns
+                    for i in 0..<columns { sum += row[i] }
+                    dbias[k] += sum
+                }
             }
         }
         if let dweight {
             let b: UnsafePointer<Float>
-            if s.isPointwise { b = inp } else { im2col(col!, inp, s, batch: n); b = UnsafePointer(col!) }
+            if s.isPointwise { b = inp } else {
+                if !columnsReady { im2col(col!, inp, s, batch: n) }
+                b = UnsafePointer(col!)
+            }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k32, p32, c32, 1, dout, c32, b, c32, 1, dweight, p32)
         }
         if let dinp {
             if s.isPointwise {
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, c32, k32, 1, weight, p32, dout, c32, 1, dinp, c32)
             } else {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, c32, k32, 1, weight, p32, dout, c32, 0, col!, c32)
-                col2im(dinp, col!, s, batch: n)
+                let scratch = dcol ?? col!
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, c32, k32, 1, weight, p32, dout, c32, 0, scratch, c32)
+                col2im(dinp, scratch, s, batch: n)
             }
         }
     }

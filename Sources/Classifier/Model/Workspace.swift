@@ -4,9 +4,10 @@ public final class Workspace: @unchecked Sendable {
     let architecture: SqueezeNetArchitecture
     var activations: [String: FloatBuffer] = [:]
     var gradients: [String: FloatBuffer] = [:]
-    var argmax: [String: IndexBuffer] = [:]
     /// im2col scratch, sized for the largest convolution.
     let columns: FloatBuffer
+    /// im2col of each 3×3 convolution's input, kept from a training forward pass for its backward pass.
+    var columnCache: [String: FloatBuffer] = [:]
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
@@ -33,9 +34,6 @@ public final class Workspace: @unchecked Sendable {
         shapes.append(("conv10", a.classes, s3))
         self.shapes = shapes
         for (name, c, side) in shapes { activations[name] = FloatBuffer(count: c * batch * side * side) }
-        for (name, c, side) in [("pool1", 64, s1), ("pool2", 128, s2), ("pool3", 256, s3)] {
-            argmax[name] = IndexBuffer(count: c * batch * side * side)
-        }
         var maxColumns = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
             .columnCount(batch: batch)
         for f in SqueezeNetArchitecture.fires {
@@ -55,13 +53,23 @@ public final class Workspace: @unchecked Sendable {
         }
     }
 
+    /// The im2col buffer a convolution writes in this pass: its own cached one when training.
+    func columns(for layer: String, shape: ConvShape, training: Bool) -> UnsafeMutablePointer<Float> {
+        guard training else { return columns.pointer }
+        if let c = columnCache[layer] { return c.pointer }
+        let c = FloatBuffer(count: shape.columnCount(batch: batch))
+        columnCache[layer] = c
+        return c.pointer
+    }
+
     func a(_ name: String) -> UnsafeMutablePointer<Float> { activations[name]!.pointer }
     func g(_ name: String) -> UnsafeMutablePointer<Float> { gradients[name]!.pointer }
 
     /// Bytes held by this workspace.
     public var byteCount: Int {
         (activations.values.reduce(0) { $0 + $1.count } + gradients.values.reduce(0) { $0 + $1.count } + columns.count
-            + argmax.values.reduce(0) { $0 + $1.count } + (dropoutMask?.count ?? 0)) * 4
+            + (dropoutMask?.count ?? 0)
+            + columnCache.values.reduce(0) { $0 + $1.count }) * 4
     }
 }
 
