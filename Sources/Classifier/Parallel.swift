@@ -30,7 +30,21 @@ public enum Parallel {
 }
 
 /// Lets a closure over raw buffers cross into `concurrentPerform`; callers guarantee disjoint writes.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+public struct UncheckedBox<T>: @unchecked Sendable {
+    public var value: T
+    public init(_ value: T) { self.value = value }
+}
+
+/// One result slot per item, filled from worker threads under a lock.
+public final class LockedSlots<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+
+    public init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    public func set(_ index: Int, _ value: T) {
+        lock.lock(); slots[index] = value; lock.unlock()
+    }
+
+    public var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
 }

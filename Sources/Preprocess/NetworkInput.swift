@@ -74,16 +74,26 @@ public struct NetworkInput: Sendable {
                                   paddedHeight: g.paddedHeight, offsetX: g.offsetX, offsetY: g.offsetY,
                                   outputWidth: options.size, outputHeight: options.size, padValue: 0)
         let resized = resampler.apply(source)
-        let plane = options.size * options.size
-        var values = [Float](repeating: 0, count: 3 * plane)
+        self.values = Self.normalize(gray: resized, options: options)
+        self.gray = resized
+        self.geometry = g
+    }
+
+    /// Gray [0, 1] (size²) → normalised `[3, size, size]`.
+    public static func normalize(gray: [Float], options: NetworkInputOptions = .init()) -> [Float] {
+        var values = [Float](repeating: 0, count: 3 * gray.count)
+        normalize(gray: gray, into: &values[...], options: options)
+        return values
+    }
+
+    /// Writes the normalised three channels of `gray` into `out` (3 · gray.count values).
+    public static func normalize(gray: [Float], into out: inout ArraySlice<Float>, options: NetworkInputOptions = .init()) {
+        let plane = gray.count, base = out.startIndex
         let means = [options.mean.0, options.mean.1, options.mean.2]
         let stds = [options.std.0, options.std.1, options.std.2]
         for c in 0..<3 {
             let m = means[c], inv = 1 / stds[c]
-            for i in 0..<plane { values[c * plane + i] = (resized[i] - m) * inv }
+            for i in 0..<plane { out[base + c * plane + i] = (gray[i] - m) * inv }
         }
-        self.values = values
-        self.gray = resized
-        self.geometry = g
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Classification metrics for the two view classes (lateral is the positive class for ROC AUC).
+public struct ClassificationMetrics: Sendable, Codable, Equatable {
+    public var count: Int
+    public var accuracy: Double
+    public var balancedAccuracy: Double
+    /// confusion[true][predicted]
+    public var confusion: [[Int]]
+    public var precision: [Double]
+    public var recall: [Double]
+    /// nil when the set lacks one of the classes.
+    public var rocAUC: Double?
+    /// Expected calibration error over 10 equal-width confidence bins.
+    public var expectedCalibrationError: Double
+    public var meanLoss: Double
+
+    /// - Parameters: probabilities (N, 2) row-major; labels N.
+    public init(probabilities: [Float], labels: [Int], classes k: Int = 2) {
+        let n = labels.count
+        count = n
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        var loss = 0.0
+        var bins = [(count: Int, confidence: Double, correct: Int)](repeating: (0, 0, 0), count: 10)
+        for i in 0..<n {
+            let row = Array(probabilities[(i * k)..<(i * k + k)])
+            let predicted = row.indices.max { row[$0] < row[$1] }!
+            confusion[labels[i]][predicted] += 1
+            loss += -log(max(Double(row[labels[i]]), 1e-12))
+            let confidence = Double(row[predicted])
+            let bin = min(9, Int(confidence * 10))
+            bins[bin].count += 1
+            bins[bin].confidence += confidence
+            bins[bin].correct += predicted == labels[i] ? 1 : 0
+        }
+        self.confusion = confusion
+        let correct = (0..<k).reduce(0) { $0 + confusion[$1][$1] }
+        accuracy = n > 0 ? Double(correct) / Double(n) : 0
+        recall = (0..<k).map { c in
+            let total = confusion[c].reduce(0, +)
+            return total > 0 ? Double(confusion[c][c]) / Double(total) : 0
+        }
+        precision = (0..<k).map { c in
+            let total = (0..<k).reduce(0) { $0 + confusion[$1][c] }
+            return total > 0 ? Double(confusion[c][c]) / Double(total) : 0
+        }
+        balancedAccuracy = recall.reduce(0, +) / Double(k)
+        meanLoss = n > 0 ? loss / Double(n) : 0
+        expectedCalibrationError = n > 0 ? bins.reduce(0.0) { acc, b in
+            b.count == 0 ? acc : acc + Double(b.count) / Double(n) * abs(b.confidence / Double(b.count) - Double(b.correct) / Double(b.count))
+        } : 0
+        // ROC AUC = P(score of a random positive > score of a random negative), ties count half.
+        let scores = (0..<n).map { Double(probabilities[$0 * k + 1]) }
+        let positives = (0..<n).filter { labels[$0] == 1 }, negatives = (0..<n).filter { labels[$0] != 1 }
+        if positives.isEmpty || negatives.isEmpty {
+            rocAUC = nil
+        } else {
+            var wins = 0.0
+            for p in positives { for q in negatives { wins += scores[p] > scores[q] ? 1 : (scores[p] == scores[q] ? 0.5 : 0) } }
+            rocAUC = wins / Double(positives.count * negatives.count)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Preprocess
+
+/// An image read once and kept in the two forms training needs: the exact network input as
+/// inference makes it (for evaluation), and a larger padded square to augment from.
+public struct PreparedSample: Sendable {
+    public var image: LabeledImage
+    /// `size × size` gray, exactly as `NetworkInput` makes it for inference.
+    public var evaluationGray: [Float]
+    /// `baseSide × baseSide` gray: the padded square at a higher resolution, for augmentation.
+    public var augmentationBase: [Float]
+    public var baseSide: Int
+
+    public static let baseSide = 288
+
+    public init(image: LabeledImage, options: NetworkInputOptions) throws {
+        let radiograph = try RadiographLoader.load(path: image.path)
+        self.image = image
+        evaluationGray = NetworkInput(radiograph: radiograph, options: options).gray
+        var big = options
+        big.size = Self.baseSide
+        augmentationBase = NetworkInput(radiograph: radiograph, options: big).gray
+        baseSide = Self.baseSide
+    }
+
+    /// Reads images on all cores; failures are returned with their reasons, never stop the rest.
+    public static func prepare(_ images: [LabeledImage], options: NetworkInputOptions,
+                               progress: ((Int, Int) -> Void)? = nil) -> (samples: [PreparedSample], failures: [String]) {
+        let results = LockedSlots<Outcome>(count: images.count)
+        let done = Counter()
+        Parallel.chunks(images.count, minimumChunk: 1) { range in
+            for i in range {
+                do { results.set(i, .success(try PreparedSample(image: images[i], options: options))) } catch {
+                    results.set(i, .failure("\(error)"))
+                }
+                let n = done.increment()
+                progress?(n, images.count)
+            }
+        }
+        var samples: [PreparedSample] = [], failures: [String] = []
+        for r in results.values {
+            switch r {
+            case .success(let s): samples.append(s)
+            case .failure(let f): failures.append(f)
+            case nil: break
+            }
+        }
+        return (samples, failures)
+    }
+
+    enum Outcome { case success(PreparedSample), failure(String) }
+
+    final class Counter: @unchecked Sendable {
+        var value = 0
+        let lock = NSLock()
+        func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Classifier
+import Foundation
+import Preprocess
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print each image's view (PA or lateral), its probability, and whether it matches the header's ViewPosition.")
+
+    @Argument(help: "Image files or folders (walked for DICOM, PNG and JPEG by content).")
+    var inputs: [String]
+
+    @OptionGroup var modelOption: ModelOption
+
+    @Option(help: "Below this probability the view is reported as uncertain.")
+    var threshold = 0.9
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (0.5...1).contains(threshold) else { throw ValidationError("--threshold must be between 0.5 and 1") }
+    }
+
+    func run() throws {
+        global.apply()
+        let model = try modelOption.load()
+        let (files, walkErrors) = InputWalker.images(in: inputs)
+        for e in walkErrors { printError(e) }
+        let classifier = ViewClassifier(model: model, threshold: threshold)
+        var results: [ViewPrediction] = [], failures = walkErrors.count
+        // Stream in chunks: memory stays flat however many files there are.
+        let chunk = 16
+        for start in stride(from: 0, to: files.count, by: chunk) {
+            let batch = Array(files[start..<min(start + chunk, files.count)])
+            for outcome in classifier.classify(paths: batch) {
+                switch outcome {
+                case .success(let p):
+                    if json { results.append(p) } else { print(p.line) }
+                case .failure(let e):
+                    printError(e.description)
+                    failures += 1
+                }
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+        if failures > 0 {
+            printError("\(failures) of \(files.count + walkErrors.count) inputs failed")
+            throw ExitCode(1)
+        }
+    }
+}
