@@ -163,3 +163,5 @@ void dcb_raster_free(dcb_raster *r) {
     free(r->data);
     r->data = NULL;
 }
+
+void dcb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

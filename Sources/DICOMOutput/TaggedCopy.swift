@@ -61,7 +61,7 @@ public enum TaggedCopy {
 /// The software that writes our objects.
 public enum Software {
     public static let name = "CXRExplain"
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 }
 
 /// DICOM DT strings, in UTC (DCMTK 3.6.7 rejects an explicit "+0000" offset).

@@ -8,12 +8,13 @@ struct CXRExplain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxr-explain",
         abstract: "Classify chest X-ray views (PA or lateral), explain each decision, and write the results back as DICOM.",
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [Classify.self, Train.self, Evaluate.self, Inspect.self, Convert.self]
     )
 
     /// Runs the command ourselves so that usage errors exit with 2 (DESIGN §2), not EX_USAGE (64).
     static func main() {
+        dcb_line_buffer_stdout()  // progress lines appear as they happen, also when redirected
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -13,6 +13,14 @@ public struct PreparedSample: Sendable {
 
     public static let baseSide = 288
 
+    /// A sample made in memory (tests, synthetic data).
+    public init(image: LabeledImage, evaluationGray: [Float], augmentationBase: [Float], baseSide: Int) {
+        self.image = image
+        self.evaluationGray = evaluationGray
+        self.augmentationBase = augmentationBase
+        self.baseSide = baseSide
+    }
+
     public init(image: LabeledImage, options: NetworkInputOptions) throws {
         let radiograph = try RadiographLoader.load(path: image.path)
         self.image = image

@@ -36,6 +36,9 @@ typedef enum {
 /* DCMTK, OpenJPEG and libjpeg messages stay silent unless verbose != 0. */
 void dcb_set_verbose(int verbose);
 
+/* Makes stdout line-buffered (progress lines show up at once when redirected to a file or pipe). */
+void dcb_line_buffer_stdout(void);
+
 /* ---- DICOM datasets ---------------------------------------------------------------------- */
 
 typedef struct dcb_dataset dcb_dataset;

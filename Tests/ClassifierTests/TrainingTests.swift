@@ -1,0 +1,123 @@
+import Classifier
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+struct DatasetTests {
+    let dir = TestPaths.temporaryDirectory("dataset")
+
+    func manifest(_ rows: [(String, String, String)]) throws -> String {
+        let path = dir.appendingPathComponent("MANIFEST.tsv").path
+        let text = "file\tlabel\tpatient_id\n" + rows.map { "\($0.0)\t\($0.1)\t\($0.2)" }.joined(separator: "\n") + "\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("patient-wise folds never split a patient and spread the rare class")
+    func folds() throws {
+        var rows: [(String, String, String)] = []
+        for p in 0..<20 {
+            rows.append(("PA/\(p)-a.png", "PA", "p\(p)"))
+            rows.append(("PA/\(p)-b.png", "PA", "p\(p)"))
+            if p % 4 == 0 { rows.append(("L/\(p).png", "L", "p\(p)")) }
+        }
+        let data = try Dataset.load(try manifest(rows))
+        #expect(data.images.count == 45)
+        #expect(data.classCounts == [40, 5])
+        let folds = data.patientFolds(5, seed: 1)
+        #expect(folds.flatMap { $0 }.sorted() == Array(0..<45))
+        for (i, fold) in folds.enumerated() {
+            let patients = Set(fold.map { data.images[$0].patientID })
+            for (j, other) in folds.enumerated() where j != i {
+                #expect(patients.isDisjoint(with: other.map { data.images[$0].patientID }))
+            }
+            #expect(fold.contains { data.images[$0].label == 1 }, "fold \(i) has no lateral")
+        }
+        #expect(data.patientFolds(5, seed: 1) == folds)
+        let (train, validation) = data.patientSplit(validationFraction: 0.2, seed: 1)
+        #expect(Set(train.map { data.images[$0].patientID }).isDisjoint(with: validation.map { data.images[$0].patientID }))
+    }
+
+    @Test("class folders and unknown labels")
+    func foldersAndErrors() throws {
+        for (folder, file) in [("PA", "a.png"), ("L", "b.png"), ("notes", "c.txt")] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(folder), withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: dir.appendingPathComponent("\(folder)/\(file)").path, contents: Data([0]))
+        }
+        let data = try Dataset.load(dir.path)
+        #expect(data.images.map(\.label).sorted() == [0, 1])
+        #expect(throws: DatasetError.self) { try Dataset.load(try manifest([("x.png", "AP", "p")])) }
+        #expect(throws: DatasetError.self) { try Dataset.load(dir.appendingPathComponent("absent").path) }
+    }
+}
+
+struct MetricsTests {
+    @Test("accuracy, confusion, precision/recall, ROC AUC and ECE on a hand-checked case")
+    func metrics() {
+        // Four images: PA 0.9, PA 0.4 (wrong), L 0.8, L 0.6 — probabilities of the lateral class.
+        let pL: [Float] = [0.1, 0.6, 0.8, 0.6]
+        let probabilities = pL.flatMap { [1 - $0, $0] }
+        let m = ClassificationMetrics(probabilities: probabilities, labels: [0, 0, 1, 1])
+        #expect(m.accuracy == 0.75)
+        #expect(m.confusion == [[1, 1], [0, 2]])
+        #expect(m.recall == [0.5, 1])
+        #expect(abs(m.precision[1] - 2.0 / 3) < 1e-12)
+        // Positive scores 0.8, 0.6 vs negatives 0.1, 0.6: wins 1 + 1 + 1 + 0.5 = 3.5 of 4.
+        #expect(m.rocAUC == 0.875)
+        // Bins: 0.9 (correct) and 0.6, 0.8, 0.6 → bin 6: conf 0.6, 0.6 (one right, one wrong); bin 8: 0.8 right; bin 9: 0.9 right.
+        let expected = 0.25 * abs(0.9 - 1) + 0.5 * abs(0.6 - 0.5) + 0.25 * abs(0.8 - 1)
+        #expect(abs(m.expectedCalibrationError - expected) < 1e-6)
+    }
+}
+
+/// Training on a tiny synthetic task at 64×64: deterministic for a seed, and it learns.
+struct TrainingTests {
+    /// "PA": bright left half; "L": bright right half.
+    static func samples(count: Int) -> [PreparedSample] {
+        (0..<count).map { i in
+            let label = i % 2
+            func image(_ side: Int) -> [Float] {
+                (0..<(side * side)).map { p in ((p % side) < side / 2) == (label == 0) ? 0.8 + Float(i % 3) * 0.05 : 0.1 }
+            }
+            return PreparedSample(image: LabeledImage(path: "synthetic-\(i)", label: label, patientID: "p\(i)"),
+                                  evaluationGray: image(64), augmentationBase: image(PreparedSample.baseSide), baseSide: PreparedSample.baseSide)
+        }
+    }
+
+    static func config() -> TrainingConfig {
+        var c = TrainingConfig()
+        c.inputSize = 64; c.epochs = 6; c.batchSize = 4; c.learningRate = 1e-3; c.patience = 0; c.seed = 5
+        return c
+    }
+
+    @Test("the same seed gives the same weights; the model learns a separable task")
+    func deterministicAndLearns() throws {
+        let train = Self.samples(count: 8), validation = Self.samples(count: 4)
+        var runs: [[Float]] = []
+        var lastLoss = 0.0, firstLoss = 0.0
+        for _ in 0..<2 {
+            let trainer = Trainer(config: Self.config())
+            let net = try trainer.makeModel()
+            let outcome = trainer.train(model: net, train: train, validation: validation) { _ in }
+            runs.append(net.parameters.array)
+            firstLoss = outcome.history.first!.loss
+            lastLoss = outcome.history.last!.loss
+        }
+        #expect(runs[0] == runs[1])
+        #expect(lastLoss < firstLoss, "loss \(firstLoss) → \(lastLoss)")
+    }
+
+    @Test("augmentation .none reproduces the centre; a seeded augmentation is repeatable and stays in [0, 1]")
+    func augmentation() {
+        let side = 32
+        let src = (0..<(side * side)).map { Float($0 % side) / Float(side) }
+        var rng = SplitMix64(seed: 1)
+        let same = Augmentation.none.apply(src, side: side, size: side, rng: &rng)
+        #expect(zip(same, src).allSatisfy { abs($0 - $1) < 1e-5 })
+        var a = SplitMix64(seed: 9), b = SplitMix64(seed: 9)
+        let x = Augmentation().apply(src, side: side, size: 16, rng: &a), y = Augmentation().apply(src, side: side, size: 16, rng: &b)
+        #expect(x == y)
+        #expect(x.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+}
