@@ -47,7 +47,8 @@ public final class Workspace: @unchecked Sendable {
     /// Allocates gradient buffers on first use (inference never needs them).
     func prepareGradients() {
         if gradients.isEmpty {
-            for (name, c, side) in shapes { gradients[name] = FloatBuffer(count: c * batch * side * side) }
+            // No gradient for the input image: nothing upstream needs it.
+            for (name, c, side) in shapes where name != "input" { gradients[name] = FloatBuffer(count: c * batch * side * side) }
         } else {
             for g in gradients.values { g.zero() }
         }

@@ -89,6 +89,7 @@ public struct ModelCard: Sendable, Codable {
             """
         if let cv = crossValidation {
             md += """
+
                 ## Patient-wise \(cv.folds)-fold cross-validation
 
                 Each fold's patients are held out entirely; the model of each fold never saw them.
@@ -103,6 +104,7 @@ public struct ModelCard: Sendable, Codable {
         }
         if let v = validation {
             md += """
+
                 ## Validation (early-stopping split)
 
                 Accuracy \(pct(v.accuracy)), balanced accuracy \(pct(v.balancedAccuracy)), loss \(String(format: "%.4f", v.meanLoss)), confusion \(v.confusion).
@@ -110,6 +112,7 @@ public struct ModelCard: Sendable, Codable {
                 """
         }
         md += """
+
             ## Intended use and limits
 
             Tells PA from lateral chest radiographs to fill or check DICOM ViewPosition. Not a diagnostic device.
