@@ -66,6 +66,29 @@ logits[:, 1].sum().backward(retain_graph=True)
 d_fire9 = fire9.grad.clone()
 d_conv1_logit = model.features[0].weight.grad.clone()
 
+# Grad-CAM family at the fire9 output for image 0, target = logit of class 1, as pytorch-grad-cam computes
+# them (ReLU, bilinear upsampling with half-pixel centres = OpenCV INTER_LINEAR, min-max to [0, 1]).
+A, G = fire9[0].detach(), d_fire9[0]  # (512, h, w); image 1's logit does not depend on image 0
+
+
+def finish(cam):
+    cam = torch.clamp(cam, min=0)[None, None]
+    up = F.interpolate(cam, size=(101, 101), mode="bilinear", align_corners=False)[0, 0]
+    up = up - up.min()
+    return up / (up.max() + 1e-7)
+
+
+weights = G.mean(dim=(1, 2))
+cams = {"cam.gradcam": finish((weights[:, None, None] * A).sum(0))}
+g2, g3 = G ** 2, G ** 3
+sum_a = A.sum(dim=(1, 2))
+aij = g2 / (2 * g2 + sum_a[:, None, None] * g3 + 1e-7)
+aij = torch.where(G != 0, aij, torch.zeros_like(aij))
+pp = (torch.clamp(G, min=0) * aij).sum(dim=(1, 2))
+cams["cam.gradcam++"] = finish((pp[:, None, None] * A).sum(0))
+cams["cam.hirescam"] = finish((G * A).sum(0))
+cams["cam.layercam"] = finish((torch.clamp(G, min=0) * A).sum(0))
+
 model.zero_grad()
 labels = torch.tensor([0, 1])
 weights = torch.tensor([1.0, 3.0])
@@ -85,6 +108,7 @@ tensors.update({"input": x, "logits": logits.detach(), "fire9": fire9.detach(), 
                 "d_logit1.features.0.weight": d_conv1_logit, "loss": loss.detach().reshape(1),
                 "loss_class_weights": weights})
 tensors.update(grads)
+tensors.update(cams)
 tensors.update(after)
 f16_names = {k for k in tensors if k.startswith("weights.") or k == "input"}
 save(os.path.join(out_dir, "squeezenet.safetensors"), tensors, f16_names=f16_names)

@@ -103,6 +103,7 @@ public final class SqueezeNet: @unchecked Sendable {
             GlobalAvgPool.backward(dinp: ws.g("conv10"), dout: $0.baseAddress!, channels: a.classes, batch: n, area: side * side)
         }
         let count10 = a.classes * n * side * side
+        ws.classMapGradient.pointer.update(from: ws.g("conv10"), count: count10)  // d(target)/d(relu_conv10), unmasked
         ReLU.backward(ws.g("conv10"), out: ws.a("conv10"), count: count10)
         Conv2D.backward(dinp: ws.g("dropout"), dweight: d("classifier.1.weight"), dbias: d("classifier.1.bias"), dout: ws.g("conv10"),
                         inp: ws.a("dropout"), weight: p("classifier.1.weight"), shape: conv10Shape, batch: n, col: nil)

@@ -12,6 +12,7 @@ public final class Workspace: @unchecked Sendable {
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
     lazy var featureGradient = FloatBuffer(count: 512 * batch * architecture.featureSize * architecture.featureSize)
+    lazy var classMapGradient = FloatBuffer(count: architecture.classes * batch * architecture.featureSize * architecture.featureSize)
     /// Whether the last forward pass used dropout (backward must then apply the mask).
     var lastTraining = false
 
@@ -86,7 +87,13 @@ extension Workspace {
     }
     /// ReLU(conv10) of the last forward pass, as (N, classes, h, w).
     public var classMaps: [Float] { nchw("conv10", channels: architecture.classes) }
-    public var classMapGradients: [Float] { nchwGradient("conv10", channels: architecture.classes) }
+    /// d(target)/d(ReLU(conv10) output), as (N, classes, h, w).
+    public var classMapGradients: [Float] {
+        let hw = architecture.featureSize * architecture.featureSize, c = architecture.classes
+        var out = [Float](repeating: 0, count: batch * c * hw)
+        out.withUnsafeMutableBufferPointer { Layout.cnhwToNchw($0.baseAddress!, classMapGradient.pointer, n: batch, c: c, hw: hw) }
+        return out
+    }
 
     func nchw(_ name: String, channels: Int) -> [Float] {
         let hw = architecture.featureSize * architecture.featureSize
@@ -95,10 +102,4 @@ extension Workspace {
         return out
     }
 
-    func nchwGradient(_ name: String, channels: Int) -> [Float] {
-        let hw = architecture.featureSize * architecture.featureSize
-        var out = [Float](repeating: 0, count: batch * channels * hw)
-        out.withUnsafeMutableBufferPointer { Layout.cnhwToNchw($0.baseAddress!, g(name), n: batch, c: channels, hw: hw) }
-        return out
-    }
 }
