@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "cxr-explain",
             dependencies: [
-                "Preprocess", "Classifier", "DICOMOutput",
+                "Preprocess", "Classifier", "Explain", "DICOMOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

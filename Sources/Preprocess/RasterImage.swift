@@ -1,4 +1,5 @@
 import DICOMBridge
+import Foundation
 
 /// A PNG or JPEG as gray sample values at its own bit depth (colour → BT.601 luminance, rounded).
 public struct RasterImage: Sendable {
@@ -31,5 +32,21 @@ public struct RasterImage: Sendable {
     public var grayValues: [UInt16] {
         let top = Float((1 << bitDepth) - 1)
         return luminance.map { UInt16(min(top, max(0, $0.rounded()))) }
+    }
+}
+
+extension RasterImage {
+    /// Writes 8-bit gray (1 channel) or RGB (3 channels, interleaved) as PNG, via a temporary file and a rename.
+    public static func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to path: String) throws(ImageReadError) {
+        precondition(bytes.count == width * height * channels, "pixel buffer does not match \(width)x\(height)x\(channels)")
+        var samples = bytes.map(UInt16.init)
+        let temporary = path + ".tmp-\(getpid())"
+        var err = [CChar](repeating: 0, count: 512)
+        let status = samples.withUnsafeMutableBufferPointer { buf -> Int32 in
+            var raster = dcb_raster(width: UInt32(width), height: UInt32(height), channels: UInt8(channels), bit_depth: 8, data: buf.baseAddress)
+            return dcb_png_write(temporary, &raster, &err, err.count)
+        }
+        guard status == 0 else { unlink(temporary); throw .io(file: path, reason: bridgeString(err)) }
+        guard rename(temporary, path) == 0 else { unlink(temporary); throw .io(file: path, reason: "cannot rename into place") }
     }
 }

@@ -55,3 +55,25 @@ struct ClassifierCLITests {
         }
     }
 }
+
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"))
+struct ExplainCLITests {
+    @Test("explain writes an overlay PNG and a 227×227 map per method, and the network input")
+    func explain() throws {
+        let dir = TestPaths.temporaryDirectory("cli-explain")
+        let image = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
+        let r = try CLI.run(["explain", image, "--method", "gradcam", "gradcam++", "--out", dir.path, "--save-input", "--json",
+                             "--model", ClassifierCLITests.shippedModel])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(summary["predicted"] as? String == "PA")
+        #expect((summary["outputs"] as! [String]).count == 5)
+        let stem = "chest_CR_PA_gdcm-CR-MONO1-10-chest"
+        let map = try Data(contentsOf: dir.appendingPathComponent("\(stem).gradcam.npy"))
+        #expect(map.count == 128 + 227 * 227 * 4)
+        let input = try Data(contentsOf: dir.appendingPathComponent("\(stem).input.npy"))
+        #expect(input.count == 128 + 3 * 227 * 227 * 4)
+        let png = try RasterImage.load(path: dir.appendingPathComponent("\(stem).gradcampp.png").path)
+        #expect(png.width == 227 && png.channels == 3)
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Classifier
+import Explain
+import Foundation
+import Preprocess
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain one image's view prediction: overlay PNG and raw map (.npy) per method.",
+        discussion: """
+            The target is the class logit by default: a softmax target saturates in float32 for confident \
+            images and gives an all-zero map (--target softmax offers it anyway). Maps are at the network \
+            input's resolution (227×227, the padded square), in [0, 1].
+            """)
+
+    @Argument(help: "A DICOM, PNG or JPEG image.")
+    var image: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: [CAMMethod] = [.gradCAM]
+
+    @Option(help: "Layer: fire9 (default, 512 channels) or relu_conv10 (as MATLAB's example).")
+    var layer: CAMLayer = .fire9
+
+    @Option(help: "Target: logit (default) or softmax.")
+    var target: CAMTarget = .logit
+
+    @Option(help: "Explain this class (PA or L) instead of the predicted one.")
+    var targetClass: String?
+
+    @Option(help: "Colormap: jet (default) or viridis.")
+    var colormap: Colormap = .jet
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var out: String
+
+    @Flag(help: "Also write the exact network input as .npy (float32, 3×H×W).")
+    var saveInput = false
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    @OptionGroup var modelOption: ModelOption
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let targetClass, ViewClass(label: targetClass) == nil { throw ValidationError("--target-class must be PA or L") }
+    }
+
+    func run() throws {
+        global.apply()
+        let model = try modelOption.load()
+        let radiograph: Radiograph
+        do { radiograph = try RadiographLoader.load(path: image) } catch { printError(error.description); throw ExitCode(1) }
+        let input = NetworkInput(radiograph: radiograph, options: model.options)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
+        let size = model.options.size
+        let started = Date()
+        let mapper = ClassActivationMapper(network: model.network)
+        let maps = mapper.maps(input: input.values, methods: method, layer: layer, target: target,
+                               targetClass: targetClass.flatMap { ViewClass(label: $0)?.rawValue })
+        let seconds = Date().timeIntervalSince(started)
+        var written: [String] = []
+        for m in method {
+            let map = maps[m]!
+            let name = m.rawValue.replacingOccurrences(of: "+", with: "p")
+            let png = (out as NSString).appendingPathComponent("\(stem).\(name).png")
+            let npy = (out as NSString).appendingPathComponent("\(stem).\(name).npy")
+            try RasterImage.writePNG(Overlay.blend(gray: input.gray, map: map.values, colormap: colormap), width: size, height: size, channels: 3, to: png)
+            try NPY.write(map.values, shape: [size, size], to: npy)
+            written += [png, npy]
+        }
+        if saveInput {
+            let path = (out as NSString).appendingPathComponent("\(stem).input.npy")
+            try NPY.write(input.values, shape: [3, size, size], to: path)
+            written.append(path)
+        }
+        let first = maps[method[0]]!
+        let predicted = ViewClass(rawValue: first.predictedClass)!.name
+        if json {
+            struct Summary: Encodable {
+                var file: String; var predicted: String; var probability: Double; var targetClass: String
+                var methods: [String]; var layer: String; var target: String; var colormap: String
+                var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
+            }
+            let s = Summary(file: image, predicted: predicted, probability: Double(first.probabilities[first.predictedClass]),
+                            targetClass: ViewClass(rawValue: first.targetClass)!.name, methods: method.map(\.rawValue),
+                            layer: layer.rawValue, target: target.rawValue, colormap: colormap.rawValue, model: model.name,
+                            modelSHA256: model.sha256, seconds: seconds, outputs: written)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(s), as: UTF8.self))
+        } else {
+            print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, first.probabilities[first.predictedClass],
+                         method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
+            for w in written { print("  wrote \(w)") }
+        }
+    }
+}
+
+extension CAMMethod: ExpressibleByArgument {}
+extension CAMLayer: ExpressibleByArgument {}
+extension CAMTarget: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
