@@ -17,8 +17,12 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: "A DICOM, PNG or JPEG image.")
     var image: String
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: [CAMMethod] = [.gradCAM]
+    @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(ExplainMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: [ExplainMethod] = [.gradcam]
+
+    @Option(help: "Occlusion: mask side in input pixels.") var maskSize = 45
+    @Option(help: "Occlusion: mask stride in input pixels.") var stride = 15
+    @Option(help: "Occlusion: gray value [0, 1] of the mask (default: the image's mean).") var maskValue: Float?
 
     @Option(help: "Layer: fire9 (default, 512 channels) or relu_conv10 (as MATLAB's example).")
     var layer: CAMLayer = .fire9
@@ -58,9 +62,19 @@ struct ExplainCommand: ParsableCommand {
         let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
         let size = model.options.size
         let started = Date()
+        let wanted = targetClass.flatMap { ViewClass(label: $0)?.rawValue }
         let mapper = ClassActivationMapper(network: model.network)
-        let maps = mapper.maps(input: input.values, methods: method, layer: layer, target: target,
-                               targetClass: targetClass.flatMap { ViewClass(label: $0)?.rawValue })
+        var maps = mapper.maps(input: input.values, methods: method.compactMap(\.cam), layer: layer, target: target, targetClass: wanted)
+            .reduce(into: [ExplainMethod: SaliencyMap]()) { $0[ExplainMethod(cam: $1.key)] = $1.value }
+        var rawMaps: [ExplainMethod: [Float]] = [:]
+        if method.contains(.occlusion) {
+            let occlusion = OcclusionSensitivity(maskSize: maskSize, stride: stride, maskValue: maskValue)
+            let (raw, c, p) = occlusion.map(network: model.network, gray: input.gray, options: model.options, targetClass: wanted)
+            let lo = raw.min() ?? 0, hi = raw.max() ?? 0
+            maps[.occlusion] = SaliencyMap(width: size, height: size, values: raw.map { ($0 - lo) / (hi - lo + 1e-7) },
+                                           predictedClass: p[1] > p[0] ? 1 : 0, targetClass: c, probabilities: p)
+            rawMaps[.occlusion] = raw  // MATLAB semantics: score differences, not rescaled
+        }
         let seconds = Date().timeIntervalSince(started)
         var written: [String] = []
         for m in method {
@@ -69,7 +83,7 @@ struct ExplainCommand: ParsableCommand {
             let png = (out as NSString).appendingPathComponent("\(stem).\(name).png")
             let npy = (out as NSString).appendingPathComponent("\(stem).\(name).npy")
             try RasterImage.writePNG(Overlay.blend(gray: input.gray, map: map.values, colormap: colormap), width: size, height: size, channels: 3, to: png)
-            try NPY.write(map.values, shape: [size, size], to: npy)
+            try NPY.write(rawMaps[m] ?? map.values, shape: [size, size], to: npy)
             written += [png, npy]
         }
         if saveInput {
@@ -100,7 +114,14 @@ struct ExplainCommand: ParsableCommand {
     }
 }
 
-extension CAMMethod: ExpressibleByArgument {}
+/// The methods `explain` offers.
+enum ExplainMethod: String, ExpressibleByArgument, CaseIterable, Hashable {
+    case gradcam, gradcampp = "gradcam++", hirescam, layercam, occlusion
+
+    var cam: CAMMethod? { CAMMethod(rawValue: rawValue) }
+    init(cam: CAMMethod) { self = ExplainMethod(rawValue: cam.rawValue)! }
+}
+
 extension CAMLayer: ExpressibleByArgument {}
 extension CAMTarget: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}

@@ -71,6 +71,11 @@ public struct SaliencyMap: Sendable {
     public var predictedClass: Int
     public var targetClass: Int
     public var probabilities: [Float]
+
+    public init(width: Int, height: Int, values: [Float], predictedClass: Int, targetClass: Int, probabilities: [Float]) {
+        self.width = width; self.height = height; self.values = values
+        self.predictedClass = predictedClass; self.targetClass = targetClass; self.probabilities = probabilities
+    }
 }
 
 /// Runs a forward and a backward pass and turns activations and gradients into maps
