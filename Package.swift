@@ -32,7 +32,7 @@ let package = Package(
         // Debian's OpenBLAS (CBLAS + LAPACK); the environment's OpenBLAS variables are left alone.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Classifier", dependencies: ["COpenBLAS", "Preprocess"]),
-        .target(name: "Explain", dependencies: ["Classifier", "Preprocess"]),
+        .target(name: "Explain", dependencies: ["Classifier", "Preprocess", "COpenBLAS"]),
         .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
         .executableTarget(
             name: "cxr-explain",
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExplainTests", dependencies: ["Explain", "Classifier", "TestSupport"]),
+        .testTarget(name: "ExplainTests", dependencies: ["Explain", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -113,3 +113,29 @@ tensors.update(after)
 f16_names = {k for k in tensors if k.startswith("weights.") or k == "input"}
 save(os.path.join(out_dir, "squeezenet.safetensors"), tensors, f16_names=f16_names)
 print("wrote", out_dir)
+
+# ---- LIME surrogate -----------------------------------------------------------------------------
+# Fixed 0/1 samples (first all on), fixed model outputs: lime's kernel on the cosine distance and a
+# weighted ridge (alpha 1, unpenalised intercept) solved in closed form with an intercept column.
+import numpy as np
+
+rng = np.random.default_rng(7)
+n, p = 200, 12
+Z = rng.integers(0, 2, size=(n, p)).astype(np.float64)
+Z[0] = 1
+y = rng.random(n)
+norms = np.linalg.norm(Z, axis=1) * np.linalg.norm(Z[0])
+cos = np.where(norms > 0, (Z @ Z[0]) / np.where(norms > 0, norms, 1), 0)
+d = 1 - cos
+w = np.sqrt(np.exp(-(d ** 2) / 0.25 ** 2))
+X1 = np.hstack([Z, np.ones((n, 1))])
+P = np.eye(p + 1)
+P[p, p] = 0
+theta = np.linalg.solve(X1.T @ (w[:, None] * X1) + P, X1.T @ (w * y))
+lime_dir = os.path.join(here, "..", "Tests", "ExplainTests", "Fixtures")
+os.makedirs(lime_dir, exist_ok=True)
+save(os.path.join(lime_dir, "lime.safetensors"), {
+    "z": torch.tensor(Z, dtype=torch.float32), "y": torch.tensor(y), "kernel": torch.tensor(w),
+    "coefficients": torch.tensor(theta[:p]), "intercept": torch.tensor(theta[p:]),
+})
+print("wrote", lime_dir)
