@@ -20,6 +20,10 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(ExplainMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: [ExplainMethod] = [.gradcam]
 
+    @Option(help: "LIME: perturbed samples.") var samples = 1000
+    @Option(help: "LIME: superpixels (SLIC).") var segments = 50
+    @Option(help: "LIME: SLIC compactness.") var compactness: Float = 0.1
+    @Option(help: "LIME: random seed (the same seed gives the same map bit for bit).") var seed: UInt64 = 0
     @Option(help: "Occlusion: mask side in input pixels.") var maskSize = 45
     @Option(help: "Occlusion: mask stride in input pixels.") var stride = 15
     @Option(help: "Occlusion: gray value [0, 1] of the mask (default: the image's mean).") var maskValue: Float?
@@ -75,6 +79,17 @@ struct ExplainCommand: ParsableCommand {
                                            predictedClass: p[1] > p[0] ? 1 : 0, targetClass: c, probabilities: p)
             rawMaps[.occlusion] = raw  // MATLAB semantics: score differences, not rescaled
         }
+        if method.contains(.lime) {
+            let lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments, compactness: compactness))
+            guard let e = lime.explain(network: model.network, gray: input.gray, options: model.options, targetClass: wanted) else {
+                printError("\(image): LIME's ridge system is singular"); throw ExitCode(1)
+            }
+            let lo = e.map.min() ?? 0, hi = e.map.max() ?? 0
+            maps[.lime] = SaliencyMap(width: size, height: size, values: e.map.map { ($0 - lo) / (hi - lo + 1e-12) },
+                                      predictedClass: e.probabilities[1] > e.probabilities[0] ? 1 : 0, targetClass: e.targetClass,
+                                      probabilities: e.probabilities)
+            rawMaps[.lime] = e.map  // superpixel weights, not rescaled
+        }
         let seconds = Date().timeIntervalSince(started)
         var written: [String] = []
         for m in method {
@@ -116,7 +131,7 @@ struct ExplainCommand: ParsableCommand {
 
 /// The methods `explain` offers.
 enum ExplainMethod: String, ExpressibleByArgument, CaseIterable, Hashable {
-    case gradcam, gradcampp = "gradcam++", hirescam, layercam, occlusion
+    case gradcam, gradcampp = "gradcam++", hirescam, layercam, lime, occlusion
 
     var cam: CAMMethod? { CAMMethod(rawValue: rawValue) }
     init(cam: CAMMethod) { self = ExplainMethod(rawValue: cam.rawValue)! }
