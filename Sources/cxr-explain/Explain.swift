@@ -49,6 +49,9 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
 
+    @Flag(help: "Score each map: deletion and insertion AUC (RISE), next to a random map.")
+    var metrics = false
+
     @OptionGroup var modelOption: ModelOption
     @OptionGroup var global: GlobalOptions
 
@@ -106,6 +109,14 @@ struct ExplainCommand: ParsableCommand {
             try NPY.write(input.values, shape: [3, size, size], to: path)
             written.append(path)
         }
+        var scores: [String: DeletionInsertion.Result] = [:]
+        if metrics {
+            let scorer = DeletionInsertion()
+            let c = maps[method[0]]!.targetClass
+            for m in method { scores[m.rawValue] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options, map: maps[m]!.values, targetClass: c) }
+            scores["random"] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options,
+                                               map: DeletionInsertion.randomMap(count: size * size, seed: seed), targetClass: c)
+        }
         let first = maps[method[0]]!
         let predicted = ViewClass(rawValue: first.predictedClass)!.name
         if json {
@@ -113,11 +124,12 @@ struct ExplainCommand: ParsableCommand {
                 var file: String; var predicted: String; var probability: Double; var targetClass: String
                 var methods: [String]; var layer: String; var target: String; var colormap: String
                 var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
+                var metrics: [String: DeletionInsertion.Result]?
             }
             let s = Summary(file: image, predicted: predicted, probability: Double(first.probabilities[first.predictedClass]),
                             targetClass: ViewClass(rawValue: first.targetClass)!.name, methods: method.map(\.rawValue),
                             layer: layer.rawValue, target: target.rawValue, colormap: colormap.rawValue, model: model.name,
-                            modelSHA256: model.sha256, seconds: seconds, outputs: written)
+                            modelSHA256: model.sha256, seconds: seconds, outputs: written, metrics: metrics ? scores : nil)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(s), as: UTF8.self))
@@ -125,6 +137,9 @@ struct ExplainCommand: ParsableCommand {
             print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, first.probabilities[first.predictedClass],
                          method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
             for w in written { print("  wrote \(w)") }
+            for (name, r) in scores.sorted(by: { $0.key < $1.key }) {
+                print(String(format: "  %@  deletion AUC %.4f  insertion AUC %.4f", name.padding(toLength: 10, withPad: " ", startingAt: 0), r.deletionAUC, r.insertionAUC))
+            }
         }
     }
 }

@@ -1,0 +1,75 @@
+import Classifier
+import Preprocess
+
+/// Deletion and insertion (Petsiuk et al., RISE): remove pixels from the image (set to black) or insert
+/// them into a blurred copy, most salient first, and follow the class probability; the area under each
+/// curve by the trapezoid rule over the fraction of pixels changed. Good maps: low deletion, high insertion.
+/// Metrics take any map, so a random map is the baseline.
+public struct DeletionInsertion: Sendable {
+    public var steps: Int
+    public var batch: Int
+
+    public init(steps: Int = 32, batch: Int = 16) {
+        self.steps = steps
+        self.batch = batch
+    }
+
+    public struct Result: Sendable, Codable {
+        public var deletionAUC: Double
+        public var insertionAUC: Double
+        public var deletionCurve: [Double]
+        public var insertionCurve: [Double]
+    }
+
+    /// Trapezoid rule over `steps + 1` evenly spaced points on [0, 1].
+    public static func auc(_ curve: [Double]) -> Double {
+        guard curve.count > 1 else { return curve.first ?? 0 }
+        let h = 1 / Double(curve.count - 1)
+        return zip(curve, curve.dropFirst()).reduce(0) { $0 + ($1.0 + $1.1) * h / 2 }
+    }
+
+    /// A blurred copy (three passes of an 11-pixel box filter ≈ a Gaussian), the insertion start.
+    public static func blurred(_ gray: [Float], side: Int, radius: Int = 5) -> [Float] {
+        var a = gray
+        for _ in 0..<3 {
+            var b = a
+            for y in 0..<side { for x in 0..<side {
+                var s: Float = 0, n: Float = 0
+                for t in max(0, x - radius)...min(side - 1, x + radius) { s += a[y * side + t]; n += 1 }
+                b[y * side + x] = s / n
+            } }
+            for y in 0..<side { for x in 0..<side {
+                var s: Float = 0, n: Float = 0
+                for t in max(0, y - radius)...min(side - 1, y + radius) { s += b[t * side + x]; n += 1 }
+                a[y * side + x] = s / n
+            } }
+        }
+        return a
+    }
+
+    public func evaluate(network: SqueezeNet, gray: [Float], options: NetworkInputOptions, map: [Float], targetClass c: Int) -> Result {
+        precondition(map.count == gray.count)
+        // Most salient first; ties keep pixel order so the result is deterministic.
+        let order = map.indices.sorted { map[$0] != map[$1] ? map[$0] > map[$1] : $0 < $1 }
+        let blur = Self.blurred(gray, side: options.size)
+        var deleted: [[Float]] = [], inserted: [[Float]] = []
+        for s in 0...steps {
+            let k = gray.count * s / steps
+            var d = gray, i = blur
+            for p in order.prefix(k) { d[p] = 0; i[p] = gray[p] }
+            deleted.append(d); inserted.append(i)
+        }
+        let ws = network.makeWorkspace(batch: batch)
+        let pd = Trainer.predict(network, grays: deleted, workspace: ws, options: options)
+        let pi = Trainer.predict(network, grays: inserted, workspace: ws, options: options)
+        let classes = network.classes
+        let dc = (0...steps).map { Double(pd[$0 * classes + c]) }, ic = (0...steps).map { Double(pi[$0 * classes + c]) }
+        return Result(deletionAUC: Self.auc(dc), insertionAUC: Self.auc(ic), deletionCurve: dc, insertionCurve: ic)
+    }
+
+    /// A seeded uniform random map: the baseline every method should beat.
+    public static func randomMap(count: Int, seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in Float.random(in: 0..<1, using: &rng) }
+    }
+}
