@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the sample data: stage the sample studies, read every image (inspect), and turn
-# the PNG/JPEG studies into DICOM (convert) so they could enter a PACS. Outputs go to out/demo/.
+# The main job on the sample data (until `process` exists): stage the sample studies, read every image
+# (inspect), classify its view, explain one, and turn the PNG/JPEG studies into DICOM (convert).
+# Outputs go to out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product cxr-explain >/dev/null
@@ -26,7 +27,13 @@ while IFS= read -r f; do
   "$bin" convert "$f" --out "$out/converted/$study/$name.dcm"
 done < "$out/inputs.txt"
 
+echo "== classify: every staged image with the shipped model (PA or lateral, header agreement)"
+xargs -d '\n' "$bin" classify < "$out/inputs.txt" | tee "$out/classify.tsv"
+
+echo "== explain: Grad-CAM and occlusion for the first staged DICOM"
+"$bin" explain "$(grep '\.dcm$' "$out/inputs.txt" | head -1)" --method gradcam gradcam++ occlusion --metrics --out "$out/explain"
+
 echo "== inspect: the converted DICOM files"
 "$bin" inspect $(find "$out/converted" -name '*.dcm' | sort | head -3)
 echo
-echo "Done. Inspection: $out/inspect.json   Converted DICOM: $out/converted/"
+echo "Done. Inspection: $out/inspect.json  Views: $out/classify.tsv  Overlays: $out/explain/  Converted DICOM: $out/converted/"
