@@ -77,9 +77,7 @@ struct ExplainCommand: ParsableCommand {
         if method.contains(.occlusion) {
             let occlusion = OcclusionSensitivity(maskSize: maskSize, stride: stride, maskValue: maskValue)
             let (raw, c, p) = occlusion.map(network: model.network, gray: input.gray, options: model.options, targetClass: wanted)
-            let lo = raw.min() ?? 0, hi = raw.max() ?? 0
-            maps[.occlusion] = SaliencyMap(width: size, height: size, values: raw.map { ($0 - lo) / (hi - lo + 1e-7) },
-                                           predictedClass: p[1] > p[0] ? 1 : 0, targetClass: c, probabilities: p)
+            maps[.occlusion] = SaliencyMap(raw: raw, width: size, height: size, targetClass: c, probabilities: p)
             rawMaps[.occlusion] = raw  // MATLAB semantics: score differences, not rescaled
         }
         if method.contains(.lime) {
@@ -87,10 +85,7 @@ struct ExplainCommand: ParsableCommand {
             guard let e = lime.explain(network: model.network, gray: input.gray, options: model.options, targetClass: wanted) else {
                 printError("\(image): LIME's ridge system is singular"); throw ExitCode(1)
             }
-            let lo = e.map.min() ?? 0, hi = e.map.max() ?? 0
-            maps[.lime] = SaliencyMap(width: size, height: size, values: e.map.map { ($0 - lo) / (hi - lo + 1e-12) },
-                                      predictedClass: e.probabilities[1] > e.probabilities[0] ? 1 : 0, targetClass: e.targetClass,
-                                      probabilities: e.probabilities)
+            maps[.lime] = SaliencyMap(raw: e.map, width: size, height: size, targetClass: e.targetClass, probabilities: e.probabilities)
             rawMaps[.lime] = e.map  // superpixel weights, not rescaled
         }
         let seconds = Date().timeIntervalSince(started)

@@ -156,25 +156,24 @@ struct ConversionTests {
         #expect(again.text("StudyInstanceUID") == file.text("StudyInstanceUID"))
     }
 
+    /// Writes a gray PNG, converts it, and returns both files' display values.
+    func displays(of values: [UInt16], side: Int, bitDepth: Int, name: String) throws -> ([Float], [Float]) {
+        let png = dir.appendingPathComponent("\(name).png").path
+        _ = FileManager.default.createFile(atPath: png, contents: Data(MinimalPNG.encode(width: side, height: side, bitDepth: bitDepth, colorType: 0, samples: values)))
+        let out = dir.appendingPathComponent("\(name).dcm").path
+        try RasterConversion.makeSecondaryCapture(path: png).save(to: out, keepTransferSyntax: false)
+        return (try RadiographLoader.load(path: png).pixels, try RadiographLoader.load(path: out).pixels)
+    }
+
     @Test("the display of a converted 8-bit image matches the image's own display")
     func displayKept8() throws {
-        let values: [UInt16] = (0..<(16 * 16)).map { UInt16(($0 * 5) % 200 + 20) }
-        let png = dir.appendingPathComponent("g8.png").path
-        _ = FileManager.default.createFile(atPath: png, contents: Data(MinimalPNG.encode(width: 16, height: 16, bitDepth: 8, colorType: 0, samples: values)))
-        let out = dir.appendingPathComponent("g8.dcm").path
-        try RasterConversion.makeSecondaryCapture(path: png).save(to: out, keepTransferSyntax: false)
-        let a = try RadiographLoader.load(path: png).pixels, b = try RadiographLoader.load(path: out).pixels
+        let (a, b) = try displays(of: (0..<(16 * 16)).map { UInt16(($0 * 5) % 200 + 20) }, side: 16, bitDepth: 8, name: "g8")
         #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
     @Test("the display of a converted 16-bit PNG matches the PNG's own display")
     func displayKept() throws {
-        let values: [UInt16] = (0..<(40 * 40)).map { UInt16(1000 + ($0 * 13) % 3000) }
-        let png = dir.appendingPathComponent("w.png").path
-        _ = FileManager.default.createFile(atPath: png, contents: Data(MinimalPNG.encode(width: 40, height: 40, bitDepth: 16, colorType: 0, samples: values)))
-        let out = dir.appendingPathComponent("w.dcm").path
-        try RasterConversion.makeSecondaryCapture(path: png).save(to: out, keepTransferSyntax: false)
-        let a = try RadiographLoader.load(path: png).pixels, b = try RadiographLoader.load(path: out).pixels
+        let (a, b) = try displays(of: (0..<(40 * 40)).map { UInt16(1000 + ($0 * 13) % 3000) }, side: 40, bitDepth: 16, name: "w")
         #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 

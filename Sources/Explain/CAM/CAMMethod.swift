@@ -76,6 +76,19 @@ public struct SaliencyMap: Sendable {
         self.width = width; self.height = height; self.values = values
         self.predictedClass = predictedClass; self.targetClass = targetClass; self.probabilities = probabilities
     }
+
+    /// A map from raw scores (occlusion differences, LIME weights), min-max scaled to [0, 1] for display.
+    public init(raw: [Float], width: Int, height: Int, targetClass: Int, probabilities: [Float]) {
+        let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+        self.init(width: width, height: height, values: Self.minMaxScaled(raw), predictedClass: predicted,
+                  targetClass: targetClass, probabilities: probabilities)
+    }
+
+    /// (v − min) / (max − min), with a small epsilon so a constant map becomes zeros.
+    public static func minMaxScaled(_ values: [Float]) -> [Float] {
+        let lo = values.min() ?? 0, hi = values.max() ?? 0
+        return values.map { ($0 - lo) / (hi - lo + 1e-7) }
+    }
 }
 
 /// Runs a forward and a backward pass and turns activations and gradients into maps
@@ -123,7 +136,6 @@ public final class ClassActivationMapper: @unchecked Sendable {
         let positive = cam.map { max($0, 0) }
         let up = Resampler(sourceWidth: side, sourceHeight: side, paddedWidth: side, paddedHeight: side, offsetX: 0, offsetY: 0,
                            outputWidth: size, outputHeight: size).apply(positive)
-        let lo = up.min() ?? 0, hi = up.max() ?? 0
-        return up.map { ($0 - lo) / (hi - lo + 1e-7) }
+        return SaliencyMap.minMaxScaled(up)
     }
 }
