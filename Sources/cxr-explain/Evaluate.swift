@@ -5,7 +5,7 @@ import Preprocess
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Accuracy, per-class precision and recall, confusion matrix, ROC AUC and calibration of a model on a dataset.")
+        abstract: "Accuracy, per-class precision and recall, confusion matrix, ROC AUC and calibration of a model on a dataset; with --faithfulness, how faithful its explanations are.")
 
     @Argument(help: "Dataset folder (PA/, L/) or MANIFEST.tsv.")
     var dataset: String
@@ -15,6 +15,8 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup(title: "Faithfulness (DESIGN §6)") var faithfulnessOptions: FaithfulnessOptions
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -22,6 +24,7 @@ struct Evaluate: ParsableCommand {
         let model = try modelOption.load()
         let data: Dataset
         do { data = try Dataset.load(dataset) } catch { printError("\(error)"); throw ExitCode(1) }
+        if faithfulnessOptions.faithfulness { return try runFaithfulness(model: model, data: data) }
         let classifier = ViewClassifier(model: model)
         var probabilities: [Float] = [], labels: [Int] = [], failures: [String] = []
         for start in stride(from: 0, to: data.images.count, by: 16) {

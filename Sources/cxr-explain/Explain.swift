@@ -17,8 +17,8 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: "A DICOM, PNG or JPEG image.")
     var image: String
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(ExplainMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: [ExplainMethod] = [.gradcam]
+    @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: [ExplanationMethod] = [.gradcam]
 
     @Option(help: "LIME: perturbed samples.") var samples = 1000
     @Option(help: "LIME: superpixels (SLIC).") var segments = 50
@@ -70,33 +70,24 @@ struct ExplainCommand: ParsableCommand {
         let size = model.options.size
         let started = Date()
         let wanted = targetClass.flatMap { ViewClass(label: $0)?.rawValue }
-        let mapper = ClassActivationMapper(network: model.network)
-        var maps = mapper.maps(input: input.values, methods: method.compactMap(\.cam), layer: layer, target: target, targetClass: wanted)
-            .reduce(into: [ExplainMethod: SaliencyMap]()) { $0[ExplainMethod(cam: $1.key)] = $1.value }
-        var rawMaps: [ExplainMethod: [Float]] = [:]
-        if method.contains(.occlusion) {
-            let occlusion = OcclusionSensitivity(maskSize: maskSize, stride: stride, maskValue: maskValue)
-            let (raw, c, p) = occlusion.map(network: model.network, gray: input.gray, options: model.options, targetClass: wanted)
-            maps[.occlusion] = SaliencyMap(raw: raw, width: size, height: size, targetClass: c, probabilities: p)
-            rawMaps[.occlusion] = raw  // MATLAB semantics: score differences, not rescaled
-        }
-        if method.contains(.lime) {
-            let lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments, compactness: compactness))
-            guard let e = lime.explain(network: model.network, gray: input.gray, options: model.options, targetClass: wanted) else {
-                printError("\(image): LIME's ridge system is singular"); throw ExitCode(1)
-            }
-            maps[.lime] = SaliencyMap(raw: e.map, width: size, height: size, targetClass: e.targetClass, probabilities: e.probabilities)
-            rawMaps[.lime] = e.map  // superpixel weights, not rescaled
-        }
+        var suite = ExplanationSuite()
+        suite.layer = layer
+        suite.target = target
+        suite.lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments, compactness: compactness))
+        suite.occlusion = OcclusionSensitivity(maskSize: maskSize, stride: stride, maskValue: maskValue)
+        let explanations: [ExplanationMethod: Explanation]
+        do { explanations = try suite.explain(network: model.network, input: input, options: model.options, methods: method, targetClass: wanted) }
+        catch { printError("\(image): \(error)"); throw ExitCode(1) }
+        let maps = explanations.mapValues(\.map)
         let seconds = Date().timeIntervalSince(started)
         var written: [String] = []
         for m in method {
             let map = maps[m]!
-            let name = m.rawValue.replacingOccurrences(of: "+", with: "p")
+            let name = m.fileName
             let png = (out as NSString).appendingPathComponent("\(stem).\(name).png")
             let npy = (out as NSString).appendingPathComponent("\(stem).\(name).npy")
             try RasterImage.writePNG(Overlay.blend(gray: input.gray, map: map.values, colormap: colormap), width: size, height: size, channels: 3, to: png)
-            try NPY.write(rawMaps[m] ?? map.values, shape: [size, size], to: npy)
+            try NPY.write(explanations[m]!.raw, shape: [size, size], to: npy)
             written += [png, npy]
         }
         if saveInput {
@@ -139,14 +130,7 @@ struct ExplainCommand: ParsableCommand {
     }
 }
 
-/// The methods `explain` offers.
-enum ExplainMethod: String, ExpressibleByArgument, CaseIterable, Hashable {
-    case gradcam, gradcampp = "gradcam++", hirescam, layercam, lime, occlusion
-
-    var cam: CAMMethod? { CAMMethod(rawValue: rawValue) }
-    init(cam: CAMMethod) { self = ExplainMethod(rawValue: cam.rawValue)! }
-}
-
+extension ExplanationMethod: ExpressibleByArgument {}
 extension CAMLayer: ExpressibleByArgument {}
 extension CAMTarget: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}

@@ -43,7 +43,7 @@ struct DatasetTests {
     func foldersAndErrors() throws {
         for (folder, file) in [("PA", "a.png"), ("L", "b.png"), ("notes", "c.txt")] {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent(folder), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: dir.appendingPathComponent("\(folder)/\(file)").path, contents: Data([0]))
+            _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("\(folder)/\(file)").path, contents: Data([0]))
         }
         let data = try Dataset.load(dir.path)
         #expect(data.images.map(\.label).sorted() == [0, 1])

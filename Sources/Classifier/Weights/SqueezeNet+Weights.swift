@@ -18,16 +18,43 @@ extension SqueezeNet {
     public func initialise(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
         for e in layout.entries {
-            let ptr = parameters.pointer + e.offset
-            if e.name.hasSuffix(".bias") { ptr.update(repeating: 0, count: e.count); continue }
             if e.name.hasPrefix("classifier.1") {
-                initialiseHead(seed: seed)
+                if e.name.hasSuffix(".weight") { initialiseHead(seed: seed) }
                 continue
             }
-            let fanIn = e.shape.dropFirst().reduce(1, *)
-            let bound = (6 / Float(fanIn)).squareRoot()
-            for i in 0..<e.count { ptr[i] = Float.random(in: -bound...bound, using: &rng) }
+            initialise(e, rng: &rng)
         }
+    }
+
+    /// Re-draws every parameter whose name starts with `prefix` + "." from the initial distribution
+    /// (the model-randomisation check of Adebayo et al. randomises one stage after another).
+    public func randomise(stage prefix: String, seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for e in layout.entries where e.name.hasPrefix(prefix + ".") {
+            if e.name.hasPrefix("classifier.1") && e.name.hasSuffix(".weight") {
+                for i in 0..<e.count { parameters.pointer[e.offset + i] = 0.01 * Self.normal(&rng) }
+            } else {
+                initialise(e, rng: &rng)
+            }
+        }
+    }
+
+    /// A copy with its own parameters.
+    public func copy() -> SqueezeNet {
+        SqueezeNet(architecture: architecture, parameters: FloatBuffer(parameters.array))
+    }
+
+    /// The parameter stages from the output down: conv10, fire9 … fire2, conv1.
+    public var stagesFromOutput: [String] {
+        ["classifier.1"] + SqueezeNetArchitecture.fires.reversed().map { "features.\($0.index)" } + ["features.0"]
+    }
+
+    private func initialise(_ e: ParameterLayout.Entry, rng: inout SplitMix64) {
+        let ptr = parameters.pointer + e.offset
+        if e.name.hasSuffix(".bias") { ptr.update(repeating: 0, count: e.count); return }
+        let fanIn = e.shape.dropFirst().reduce(1, *)
+        let bound = (6 / Float(fanIn)).squareRoot()
+        for i in 0..<e.count { ptr[i] = Float.random(in: -bound...bound, using: &rng) }
     }
 
     /// A fresh classification head (classifier.1): N(0, 0.01) weights, zero bias.

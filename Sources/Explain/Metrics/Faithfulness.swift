@@ -1,0 +1,64 @@
+import Classifier
+import Preprocess
+
+/// DESIGN §6 for one image: deletion/insertion AUC per method and for a random map, the cascading
+/// model-randomisation check for the Grad-CAM family, and LIME's stability across seeds.
+public struct FaithfulnessCheck: Sendable {
+    public var suite: ExplanationSuite
+    public var scorer = DeletionInsertion()
+    public var randomisation: ModelRandomisation? = ModelRandomisation()
+    /// Seeds for LIME's stability (the first is the suite's seed); nil skips the check.
+    public var limeSeeds: [UInt64]? = [0, 1, 2]
+    public var randomMapSeed: UInt64 = 0
+
+    public init(suite: ExplanationSuite) { self.suite = suite }
+
+    public struct Scores: Sendable, Codable {
+        public var deletionAUC: Double
+        public var insertionAUC: Double
+        public init(deletionAUC: Double, insertionAUC: Double) { self.deletionAUC = deletionAUC; self.insertionAUC = insertionAUC }
+    }
+
+    public struct Result: Sendable, Codable {
+        public var targetClass: Int
+        public var probability: Double
+        /// Per method name, and "random".
+        public var scores: [String: Scores]
+        public var randomisation: [ModelRandomisation.Stage]?
+        public var limeStability: LIMEStability.Result?
+        public var seconds: [String: Double]
+
+        public init(targetClass: Int, probability: Double, scores: [String: Scores], randomisation: [ModelRandomisation.Stage]?,
+                    limeStability: LIMEStability.Result?, seconds: [String: Double]) {
+            self.targetClass = targetClass; self.probability = probability; self.scores = scores
+            self.randomisation = randomisation; self.limeStability = limeStability; self.seconds = seconds
+        }
+    }
+
+    public func run(network: SqueezeNet, input: NetworkInput, options: NetworkInputOptions,
+                    methods: [ExplanationMethod]) throws(ExplanationSuite.Failure) -> Result {
+        var suite = self.suite
+        if let first = limeSeeds?.first { suite.lime.seed = first }
+        let explanations = try suite.explain(network: network, input: input, options: options, methods: methods)
+        let any = explanations[methods[0]]!.map
+        let c = any.targetClass
+        var scores: [String: Scores] = [:]
+        for m in methods {
+            let r = scorer.evaluate(network: network, gray: input.gray, options: options, map: explanations[m]!.map.values, targetClass: c)
+            scores[m.rawValue] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
+        }
+        let random = scorer.evaluate(network: network, gray: input.gray, options: options,
+                                     map: DeletionInsertion.randomMap(count: input.gray.count, seed: randomMapSeed), targetClass: c)
+        scores["random"] = Scores(deletionAUC: random.deletionAUC, insertionAUC: random.insertionAUC)
+        let cams = methods.compactMap(\.cam)
+        let stages = cams.isEmpty ? nil : randomisation?.run(network: network, input: input.values, methods: cams,
+                                                            layer: suite.layer, target: suite.target, targetClass: c)
+        var stability: LIMEStability.Result?
+        if methods.contains(.lime), let seeds = limeSeeds, seeds.count >= 2 {
+            stability = LIMEStability(explainer: suite.lime, seeds: seeds)
+                .run(network: network, gray: input.gray, options: options, targetClass: c, first: explanations[.lime]?.lime)
+        }
+        return Result(targetClass: c, probability: Double(any.probabilities[c]), scores: scores, randomisation: stages,
+                      limeStability: stability, seconds: explanations.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value.seconds })
+    }
+}
