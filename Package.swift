@@ -34,10 +34,11 @@ let package = Package(
         .target(name: "Classifier", dependencies: ["COpenBLAS", "Preprocess"]),
         .target(name: "Explain", dependencies: ["Classifier", "Preprocess", "COpenBLAS"]),
         .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
+        .target(name: "Pipeline", dependencies: ["Preprocess", "Classifier", "Explain", "DICOMOutput"]),
         .executableTarget(
             name: "cxr-explain",
             dependencies: [
-                "Preprocess", "Classifier", "Explain", "DICOMOutput",
+                "Preprocess", "Classifier", "Explain", "DICOMOutput", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess"]),
     ],
     cxxLanguageStandard: .cxx17

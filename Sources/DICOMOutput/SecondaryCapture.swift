@@ -194,9 +194,13 @@ public struct SecondaryCapture: Sendable {
 }
 
 /// A source DICOM object referred to by class and instance.
-public struct DICOMFileReference: Sendable, Equatable {
+public struct DICOMFileReference: Sendable, Equatable, Codable {
     public var sopClassUID: String
     public var sopInstanceUID: String
+    public init(sopClassUID: String, sopInstanceUID: String) {
+        self.sopClassUID = sopClassUID
+        self.sopInstanceUID = sopInstanceUID
+    }
 }
 
 /// Overlay Data packing: one bit a pixel, row-major, least significant bit first, in 16-bit words.

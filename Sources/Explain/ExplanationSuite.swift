@@ -34,6 +34,10 @@ public struct Explanation: Sendable {
     /// LIME only: segments and superpixel weights.
     public var lime: LIMEExplainer.Explanation?
     public var seconds: Double
+
+    public init(method: ExplanationMethod, map: SaliencyMap, raw: [Float], lime: LIMEExplainer.Explanation? = nil, seconds: Double) {
+        self.method = method; self.map = map; self.raw = raw; self.lime = lime; self.seconds = seconds
+    }
 }
 
 /// The methods with their settings, run on one network input; the single entry point the commands use.

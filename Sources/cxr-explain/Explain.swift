@@ -1,7 +1,9 @@
 import ArgumentParser
 import Classifier
+import DICOMOutput
 import Explain
 import Foundation
+import Pipeline
 import Preprocess
 
 struct ExplainCommand: ParsableCommand {
@@ -45,6 +47,9 @@ struct ExplainCommand: ParsableCommand {
 
     @Flag(help: "Also write the exact network input as .npy (float32, 3×H×W).")
     var saveInput = false
+
+    @Flag(help: "Also write DICOM Secondary Captures per method: grayscale with the top-20 % region in overlay 6000 (LIME's top superpixels in 6002) and the RGB blend, in the source's study. A PNG or JPEG input is converted to DICOM first (written beside them).")
+    var dicom = false
 
     @Flag(help: "Print a JSON summary.")
     var json = false
@@ -90,6 +95,10 @@ struct ExplainCommand: ParsableCommand {
             try NPY.write(explanations[m]!.raw, shape: [size, size], to: npy)
             written += [png, npy]
         }
+        if dicom {
+            do { written += try writeDICOM(radiograph: radiograph, input: input, explanations: explanations, suite: suite, model: model, stem: stem) }
+            catch { printError("\(image): \(error)"); throw ExitCode(1) }
+        }
         if saveInput {
             let path = (out as NSString).appendingPathComponent("\(stem).input.npy")
             try NPY.write(input.values, shape: [3, size, size], to: path)
@@ -127,6 +136,38 @@ struct ExplainCommand: ParsableCommand {
                 print(String(format: "  %@  deletion AUC %.4f  insertion AUC %.4f", name.padding(toLength: 10, withPad: " ", startingAt: 0), r.deletionAUC, r.insertionAUC))
             }
         }
+    }
+}
+
+extension ExplainCommand {
+    /// The SC pair per method; the source is the input itself, or its conversion for PNG/JPEG.
+    func writeDICOM(radiograph: Radiograph, input: NetworkInput, explanations: [ExplanationMethod: Explanation],
+                    suite: ExplanationSuite, model: ModelFile, stem: String) throws -> [String] {
+        var written: [String] = []
+        let source: DICOMFile
+        if radiograph.source.format == .dicom {
+            source = try DICOMFile(path: image)
+        } else {
+            source = try RasterConversion.makeSecondaryCapture(path: image)
+            let path = (out as NSString).appendingPathComponent("\(stem).dcm")
+            try source.save(to: path, keepTransferSyntax: false)
+            written.append(path)
+        }
+        var capture = ExplanationCapture()
+        capture.colormap = colormap
+        for m in method {
+            let e = explanations[m]!
+            let context = ExplanationCapture.Context(
+                predictedView: ViewClass(rawValue: e.map.targetClass)!.name, probability: Double(e.map.probabilities[e.map.targetClass]),
+                modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m))
+            let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
+            for (kind, file) in [("gray", objects.gray), ("rgb", objects.rgb)] {
+                let path = (out as NSString).appendingPathComponent("\(stem).\(m.fileName).\(kind).dcm")
+                try file.save(to: path, keepTransferSyntax: false)
+                written.append(path)
+            }
+        }
+        return written
     }
 }
 

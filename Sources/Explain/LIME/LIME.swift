@@ -30,6 +30,12 @@ public struct LIMEExplainer: Sendable {
         public var probabilities: [Float]
         /// Per pixel: its superpixel's weight.
         public var map: [Float]
+
+        public init(segments: [Int32], segmentCount: Int, weights: [Double], intercept: Double, targetClass: Int,
+                    probabilities: [Float], map: [Float]) {
+            self.segments = segments; self.segmentCount = segmentCount; self.weights = weights; self.intercept = intercept
+            self.targetClass = targetClass; self.probabilities = probabilities; self.map = map
+        }
     }
 
     /// The sample matrix: `samples × features` of 0/1, first row all ones (seeded).

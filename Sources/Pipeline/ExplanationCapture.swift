@@ -1,0 +1,100 @@
+import DICOMOutput
+import Explain
+import Foundation
+import Preprocess
+
+/// One explanation as the two Secondary Capture images of DESIGN §7.2, in the source's study, one
+/// series per method: (a) the grayscale source with the top region in overlay plane 6000 (and LIME's
+/// top superpixels in 6002); (b) the RGB blend of the heatmap for viewers that do not draw overlays.
+public struct ExplanationCapture: Sendable {
+    /// The fraction of the image marked in overlay 6000.
+    public var topFraction = 0.2
+    /// The longest side of the SC images (the source is shrunk to it, never enlarged).
+    public var maxSide = 1024
+    public var colormap: Colormap = .jet
+    public var alpha: Float = 0.5
+    /// LIME: how many of the highest positive superpixels go into overlay 6002 (lime's `num_features` = 5).
+    public var limeTopSuperpixels = 5
+
+    public init() {}
+
+    public struct Objects {
+        public var gray: DICOMFile
+        public var rgb: DICOMFile
+        public var grayReference: DICOMFileReference
+        public var rgbReference: DICOMFileReference
+        public var seriesInstanceUID: String
+        /// Pixels in overlay 6000, as a fraction of the image.
+        public var regionFraction: Double
+    }
+
+    /// What the objects say about the prediction and the model.
+    public struct Context: Sendable {
+        public var predictedView: String
+        public var probability: Double
+        public var modelName: String
+        public var modelSHA256: String
+        public var parameters: String
+
+        public init(predictedView: String, probability: Double, modelName: String, modelSHA256: String, parameters: String) {
+            self.predictedView = predictedView; self.probability = probability
+            self.modelName = modelName; self.modelSHA256 = modelSHA256; self.parameters = parameters
+        }
+    }
+
+    /// Series numbers of the explanation series, fixed per method so reruns land in the same series.
+    public static func seriesNumber(_ method: ExplanationMethod) -> Int {
+        9001 + ExplanationMethod.allCases.firstIndex(of: method)!
+    }
+
+    public func build(source: DICOMFile, radiograph: Radiograph, geometry: InputGeometry, explanation: Explanation,
+                      context: Context) throws(DICOMWriteError) -> Objects {
+        guard let sourceUID = source.text("SOPInstanceUID"), let studyUID = source.text("StudyInstanceUID") else {
+            throw .invalid(file: source.path, reason: "the source has no SOP Instance UID or Study Instance UID")
+        }
+        let projection = MapProjection(geometry: geometry, maxSide: maxSide)
+        let w = projection.outputWidth, h = projection.outputHeight
+        let gray = projection.image(radiograph)
+        let map = projection.map(explanation.map.values)
+        let region = MapProjection.topRegion(map, fraction: topFraction)
+        let method = explanation.method
+        // UIDs name the source, the method with its parameters, and the model: a rerun reproduces them.
+        let kind = "\(method.rawValue)|\(context.parameters)|top=\(topFraction)|side=\(maxSide)|\(colormap.rawValue)"
+        let series = DICOMUID.derived(from: studyUID, kind: "series|\(kind)", modelDigest: context.modelSHA256)
+        let instance = Int(source.text("InstanceNumber") ?? "") ?? 1
+        let what = "\(context.parameters) for the \(context.predictedView) prediction (p = \(String(format: "%.4f", context.probability))) "
+            + "of model \(context.modelName) (sha256 \(context.modelSHA256.prefix(16)))"
+
+        var overlays = [SecondaryCapture.Overlay(mask: region, label: "\(method.displayName) top \(Int(topFraction * 100))%",
+                                                 description: "Top \(Int(topFraction * 100)) % of the \(method.displayName) map")]
+        if let lime = explanation.lime {
+            let top = Set(lime.weights.indices.filter { lime.weights[$0] > 0 }.sorted { lime.weights[$0] > lime.weights[$1] }
+                .prefix(limeTopSuperpixels).map { Int32($0) })
+            let labels = projection.labels(lime.segments)
+            overlays.append(.init(mask: labels.map { top.contains($0) }, label: "LIME top superpixels",
+                                  description: "The \(top.count) superpixels with the largest positive LIME weights"))
+        }
+        var graySC = SecondaryCapture(
+            width: w, height: h, pixels: .gray8(gray.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }),
+            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "gray|\(kind)", modelDigest: context.modelSHA256),
+            seriesInstanceUID: series, seriesNumber: Self.seriesNumber(method), instanceNumber: 2 * instance - 1,
+            seriesDescription: "\(Software.name) \(method.displayName)",
+            derivationDescription: "Source image with overlays of \(method.displayName) \(what)")
+        graySC.window = (center: 128, width: 256)
+        graySC.overlays = overlays
+        let rgbPixels = Overlay.blend(gray: gray, map: map, colormap: colormap, alpha: alpha)
+        let rgbSC = SecondaryCapture(
+            width: w, height: h, pixels: .rgb8(rgbPixels),
+            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "rgb|\(kind)", modelDigest: context.modelSHA256),
+            seriesInstanceUID: series, seriesNumber: Self.seriesNumber(method), instanceNumber: 2 * instance,
+            seriesDescription: "\(Software.name) \(method.displayName)",
+            derivationDescription: "\(colormap.rawValue) heatmap (alpha \(alpha)) of \(method.displayName) \(what)")
+        let grayFile = try graySC.build(source: source)
+        let rgbFile = try rgbSC.build(source: source)
+        return Objects(gray: grayFile, rgb: rgbFile,
+                       grayReference: DICOMFileReference(sopClassUID: SecondaryCapture.sopClassUID, sopInstanceUID: graySC.sopInstanceUID),
+                       rgbReference: DICOMFileReference(sopClassUID: SecondaryCapture.sopClassUID, sopInstanceUID: rgbSC.sopInstanceUID),
+                       seriesInstanceUID: series,
+                       regionFraction: Double(region.reduce(0) { $0 + ($1 ? 1 : 0) }) / Double(max(1, region.count)))
+    }
+}

@@ -1,0 +1,98 @@
+import DICOMOutput
+import Explain
+import Foundation
+import Pipeline
+import Preprocess
+import TestSupport
+import Testing
+
+struct MapProjectionTests {
+    @Test("a map of a padded portrait image lands on the image part only, shrunk to the size cap")
+    func projection() {
+        // 40 wide × 80 high, padded to 80×80 (offset x 20), network 8×8: columns 0–1 and 6–7 are padding.
+        let g = InputGeometry(sourceWidth: 40, sourceHeight: 80, fit: .pad, size: 8)
+        let p = MapProjection(geometry: g, maxSide: 40)
+        #expect(p.outputWidth == 20 && p.outputHeight == 40)
+        // A map that is 1 on the padding and 0 on the image: nothing of it may reach the output.
+        let map = (0..<64).map { i -> Float in (i % 8 < 2 || i % 8 >= 6) ? 1 : 0 }
+        let projected = p.map(map)
+        #expect(projected.count == 800)
+        // The image spans network columns 2..6; only the outermost output columns blend with padding.
+        for (i, v) in projected.enumerated() {
+            let x = i % 20
+            if x > 1 && x < 18 { #expect(v == 0, "x = \(x)") } else { #expect(v <= 0.5, "x = \(x)") }
+        }
+        // Labels by nearest neighbour: column x of the output sits in network column 2 + x/5.
+        let labels = p.labels((0..<64).map { Int32($0 % 8) })
+        let expected: [Int32] = (0..<20).map { x in Int32(2 + x / 5) }
+        #expect(Array(labels.prefix(20)) == expected)
+    }
+
+    @Test("the top region takes the top fraction, counts ties, and never marks zeros")
+    func topRegion() {
+        let values: [Float] = (0..<100).map { Float($0) / 100 }
+        let top = MapProjection.topRegion(values, fraction: 0.2)
+        #expect(top.filter { $0 }.count == 20 && top[80] && !top[79])
+        let mostlyZero = [Float](repeating: 0, count: 90) + [Float](repeating: 0.5, count: 10)
+        #expect(MapProjection.topRegion(mostlyZero, fraction: 0.2).filter { $0 }.count == 10)
+    }
+}
+
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data/dicom"))
+struct ExplanationCaptureTests {
+    let dir = TestPaths.temporaryDirectory("capture")
+    let sourcePath = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
+
+    /// A synthetic explanation: a diagonal ramp with LIME-like segments (quadrants, weights 3, −1, 2, 1).
+    func explanation(size: Int) -> Explanation {
+        let values = (0..<(size * size)).map { Float($0 % size + $0 / size) / Float(2 * size - 2) }
+        let segments = (0..<(size * size)).map { Int32(($0 % size >= size / 2 ? 1 : 0) + ($0 / size >= size / 2 ? 2 : 0)) }
+        let lime = LIMEExplainer.Explanation(segments: segments, segmentCount: 4, weights: [3, -1, 2, 1], intercept: 0, targetClass: 0,
+                                             probabilities: [0.97, 0.03], map: segments.map { [3, -1, 2, 1][Int($0)] })
+        let map = SaliencyMap(width: size, height: size, values: values, predictedClass: 0, targetClass: 0, probabilities: [0.97, 0.03])
+        return Explanation(method: .lime, map: map, raw: values, lime: lime, seconds: 0)
+    }
+
+    @Test("gray and RGB SC: valid, in the source's study, overlays as projected, UIDs reproducible")
+    func capture() throws {
+        let source = try DICOMFile(path: sourcePath)
+        let radiograph = try RadiographLoader.load(path: sourcePath)
+        let options = NetworkInputOptions(size: 64)
+        let input = NetworkInput(radiograph: radiograph, options: options)
+        var capture = ExplanationCapture()
+        capture.maxSide = 256
+        capture.limeTopSuperpixels = 2
+        let context = ExplanationCapture.Context(predictedView: "PA", probability: 0.97, modelName: "test", modelSHA256: "ab12",
+                                                 parameters: "LIME (samples=10)")
+        let e = explanation(size: 64)
+        let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
+        let again = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
+        #expect(objects.grayReference == again.grayReference && objects.rgbReference == again.rgbReference)
+        #expect(objects.grayReference != objects.rgbReference)
+        let gray = dir.appendingPathComponent("gray.dcm").path, rgb = dir.appendingPathComponent("rgb.dcm").path
+        try objects.gray.save(to: gray, keepTransferSyntax: false)
+        try objects.rgb.save(to: rgb, keepTransferSyntax: false)
+        let written = try DICOMFile(path: gray)
+        #expect(written.text("StudyInstanceUID") == source.text("StudyInstanceUID"))
+        #expect(written.text("SourceImageSequence[0].ReferencedSOPInstanceUID") == source.text("SOPInstanceUID"))
+        #expect(written.text("SeriesInstanceUID") == objects.seriesInstanceUID)
+        #expect(try DICOMFile(path: rgb).text("SeriesInstanceUID") == objects.seriesInstanceUID)
+        let projection = MapProjection(geometry: input.geometry, maxSide: 256)
+        #expect(written.number("Rows") == Double(projection.outputHeight) && written.number("Columns") == Double(projection.outputWidth))
+        #expect(abs(objects.regionFraction - 0.2) < 0.01)
+        for path in [gray, rgb] {
+            if let v = try DICOMChecks.dciodvfy(path) { #expect(v.errors.isEmpty, "\(path): \(v.errors)") }
+        }
+        if let r = try DICOMChecks.pydicomRead(gray, overlayGroup: 0x6000) {
+            let expected = MapProjection.topRegion(projection.map(e.map.values), fraction: 0.2)
+            let bits: [UInt8] = expected.map { b in b ? 1 : 0 }
+            #expect(r.overlay! == bits)
+        }
+        if let r = try DICOMChecks.pydicomRead(gray, overlayGroup: 0x6002) {
+            // Top two positive superpixels: weights 3 (segment 0) and 2 (segment 2) — the left half.
+            let labels = projection.labels(e.lime!.segments)
+                let expected: [UInt8] = labels.map { l in l == 0 || l == 2 ? 1 : 0 }
+            #expect(r.overlay! == expected)
+        }
+    }
+}
