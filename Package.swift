@@ -42,7 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "cxr-bench", dependencies: ["Classifier", "COpenBLAS"]),
+        .executableTarget(name: "cxr-bench", dependencies: ["Classifier", "Explain", "Preprocess", "COpenBLAS"]),
         .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
         .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),

@@ -1,5 +1,5 @@
 // cxr-bench: forward and training speed of the Swift SqueezeNet against torchvision's in the same run.
-// Not a test. `swift run -c release cxr-bench [--quick]`.
+// Not a test. `swift run -c release cxr-bench [--quick] [--train-only]`; `--explain` for Grad-CAM and LIME.
 import COpenBLAS
 import Classifier
 import Foundation
@@ -21,6 +21,12 @@ func peakRSSMiB() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
     return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+if CommandLine.arguments.contains("--explain") {
+    do { try runExplainBenchmark(root: packageRoot, repeats: repeats) } catch { print("cxr-bench: \(error)"); exit(1) }
+    exit(0)
 }
 
 let size = 227
@@ -65,8 +71,7 @@ do {
 
 if trainOnly { exit(0) }
 // torchvision in the same run, when python3-torch is installed.
-let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("benchmarks/torch_squeezenet.py").path
+let script = packageRoot.appendingPathComponent("benchmarks/torch_squeezenet.py").path
 if FileManager.default.fileExists(atPath: "/usr/bin/python3"), FileManager.default.fileExists(atPath: script) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

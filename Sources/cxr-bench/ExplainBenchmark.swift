@@ -1,0 +1,51 @@
+import Classifier
+import Explain
+import Foundation
+import Preprocess
+
+/// `cxr-bench --explain [--image PATH] [--model PATH]`: Grad-CAM ms/image and LIME s/image (1000 samples)
+/// against pytorch-grad-cam and lime on the same weights and input, in the same run.
+func runExplainBenchmark(root: URL, repeats: Int) throws {
+    func argument(_ name: String) -> String? {
+        CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+    }
+    let modelPath = argument("--model") ?? root.appendingPathComponent("sample-data/models/cxr-views-squeezenet.safetensors").path
+    let imagePath = argument("--image") ?? root.appendingPathComponent("../shared/data/dicom/chest_CR_PA_RG1_JLSN.dcm").standardized.path
+    let samples = Int(argument("--samples") ?? "") ?? 1000
+    let model = try ModelFile(path: modelPath)
+    let input = NetworkInput(radiograph: try RadiographLoader.load(path: imagePath), options: model.options)
+    let mapper = ClassActivationMapper(network: model.network)
+    let target = mapper.maps(input: input.values, methods: [.gradCAM])[.gradCAM]!.targetClass
+    print("cxr-bench --explain: \(imagePath), model \(modelPath), class \(target)")
+    let gradcam = median(repeats * 3) { _ = mapper.maps(input: input.values, methods: [.gradCAM], targetClass: target) }
+    print(String(format: "swift Grad-CAM (fire9, logit): %.2f ms", gradcam * 1000))
+    let lime = LIMEExplainer(samples: samples)
+    let t0 = now()
+    _ = lime.explain(network: model.network, gray: input.gray, options: model.options, targetClass: target)
+    let limeSeconds = now() - t0
+    print(String(format: "swift LIME (%d samples): %.2f s", samples, limeSeconds))
+
+    let gray = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-bench-gray-\(getpid()).npy").path
+    try NPY.write(input.gray, shape: [model.options.size, model.options.size], to: gray)
+    defer { try? FileManager.default.removeItem(atPath: gray) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    p.arguments = [root.appendingPathComponent("benchmarks/python_explain.py").path, modelPath, gray, String(target),
+                   String(repeats * 3), String(samples)]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try p.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    var python: [String: Double] = [:]
+    for line in out.split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        if parts.count == 2, let v = Double(parts[1]) { python[String(parts[0])] = v } else { print(line) }
+    }
+    guard let pg = python["python.gradcam.ms"], let pl = python["python.lime.s"] else {
+        print("python: not measured (pip install grad-cam lime for /usr/bin/python3)"); return
+    }
+    print("\ncase                 swift       python     ratio (swift/python)")
+    print(String(format: "Grad-CAM ms      %9.2f    %9.2f    %6.2f", gradcam * 1000, pg, gradcam * 1000 / pg))
+    print(String(format: "LIME s           %9.2f    %9.2f    %6.2f", limeSeconds, pl, limeSeconds / pl))
+}
