@@ -40,6 +40,14 @@ public enum PatientStudyModules {
             let found = try target.copy(tag, from: source)
             if !found && type == 2 { try target.putEmpty(keyword) }
         }
+        // A malformed Patient's Age (AS must be nnnD/W/M/Y; some sources hold "62") is optional: leave it out
+        // rather than copy an invalid value into every derived object.
+        if let age = target.string("PatientAge"), !isValidAge(age) { target.delete("PatientAge") }
+    }
+
+    static func isValidAge(_ s: String) -> Bool {
+        let c = Array(s.utf8)
+        return c.count == 4 && c[0..<3].allSatisfy { (48...57).contains($0) } && "DWMY".utf8.contains(c[3])
     }
 }
 

@@ -65,12 +65,16 @@ public enum Software {
 }
 
 /// DICOM DT strings, in UTC (DCMTK 3.6.7 rejects an explicit "+0000" offset).
+/// DICOM DA/TM/DT strings in UTC.
 enum DICOMDateTime {
-    static func dateTime(_ date: Date) -> String {
+    static func format(_ date: Date, _ pattern: String) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMddHHmmss"
+        f.dateFormat = pattern
         return f.string(from: date)
     }
+    static func dateTime(_ date: Date) -> String { format(date, "yyyyMMddHHmmss") }
+    static func date(_ date: Date) -> String { format(date, "yyyyMMdd") }
+    static func time(_ date: Date) -> String { format(date, "HHmmss") }
 }

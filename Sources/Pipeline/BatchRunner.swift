@@ -1,0 +1,82 @@
+import Classifier
+import Foundation
+import Preprocess
+
+/// Runs `ImageProcessor` over inputs with `jobs` workers, one image at a time per worker (memory stays
+/// bounded by the workers, not the number of images), skipping finished work, saving a record per image.
+public final class BatchRunner: @unchecked Sendable {
+    public let processor: ImageProcessor
+    public let state: RunState
+    public let jobs: Int
+
+    public struct Event: Sendable {
+        public var done: Int
+        public var total: Int
+        public var record: ImageRecord
+        public var skipped: Bool
+    }
+
+    public init(processor: ImageProcessor, jobs: Int) {
+        self.processor = processor
+        state = RunState(root: processor.layout.root)
+        self.jobs = max(1, jobs)
+    }
+
+    /// Processes `inputs` and returns their records in input order. `onEvent` is called (serialised)
+    /// after each image.
+    public func run(_ inputs: [InputFile], onEvent: @escaping @Sendable (Event) -> Void) -> [ImageRecord] {
+        state.removeStaleTemporaries()
+        // Both cores for one worker; one core each for two.
+        Parallel.setThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / jobs))
+        final class Shared: @unchecked Sendable {  // guarded by `lock`
+            let lock = NSLock()
+            var next = 0, done = 0
+            var records: [ImageRecord?]
+            init(count: Int) { records = [ImageRecord?](repeating: nil, count: count) }
+        }
+        let shared = Shared(count: inputs.count)
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, max(1, inputs.count)) {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                while true {
+                    shared.lock.lock()
+                    let i = shared.next
+                    shared.next += 1
+                    shared.lock.unlock()
+                    guard i < inputs.count else { return }
+                    let (record, skipped) = work(inputs[i])
+                    shared.lock.lock()
+                    shared.records[i] = record
+                    shared.done += 1
+                    onEvent(Event(done: shared.done, total: inputs.count, record: record, skipped: skipped))
+                    shared.lock.unlock()
+                }
+            }
+        }
+        group.wait()
+        return shared.records.map { $0! }
+    }
+
+    func work(_ input: InputFile) -> (ImageRecord, Bool) {
+        let digest: String
+        do { digest = try Digest.sha256Hex(ofFileAt: input.path) } catch {
+            var r = ImageRecord(input: input.path, relativePath: input.relativePath, inputSHA256: "", settingsDigest: processor.settingsDigest, status: .failed)
+            r.error = "\(input.path): cannot read (\(error))"
+            return (r, false)
+        }
+        if let previous = state.load(input.relativePath),
+           state.isFinished(previous, inputSHA256: digest, settingsDigest: processor.settingsDigest) {
+            return (previous, true)
+        }
+        let record = processor.process(input, inputSHA256: digest)
+        do { try state.save(record) } catch {
+            var r = record
+            r.status = .failed
+            r.error = "\(input.path): cannot save the run record (\(error))"
+            return (r, false)
+        }
+        return (record, false)
+    }
+}

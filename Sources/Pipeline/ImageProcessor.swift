@@ -1,0 +1,193 @@
+import Classifier
+import DICOMOutput
+import Explain
+import Foundation
+import Preprocess
+
+/// One input through the whole job: read, classify, explain, write the tagged copy (or conversion),
+/// the Secondary Captures per method, the SR and the report thumbnails. Every file is written under a
+/// temporary name and renamed. Thread-safe: each call has its own buffers; the model is read only.
+public struct ImageProcessor: Sendable {
+    public let model: ModelFile
+    public let settings: ProcessSettings
+    public let layout: OutputLayout
+    public let settingsDigest: String
+
+    public init(model: ModelFile, settings: ProcessSettings, layout: OutputLayout) {
+        self.model = model
+        self.settings = settings
+        self.layout = layout
+        settingsDigest = settings.digest(modelSHA256: model.sha256)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Never throws: a failure becomes a record with the reason.
+    public func process(_ input: InputFile, inputSHA256: String) -> ImageRecord {
+        var record = ImageRecord(input: input.path, relativePath: input.relativePath, inputSHA256: inputSHA256,
+                                 settingsDigest: settingsDigest, status: .done)
+        do {
+            try run(input, into: &record)
+        } catch let e as ImageReadError {
+            record.status = .failed; record.error = e.description
+        } catch let e as DICOMWriteError {
+            record.status = .failed; record.error = e.description
+        } catch {
+            record.status = .failed; record.error = "\(input.path): \(error)"
+        }
+        if record.status == .failed { record.outputs = []; record.thumbnails = [:] }
+        return record
+    }
+
+    func timed<T>(_ stage: String, _ record: inout ImageRecord, _ body: () throws -> T) rethrows -> T {
+        let t0 = Date()
+        defer { record.seconds[stage, default: 0] += Date().timeIntervalSince(t0) }
+        return try body()
+    }
+
+    func run(_ input: InputFile, into record: inout ImageRecord) throws {
+        let options = model.options
+        // Read: DICOM once (the dataset is the source of every derived object), PNG/JPEG through the raster reader.
+        let (radiograph, dicom): (Radiograph, DICOMFile?) = try timed("read", &record) {
+            switch RadiographLoader.kind(ofFileAt: input.path) {
+            case .png, .jpeg: return (try RadiographLoader.load(path: input.path), nil)
+            case .dicom, .unknown:
+                let file = try DICOMFile(path: input.path)
+                return (try RadiographLoader.loadDICOM(file), file)
+            }
+        }
+        record.format = radiograph.source.format.rawValue
+        let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
+        let classifier = ViewClassifier(model: model, threshold: settings.threshold)
+        let prediction = timed("classify", &record) { () -> ViewPrediction in
+            let p = classifier.probabilities(grays: [networkInput.gray])[0]
+            return classifier.predict(file: input.path, probabilities: p, header: radiograph.tags.viewPosition)
+        }
+        let predictedClass = prediction.mostLikely == "PA" ? ViewClass.pa : ViewClass.lateral
+        let view: RadiographView? = prediction.isUncertain ? nil : (predictedClass == .pa ? .pa : settings.lateralTerm)
+        record.view = prediction.view
+        record.mostLikely = prediction.mostLikely
+        record.probability = prediction.probability
+        record.probabilities = prediction.probabilities
+        record.headerView = prediction.headerViewPosition
+        record.agreement = prediction.agreement.rawValue
+        if settings.showPHI {
+            record.patientName = radiograph.tags.patientName
+            record.patientID = radiograph.tags.patientID
+            record.studyInstanceUID = radiograph.tags.studyInstanceUID
+        }
+
+        // Explanations of the most likely class.
+        var explanations: [ExplanationMethod: Explanation] = [:]
+        do {
+            explanations = try settings.suite.explain(network: model.network, input: networkInput, options: options,
+                                                      methods: settings.methods, targetClass: predictedClass.rawValue)
+        } catch { throw Failure(description: "\(input.path): \(error)") }
+        for (m, e) in explanations { record.seconds[m.rawValue] = e.seconds }
+
+        let writeStart = Date()
+        defer { record.seconds["write"] = Date().timeIntervalSince(writeStart) }
+        // The source of the derived objects, and the header decision.
+        let source: DICOMFile
+        if let dicom {
+            source = dicom
+            record.headerAction = try tagHeader(input: input, dicom: dicom, view: view, prediction: prediction, record: &record)
+        } else {
+            var conversion = RasterConversion.Options()
+            conversion.viewPosition = view
+            source = try RasterConversion.makeSecondaryCapture(path: input.path, options: conversion)
+            let rel = layout.converted(input)
+            try source.save(to: layout.absolute(rel), keepTransferSyntax: false)
+            record.outputs.append(.init(path: rel, kind: "converted", sopInstanceUID: source.text("SOPInstanceUID")))
+            record.headerAction = view == nil ? .uncertain : .converted
+        }
+
+        // Secondary Captures, one series per method, and the SR that ties them together.
+        var srMethods: [ViewReport.Method] = []
+        let predictedName = predictedClass.name
+        for m in settings.methods {
+            let e = explanations[m]!
+            let context = ExplanationCapture.Context(predictedView: predictedName, probability: prediction.probability,
+                                                     modelName: model.name, modelSHA256: model.sha256, parameters: settings.suite.summary(m))
+            let objects = try settings.capture.build(source: source, radiograph: radiograph, geometry: networkInput.geometry,
+                                                     explanation: e, context: context)
+            for (kind, file, ref) in [("gray", objects.gray, objects.grayReference), ("rgb", objects.rgb, objects.rgbReference)] {
+                let rel = layout.capture(input, method: m.fileName, kind: kind)
+                try file.save(to: layout.absolute(rel), keepTransferSyntax: false)
+                record.outputs.append(.init(path: rel, kind: "\(m.rawValue) \(kind) SC", sopInstanceUID: ref.sopInstanceUID))
+            }
+            srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
+                                               seriesInstanceUID: objects.seriesInstanceUID, images: [objects.grayReference, objects.rgbReference]))
+            let thumb = layout.thumbnail(input, kind: m.fileName)
+            try writeThumbnail(Overlay.blend(gray: networkInput.gray, map: e.map.values, colormap: settings.capture.colormap, alpha: settings.capture.alpha),
+                               channels: 3, to: thumb)
+            record.thumbnails[m.rawValue] = thumb
+        }
+        let sourceUID = source.text("SOPInstanceUID") ?? ""
+        let report = ViewReport(
+            view: view, mostLikely: prediction.mostLikely, probability: prediction.probability, threshold: settings.threshold,
+            model: "\(model.name) (sha256 \(model.sha256))", headerView: prediction.headerViewPosition,
+            agreement: prediction.agreement.rawValue, methods: srMethods,
+            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "sr|\(settingsDigest)", modelDigest: model.sha256),
+            seriesInstanceUID: DICOMUID.derived(from: source.text("StudyInstanceUID") ?? sourceUID, kind: "sr-series", modelDigest: model.sha256),
+            contentDateTime: Self.contentDate(of: source, input: input.path))
+        let srRel = layout.report(input)
+        try report.build(source: source).save(to: layout.absolute(srRel), keepTransferSyntax: false)
+        record.outputs.append(.init(path: srRel, kind: "SR", sopInstanceUID: report.sopInstanceUID))
+        let sourceThumb = layout.thumbnail(input, kind: "source")
+        try writeThumbnail(networkInput.gray.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }, channels: 1, to: sourceThumb)
+        record.thumbnails["source"] = sourceThumb
+    }
+
+    /// Applies the header policy to a DICOM input: tagged copy under --out, or the input itself with --in-place.
+    func tagHeader(input: InputFile, dicom: DICOMFile, view: RadiographView?, prediction: ViewPrediction,
+                   record: inout ImageRecord) throws -> ImageRecord.HeaderAction {
+        guard let view else { return .uncertain }
+        let existing = prediction.headerViewPosition?.trimmingCharacters(in: .whitespaces)
+        if let existing, !existing.isEmpty, existing != view.viewPosition {
+            // The header already says the same thing in its own words (LATERAL for LL): leave it.
+            if prediction.agreement == .agree { return .unchanged }
+            if !settings.overwriteView { return .keptDifferent }
+        }
+        // Tag a fresh copy of the dataset: the loaded one stays the unmodified source of the derived objects.
+        let target = try DICOMFile(path: input.path)
+        let change = try TaggedCopy.apply(view: view, to: target, overwrite: settings.overwriteView,
+                                          modificationTime: Self.contentDate(of: dicom, input: input.path))
+        guard change.modified else { return .unchanged }
+        if settings.inPlace {
+            try target.save(to: input.path, keepTransferSyntax: true)
+            record.inputSHA256 = try Digest.sha256Hex(ofFileAt: input.path)
+            record.outputs.append(.init(path: input.path, kind: "tagged input (in place)", sopInstanceUID: dicom.text("SOPInstanceUID")))
+        } else {
+            let rel = layout.taggedCopy(input)
+            try target.save(to: layout.absolute(rel), keepTransferSyntax: true)
+            record.outputs.append(.init(path: rel, kind: "tagged copy", sopInstanceUID: dicom.text("SOPInstanceUID")))
+        }
+        return .tagged
+    }
+
+    func writeThumbnail(_ bytes: [UInt8], channels: Int, to rel: String) throws {
+        let path = layout.absolute(rel)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let size = model.options.size
+        try RasterImage.writePNG(bytes, width: size, height: size, channels: channels, to: path)
+    }
+
+    /// A time tied to the source, so reruns write identical objects: Content Date/Time, else Study
+    /// Date/Time, else the input file's modification time.
+    static func contentDate(of file: DICOMFile, input: String) -> Date {
+        for (d, t) in [("ContentDate", "ContentTime"), ("StudyDate", "StudyTime"), ("AcquisitionDate", "AcquisitionTime")] {
+            guard let day = file.text(d), day.count == 8 else { continue }
+            let time = String((file.text(t) ?? "").prefix(6)).padding(toLength: 6, withPad: "0", startingAt: 0)
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(identifier: "UTC")
+            f.dateFormat = "yyyyMMddHHmmss"
+            if let date = f.date(from: day + time) { return date }
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: input)
+        return (attributes?[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
+    }
+}

@@ -1,0 +1,55 @@
+/// What `process` did with one input: the run's memory of it (resuming) and one row of the report.
+public struct ImageRecord: Sendable, Codable {
+    public enum Status: String, Sendable, Codable { case done, failed }
+
+    /// What happened to the header's view.
+    public enum HeaderAction: String, Sendable, Codable {
+        /// A tagged copy (or the input itself with --in-place) now carries the view.
+        case tagged
+        /// The header already said so; nothing written.
+        case unchanged
+        /// The header says something else and --overwrite-view was not given.
+        case keptDifferent = "kept-different"
+        /// Below the threshold: never written.
+        case uncertain
+        /// PNG/JPEG: the converted DICOM carries the view.
+        case converted
+    }
+
+    public struct Output: Sendable, Codable {
+        /// Relative to the output folder.
+        public var path: String
+        public var kind: String
+        public var sopInstanceUID: String?
+    }
+
+    public var input: String
+    public var relativePath: String
+    public var inputSHA256: String
+    public var settingsDigest: String
+    public var status: Status
+    public var error: String?
+    public var format: String?
+    public var view: String?
+    public var mostLikely: String?
+    public var probability: Double?
+    public var probabilities: [String: Double]?
+    public var headerView: String?
+    /// agree, disagree, no-header, uncertain.
+    public var agreement: String?
+    public var headerAction: HeaderAction?
+    public var outputs: [Output] = []
+    /// Relative to the output folder: the source thumbnail, then one per method.
+    public var thumbnails: [String: String] = [:]
+    /// Seconds per stage: read, preprocess, classify, one per method, write.
+    public var seconds: [String: Double] = [:]
+    /// Only with --show-phi.
+    public var patientName: String?
+    public var patientID: String?
+    public var studyInstanceUID: String?
+
+    public init(input: String, relativePath: String, inputSHA256: String, settingsDigest: String, status: Status) {
+        self.input = input; self.relativePath = relativePath; self.inputSHA256 = inputSHA256
+        self.settingsDigest = settingsDigest; self.status = status
+    }
+}

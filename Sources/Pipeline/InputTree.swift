@@ -1,0 +1,77 @@
+import Foundation
+import Preprocess
+
+/// One input image and where it sits in the tree it was found in.
+public struct InputFile: Sendable, Hashable, Codable {
+    public var path: String
+    /// Relative to the input root (prefixed with the root's name when several roots are given).
+    public var relativePath: String
+}
+
+/// Walks input folders in a stable order and keeps the files that are images by content: DICOM (the
+/// "DICM" preamble, or an ACR-NEMA group-0008 start), PNG and JPEG signatures. Hidden files and DICOMDIR are
+/// skipped. Symbolic links are not followed unless asked; when they are, each real folder is visited once.
+public enum InputTree {
+    public static func walk(_ roots: [String], followLinks: Bool = false) -> (files: [InputFile], errors: [String]) {
+        var files: [InputFile] = [], errors: [String] = []
+        let fm = FileManager.default
+        let names = roots.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
+        for (index, root) in roots.enumerated() {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: root, isDirectory: &isDir) else { errors.append("\(root): no such file or folder"); continue }
+            // Several roots: keep them apart under their names (numbered if two share a name).
+            var prefix = roots.count > 1 ? names[index] : ""
+            if roots.count > 1, names.filter({ $0 == names[index] }).count > 1 { prefix += "-\(index + 1)" }
+            if !isDir.boolValue {
+                files.append(InputFile(path: root, relativePath: join(prefix, names[index])))
+                continue
+            }
+            var visited = Set<String>()
+            var found: [InputFile] = []
+            walk(directory: root, relative: "", prefix: prefix, followLinks: followLinks, visited: &visited, into: &found, errors: &errors)
+            files += found.sorted { $0.relativePath < $1.relativePath }
+        }
+        return (files, errors)
+    }
+
+    static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : b.isEmpty ? a : a + "/" + b }
+
+    static func walk(directory: String, relative: String, prefix: String, followLinks: Bool, visited: inout Set<String>,
+                     into found: inout [InputFile], errors: inout [String]) {
+        let fm = FileManager.default
+        let real = (directory as NSString).resolvingSymlinksInPath
+        guard visited.insert(real).inserted else { return }  // a link loop or a second link to the same folder
+        let entries: [String]
+        do { entries = try fm.contentsOfDirectory(atPath: directory).sorted() } catch {
+            errors.append("\(directory): cannot list the folder (\(error.localizedDescription))"); return
+        }
+        for name in entries where !name.hasPrefix(".") && name != "DICOMDIR" {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let rel = join(relative, name)
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            let isLink = (st.st_mode & S_IFMT) == S_IFLNK
+            if isLink && !followLinks { continue }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }  // dangling link
+            if isDir.boolValue {
+                walk(directory: path, relative: rel, prefix: prefix, followLinks: followLinks, visited: &visited, into: &found, errors: &errors)
+            } else if isImage(path) {
+                found.append(InputFile(path: path, relativePath: join(prefix, rel)))
+            }
+        }
+    }
+
+    /// By content: PNG, JPEG, DICOM with preamble, or a file starting with an implicit little-endian
+    /// group 0008 element (ACR-NEMA / no preamble).
+    public static func isImage(_ path: String) -> Bool {
+        switch RadiographLoader.kind(ofFileAt: path) {
+        case .png, .jpeg, .dicom: return true
+        case .unknown:
+            guard let h = FileHandle(forReadingAtPath: path) else { return false }
+            defer { try? h.close() }
+            let head = [UInt8]((try? h.read(upToCount: 4)) ?? Data())
+            return head.count == 4 && head[0] == 0x08 && head[1] == 0x00 && head[3] == 0x00
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import DICOMOutput
+import Explain
+import Preprocess
+
+/// Everything that decides what `process` writes; its digest names the settings in each record, so a
+/// rerun with other settings redoes the work instead of skipping it.
+public struct ProcessSettings: Sendable {
+    public var methods: [ExplanationMethod] = [.gradcam, .lime]
+    public var suite = ExplanationSuite()
+    public var capture = ExplanationCapture()
+    public var threshold = 0.9
+    public var lateralTerm: RadiographView = .leftLateral
+    public var overwriteView = false
+    /// Tag the input files themselves (temporary file + atomic rename) instead of writing tagged copies.
+    public var inPlace = false
+    public var showPHI = false
+
+    public init() {}
+
+    /// What the outputs depend on (not `showPHI`, which only changes the report).
+    public func digest(modelSHA256: String) -> String {
+        let parts = ["model=\(modelSHA256)", "methods=\(methods.map(\.rawValue).joined(separator: ","))",
+                     methods.map { suite.summary($0) }.joined(separator: ";"),
+                     "threshold=\(threshold)", "lateral=\(lateralTerm.rawValue)", "overwrite=\(overwriteView)", "inPlace=\(inPlace)",
+                     "top=\(capture.topFraction)", "side=\(capture.maxSide)", "colormap=\(capture.colormap.rawValue)",
+                     "alpha=\(capture.alpha)", "limeTop=\(capture.limeTopSuperpixels)", "version=\(Software.version)"]
+        return Digest.hex(Digest.sha256(Array(parts.joined(separator: "|").utf8)))
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// `results.json`, `results.csv` and `report.html` for a run, written atomically into the output folder.
+/// Patient names and IDs appear only when the records carry them (`--show-phi`).
+public struct RunReport: Sendable {
+    public struct Parameters: Sendable, Codable {
+        public var inputs: [String]
+        public var output: String
+        public var model: String
+        public var modelSHA256: String
+        public var methods: [String]
+        public var methodParameters: [String]
+        public var threshold: Double
+        public var settingsDigest: String
+        public var version: String
+        public var showPHI: Bool
+
+        public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
+                    threshold: Double, settingsDigest: String, version: String, showPHI: Bool) {
+            self.inputs = inputs; self.output = output; self.model = model; self.modelSHA256 = modelSHA256; self.methods = methods
+            self.methodParameters = methodParameters; self.threshold = threshold; self.settingsDigest = settingsDigest
+            self.version = version; self.showPHI = showPHI
+        }
+    }
+
+    public var parameters: Parameters
+    public var records: [ImageRecord]
+    /// The model card's text (Markdown), shown in the report.
+    public var modelCard: String?
+
+    public init(parameters: Parameters, records: [ImageRecord], modelCard: String?) {
+        self.parameters = parameters; self.records = records; self.modelCard = modelCard
+    }
+
+    public var summary: RunSummary { RunSummary(records) }
+
+    public func write(to root: String) throws {
+        try AtomicFile.write(try json(), to: (root as NSString).appendingPathComponent("results.json"))
+        try AtomicFile.write(Data(csv().utf8), to: (root as NSString).appendingPathComponent("results.csv"))
+        try AtomicFile.write(Data(html().utf8), to: (root as NSString).appendingPathComponent("report.html"))
+    }
+
+    public func json() throws -> Data {
+        struct Document: Encodable { var parameters: Parameters; var summary: RunSummary; var images: [ImageRecord] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Document(parameters: parameters, summary: summary, images: records))
+    }
+
+    public func csv() -> String {
+        var columns = ["file", "status", "view", "most_likely", "probability", "p_PA", "p_L", "header_view", "agreement", "header_action", "error"]
+        if parameters.showPHI { columns += ["patient_id", "patient_name"] }
+        var lines = [columns.joined(separator: ",")]
+        for r in records {
+            var row = [r.relativePath, r.status.rawValue, r.view ?? "", r.mostLikely ?? "",
+                       r.probability.map { String(format: "%.6f", $0) } ?? "",
+                       r.probabilities?["PA"].map { String(format: "%.6f", $0) } ?? "",
+                       r.probabilities?["L"].map { String(format: "%.6f", $0) } ?? "",
+                       r.headerView ?? "", r.agreement ?? "", r.headerAction?.rawValue ?? "", r.error ?? ""]
+            if parameters.showPHI { row += [r.patientID ?? "", r.patientName ?? ""] }
+            lines.append(row.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it.
+    static func csvField(_ s: String) -> String {
+        var v = s
+        if let first = v.first, "=+-@".contains(first), Double(v) == nil { v = "'" + v }
+        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return v
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// A relative link to a file beside the report, each path segment percent-encoded.
+    static func href(_ rel: String) -> String {
+        rel.split(separator: "/").map { String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? "" }
+            .joined(separator: "/")
+    }
+}

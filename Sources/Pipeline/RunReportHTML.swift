@@ -1,0 +1,105 @@
+import Foundation
+
+extension RunReport {
+    /// One HTML file; thumbnails are PNGs beside it in `report-files/`. No scripts from elsewhere.
+    public func html() -> String {
+        let s = summary
+        let methods = parameters.methods
+        var h = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>CXRExplain report</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <style>
+        body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d1d1f;background:#fafafa}
+        h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+        .muted{color:#666;font-size:13px}
+        .counts{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
+        .count{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px 16px;min-width:90px}
+        .count b{display:block;font-size:24px}
+        .filters button{font-size:14px;margin-right:6px;padding:5px 12px;border:1px solid #bbb;border-radius:16px;background:#fff;cursor:pointer}
+        .filters button.on{background:#1d1d1f;color:#fff;border-color:#1d1d1f}
+        .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(\(150 * (methods.count + 1) + 40)px,1fr));gap:14px;margin-top:14px}
+        .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px}
+        .card.disagree{border-color:#d9822b;border-width:2px}.card.uncertain{border-color:#8e44ad;border-width:2px}
+        .card.failed{border-color:#c0392b;border-width:2px}
+        .thumbs{display:flex;gap:6px}.thumbs figure{margin:0;text-align:center;font-size:12px;color:#555}
+        .thumbs img{width:150px;height:150px;image-rendering:auto;border-radius:4px;background:#000}
+        .name{font-weight:600;font-size:13px;word-break:break-all}
+        .tag{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;margin-right:4px;background:#eee}
+        .tag.PA{background:#d6eaf8}.tag.L{background:#d5f5e3}.tag.uncertain{background:#e8daef}.tag.disagree{background:#fdebd0}
+        .tag.failed{background:#fadbd8}
+        table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px 3px 0;text-align:left;vertical-align:top}
+        pre{background:#fff;border:1px solid #ddd;padding:10px;font-size:12px;white-space:pre-wrap}
+        </style></head><body>
+        <h1>CXRExplain report</h1>
+        <div class="muted">\(Self.escape("\(parameters.version) · model \(URL(fileURLWithPath: parameters.model).lastPathComponent) (sha256 \(parameters.modelSHA256.prefix(12))…) · methods \(methods.joined(separator: ", "))"))</div>
+        <div class="counts">
+        """
+        for (label, n) in [("images", s.images), ("PA", s.pa), ("lateral", s.lateral), ("uncertain", s.uncertain),
+                           ("disagree with header", s.disagreements), ("failed", s.failures)] {
+            h += "<div class=\"count\"><b>\(n)</b>\(label)</div>"
+        }
+        h += """
+        </div>
+        <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
+        <div class="grid">
+        """
+        for r in records { h += card(r, methods: methods) }
+        h += "</div>\n<h2>Run parameters</h2><table>"
+        let rows: [(String, String)] = [
+            ("inputs", parameters.inputs.joined(separator: ", ")), ("output", parameters.output),
+            ("model", "\(parameters.model) (sha256 \(parameters.modelSHA256))"), ("threshold", String(parameters.threshold)),
+            ("methods", parameters.methodParameters.joined(separator: "; ")), ("settings digest", parameters.settingsDigest),
+            ("patient data shown", parameters.showPHI ? "yes (--show-phi)" : "no"),
+        ]
+        for (k, v) in rows { h += "<tr><th>\(Self.escape(k))</th><td>\(Self.escape(v))</td></tr>" }
+        h += "</table>\n"
+        if let modelCard { h += "<h2>Model card</h2><pre>\(Self.escape(modelCard))</pre>\n" }
+        h += """
+        <script>
+        document.querySelectorAll('.filters button').forEach(b => b.addEventListener('click', () => {
+          document.querySelectorAll('.filters button').forEach(x => x.classList.toggle('on', x === b));
+          const f = b.dataset.f;
+          document.querySelectorAll('.card').forEach(c => { c.style.display = (f === 'all' || c.classList.contains(f)) ? '' : 'none'; });
+        }));
+        </script>
+        </body></html>
+
+        """
+        return h
+    }
+
+    func card(_ r: ImageRecord, methods: [String]) -> String {
+        var classes = ["card"]
+        if r.status == .failed { classes.append("failed") }
+        if r.view == "uncertain" { classes.append("uncertain") }
+        if r.agreement == "disagree" { classes.append("disagree") }
+        var c = "<div class=\"\(classes.joined(separator: " "))\"><div class=\"name\">\(Self.escape(r.relativePath))</div>"
+        if r.status == .failed {
+            return c + "<div><span class=\"tag failed\">failed</span> \(Self.escape(r.error ?? ""))</div></div>\n"
+        }
+        c += "<div class=\"thumbs\">"
+        for (key, label) in [("source", "image")] + methods.map({ ($0, Self.label($0)) }) {
+            if let t = r.thumbnails[key] {
+                c += "<figure><img src=\"\(Self.escape(Self.href(t)))\" alt=\"\(Self.escape(label))\" loading=\"lazy\"><figcaption>\(Self.escape(label))</figcaption></figure>"
+            }
+        }
+        c += "</div><div style=\"margin-top:6px\">"
+        let view = r.view ?? "?"
+        let viewText = view == "uncertain" ? "uncertain (\(r.mostLikely ?? "?")?)" : view
+        c += "<span class=\"tag \(Self.escape(view))\">\(Self.escape(viewText))</span>"
+        c += String(format: "p = %.4f", r.probability ?? 0)
+        c += " · header: \(Self.escape(r.headerView ?? "none"))"
+        if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
+        c += " · \(Self.escape(r.headerAction?.rawValue ?? ""))"
+        if parameters.showPHI, r.patientID != nil || r.patientName != nil {
+            c += "<div class=\"muted\">patient \(Self.escape(r.patientID ?? "")) \(Self.escape(r.patientName ?? ""))</div>"
+        }
+        return c + "</div></div>\n"
+    }
+
+    static func label(_ method: String) -> String {
+        ["gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "hirescam": "HiResCAM", "layercam": "LayerCAM", "lime": "LIME",
+         "occlusion": "Occlusion"][method] ?? method
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Classifier
+import DICOMOutput
+import Explain
+import Foundation
+import Pipeline
+
+struct ProcessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "process",
+        abstract: "The main job: walk study folders, classify every image's view, explain it, write DICOM results and a report.",
+        discussion: """
+            For each image (DICOM found by content; PNG and JPEG by signature) it writes under --out, mirroring \
+            the input's relative path: the tagged copy (DICOM inputs whose header gains the view) or the converted \
+            DICOM (PNG/JPEG inputs); per method a grayscale Secondary Capture with the explanation region in \
+            overlay plane 6000 and an RGB Secondary Capture with the heatmap, one series per method in the \
+            source's study; a Comprehensive SR with the view, probability, model and references; and for the \
+            run report.html, results.json and results.csv.
+
+            Header policy: below --threshold the image is "uncertain" and no view is written; a header holding \
+            a different ViewPosition is kept (reported as a disagreement) unless --overwrite-view. Input files \
+            are never modified unless --in-place, which writes a temporary file and renames it over the input.
+
+            A rerun skips images whose input and settings are unchanged and whose outputs exist; every file is \
+            written under a temporary name and renamed. Exit status 1 when some file failed (listed at the end).
+            """)
+
+    @Argument(help: "Study folders (or single files).")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output folder (created; must not be inside an input folder).")
+    var out: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Explanation methods: \(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var methods: [ExplanationMethod] = [.gradcam, .lime]
+
+    @Option(help: "Below this probability a prediction is uncertain and never written to a header.")
+    var threshold = 0.9
+
+    @Option(help: "The ViewPosition a lateral is written as: LL or RL.")
+    var lateralTerm: String = "LL"
+
+    @Flag(help: "Replace a different ViewPosition already in the header (the old value goes into Original Attributes Sequence).")
+    var overwriteView = false
+
+    @Flag(help: "Tag the input DICOM files themselves (temporary file + atomic rename) instead of writing tagged copies.")
+    var inPlace = false
+
+    @Option(help: "Images processed at once (each worker uses cores / jobs threads).")
+    var jobs = 1
+
+    @Flag(help: "Follow symbolic links while walking (each real folder is visited once).")
+    var followLinks = false
+
+    @Flag(help: "Show patient names and IDs in the report and results files.")
+    var showPHI = false
+
+    @Option(help: "Fraction of the image marked in overlay plane 6000.") var topFraction = 0.2
+    @Option(help: "Longest side of the Secondary Capture images.") var scMaxSide = 1024
+    @Option(help: "LIME: perturbed samples.") var samples = 1000
+    @Option(help: "LIME: superpixels (SLIC).") var segments = 50
+    @Option(help: "LIME: random seed.") var seed: UInt64 = 0
+    @Option(help: "Grad-CAM family layer: fire9 or relu_conv10.") var layer: CAMLayer = .fire9
+    @Option(help: "Colormap: jet or viridis.") var colormap: Colormap = .jet
+
+    @OptionGroup var modelOption: ModelOption
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard ["LL", "RL"].contains(lateralTerm) else { throw ValidationError("--lateral-term must be LL or RL") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (0.0...1.0).contains(threshold) else { throw ValidationError("--threshold must be in [0, 1]") }
+        guard topFraction > 0 && topFraction <= 1 else { throw ValidationError("--top-fraction must be in (0, 1]") }
+        guard samples >= 2, segments >= 2, scMaxSide >= 16 else { throw ValidationError("--samples and --segments must be at least 2, --sc-max-side at least 16") }
+        let outReal = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
+        for input in inputs {
+            let inReal = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
+            if outReal == inReal || outReal.hasPrefix(inReal + "/") {
+                throw ValidationError("--out \(out) is inside the input \(input); choose a folder outside the inputs")
+            }
+        }
+    }
+
+    func run() throws {
+        global.apply()
+        let model = try modelOption.load()
+        var settings = ProcessSettings()
+        settings.methods = methods
+        settings.threshold = threshold
+        settings.lateralTerm = lateralTerm == "RL" ? .rightLateral : .leftLateral
+        settings.overwriteView = overwriteView
+        settings.inPlace = inPlace
+        settings.showPHI = showPHI
+        settings.suite.layer = layer
+        settings.suite.lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments))
+        settings.capture.topFraction = topFraction
+        settings.capture.maxSide = scMaxSide
+        settings.capture.colormap = colormap
+
+        let (files, walkErrors) = InputTree.walk(inputs, followLinks: followLinks)
+        for e in walkErrors { printError(e) }
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            printError("\(out): cannot create the output folder (\(error.localizedDescription))"); throw ExitCode(1)
+        }
+        let layout = OutputLayout(root: out, inputs: files)
+        let processor = ImageProcessor(model: model, settings: settings, layout: layout)
+        let runner = BatchRunner(processor: processor, jobs: jobs)
+        print("process: \(files.count) images from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(jobs))")
+        let progress = Progress(label: "process", everyLine: true)
+        let records = runner.run(files) { event in
+            let r = event.record
+            let what: String
+            if r.status == .failed { what = "failed: \(r.error ?? "")" } else {
+                let view = r.view == "uncertain" ? "uncertain (\(r.mostLikely ?? "?")?)" : (r.view ?? "?")
+                what = String(format: "%@ p=%.4f header %@ → %@%@", view, r.probability ?? 0, r.headerView ?? "none",
+                              r.headerAction?.rawValue ?? "", event.skipped ? " (done before, skipped)" : "")
+            }
+            progress.update(event.done, event.total, line: "[\(event.done)/\(event.total)] \(r.relativePath): \(what)")
+        }
+        progress.finish()
+        let cardPath = (model.path as NSString).deletingPathExtension + ".card.md"
+        let report = RunReport(
+            parameters: .init(inputs: inputs, output: out, model: model.path, modelSHA256: model.sha256, methods: methods.map(\.rawValue),
+                              methodParameters: methods.map { settings.suite.summary($0) }, threshold: threshold,
+                              settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: showPHI),
+            records: records, modelCard: try? String(contentsOfFile: cardPath, encoding: .utf8))
+        do { try report.write(to: out) } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode(1) }
+        let s = report.summary
+        print("done: \(s.images) images: \(s.pa) PA, \(s.lateral) lateral, \(s.uncertain) uncertain, \(s.disagreements) disagree with the header, \(s.failures) failed")
+        print("report: \((out as NSString).appendingPathComponent("report.html"))")
+        let failed = records.filter { $0.status == .failed }
+        if !failed.isEmpty || !walkErrors.isEmpty {
+            printError("\(failed.count + walkErrors.count) input(s) failed:")
+            for e in walkErrors { FileHandle.standardError.write(Data("  \(e)\n".utf8)) }
+            for r in failed { FileHandle.standardError.write(Data("  \(r.error ?? r.input)\n".utf8)) }
+            throw ExitCode(1)
+        }
+    }
+}
