@@ -267,15 +267,29 @@ extern "C" int dcb_put_uint16_array(dcb_dataset *ds, uint16_t group, uint16_t el
     return cond.good() ? DCB_OK : DCB_ERR_INVALID;
 }
 
+/// True when the source wrote (some of) its sequences with undefined length: a rewrite that keeps the
+/// transfer syntax then keeps that encoding too, so untouched attributes stay byte-identical.
+static bool uses_undefined_length_sequences(DcmDataset *dataset) {
+    DcmStack stack;
+    while (dataset->nextObject(stack, OFTrue).good()) {
+        DcmObject *object = stack.top();
+        if (object->ident() == EVR_SQ && object->getLengthField() == DCM_UndefinedLength) return true;
+    }
+    return false;
+}
+
 extern "C" int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen) {
     OFCondition cond;
     if (keep_transfer_syntax) {
         // Like dcmodify: everything in memory first, and the original encoding (compressed pixel data
-        // included) written back unchanged.
+        // included, sequence length encoding, the meta header as it was) written back unchanged.
         cond = ds->file.loadAllDataIntoMemory();
         if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("reading source: ") + cond.text());
-        cond = ds->file.saveFile(path, EXS_Unknown, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0,
-                                 EWM_fileformat);
+        const E_EncodingType encoding =
+            uses_undefined_length_sequences(ds->file.getDataset()) ? EET_UndefinedLength : EET_ExplicitLength;
+        const bool hasMeta = ds->file.getMetaInfo() != nullptr && ds->file.getMetaInfo()->card() > 0;
+        cond = ds->file.saveFile(path, EXS_Unknown, encoding, EGL_recalcGL, EPD_noChange, 0, 0,
+                                 hasMeta ? EWM_dontUpdateMeta : EWM_fileformat);
     } else {
         cond = ds->file.saveFile(path, EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
                                  0, 0, EWM_createNewMeta);

@@ -1,0 +1,156 @@
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// `cxr-explain process` end to end on a small tree made from the shared files: header policy, outputs
+/// valid by dciodvfy, the SR's references, failures, resuming, --in-place, and no patient data in the report.
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
+struct ProcessCLITests {
+    static let rg1 = TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm")
+    static let mono1 = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
+    static let lateralPNG = TestPaths.viewData.appendingPathComponent("L/000002-3.png").path
+
+    /// studyA/rg1.dcm (header PA, no view code), studyA/said-lateral.dcm (header LL: the model says PA),
+    /// studyB/lateral.png, studyB/broken.dcm (a preamble and nothing else), notes.txt.
+    static func makeTree() throws -> URL {
+        let root = TestPaths.temporaryDirectory("process-in")
+        let fm = FileManager.default
+        for folder in ["studyA", "studyB"] { try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true) }
+        try fm.copyItem(atPath: rg1, toPath: root.appendingPathComponent("studyA/rg1.dcm").path)
+        let lat = root.appendingPathComponent("studyA/said-lateral.dcm").path
+        try fm.copyItem(atPath: mono1, toPath: lat)
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0018,5101)=LL", lat]).status == 0)
+        try fm.copyItem(atPath: lateralPNG, toPath: root.appendingPathComponent("studyB/lateral.png").path)
+        try Data([UInt8](repeating: 0, count: 128) + Array("DICM".utf8) + [1, 2, 3]).write(to: root.appendingPathComponent("studyB/broken.dcm"))
+        try Data("not an image\n".utf8).write(to: root.appendingPathComponent("notes.txt"))
+        return root
+    }
+
+    /// SHA-256 of every file under `root`, by relative path.
+    static func digests(_ root: URL) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for case let rel as String in FileManager.default.enumerator(atPath: root.path)! {
+            var isDir: ObjCBool = false
+            let path = root.appendingPathComponent(rel).path
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { out[rel] = try Digest.sha256Hex(ofFileAt: path) }
+        }
+        return out
+    }
+
+    struct Results: Decodable {
+        struct Image: Decodable {
+            struct Output: Decodable { var path: String; var kind: String; var sopInstanceUID: String? }
+            var relativePath: String; var status: String; var view: String?; var agreement: String?; var headerAction: String?
+            var outputs: [Output]; var error: String?
+        }
+        var images: [Image]
+    }
+
+    static func results(_ out: URL) throws -> [String: Results.Image] {
+        let r = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
+        return Dictionary(uniqueKeysWithValues: r.images.map { ($0.relativePath, $0) })
+    }
+
+    @Test("a study tree: header policy, valid outputs, SR references, one failure listed, inputs untouched; a rerun skips and changes nothing")
+    func studyTree() throws {
+        let input = try Self.makeTree()
+        let out = TestPaths.temporaryDirectory("process-out")
+        let before = try Self.digests(input)
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        #expect(r.status == 1, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("broken.dcm") && r.stderr.contains("1 input(s) failed"))
+        #expect(try Self.digests(input) == before, "inputs changed")
+        let images = try Self.results(out)
+        #expect(Set(images.keys) == ["studyA/rg1.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png", "studyB/broken.dcm"])
+        #expect(images["studyB/broken.dcm"]?.status == "failed")
+        #expect(images["studyA/rg1.dcm"]?.view == "PA" && images["studyA/rg1.dcm"]?.headerAction == "tagged")
+        let lat = try #require(images["studyA/said-lateral.dcm"])
+        #expect(lat.view == "PA" && lat.agreement == "disagree" && lat.headerAction == "kept-different")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/said-lateral.dcm").path), "a disagreeing header was copied")
+        #expect(images["studyB/lateral.png"]?.view == "L" && images["studyB/lateral.png"]?.headerAction == "converted")
+
+        // The tagged copy carries the view code; the conversion carries LL.
+        let tagged = try DICOMFile(path: out.appendingPathComponent("studyA/rg1.dcm").path)
+        #expect(tagged.text("ViewPosition") == "PA" && tagged.text("ViewCodeSequence[0].CodeValue") == "272479007")
+        #expect(try DICOMFile(path: out.appendingPathComponent("studyB/lateral.dcm").path).text("ViewPosition") == "LL")
+
+        // Every SC and SR passes dciodvfy, and the SR names the source and its SC instances.
+        for image in images.values where image.status == "done" {
+            for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" {
+                if let v = try DICOMChecks.dciodvfy(out.appendingPathComponent(o.path).path) { #expect(v.errors.isEmpty, "\(o.path): \(v.errors)") }
+            }
+            let sr = try DICOMFile(path: out.appendingPathComponent(try #require(image.outputs.first { $0.kind == "SR" }).path).path)
+            #expect(sr.text("SOPClassUID") == "1.2.840.10008.5.1.4.1.1.88.33")
+            let dump = try Tool.run("dcmdump", ["+L", out.appendingPathComponent(image.outputs.first { $0.kind == "SR" }!.path).path]).stdout
+            for o in image.outputs where o.kind.contains("SC") { #expect(dump.contains(o.sopInstanceUID!), "SR lacks \(o.path)") }
+        }
+
+        // Patient data of rg1 (name, ID, birth date) stays out of the report, the results and the output.
+        for file in ["report.html", "results.json", "results.csv"] {
+            let text = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            for phi in ["CompressedSamples", "9RG1", "19400305"] { #expect(!text.contains(phi), "\(file) shows \(phi)") }
+        }
+        for phi in ["CompressedSamples", "9RG1"] { #expect(!(r.stdout + r.stderr).contains(phi)) }
+
+        // A rerun skips the finished images and writes the same bytes (results.json and the run records
+        // carry timings, which differ).
+        func outputs() throws -> [String: String] {
+            try Self.digests(out).filter { !$0.key.hasPrefix(".cxr-explain") && $0.key != "results.json" }
+        }
+        let first = try outputs()
+        let again = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        #expect(again.status == 1)
+        #expect(again.stdout.components(separatedBy: "skipped").count - 1 == 3, "\(again.stdout)")
+        #expect(try outputs() == first)
+    }
+
+    @Test("--in-place tags the input through a rename: only the view attributes change; --overwrite-view replaces a different view")
+    func inPlaceAndOverwrite() throws {
+        let input = TestPaths.temporaryDirectory("process-inplace")
+        let file = input.appendingPathComponent("rg1.dcm").path
+        try FileManager.default.copyItem(atPath: Self.rg1, toPath: file)
+        let lat = input.appendingPathComponent("said-lateral.dcm").path
+        try FileManager.default.copyItem(atPath: Self.mono1, toPath: lat)
+        _ = try Tool.run("dcmodify", ["-nb", "-m", "(0018,5101)=LL", lat])
+        let latBefore = try Digest.sha256Hex(ofFileAt: lat)
+        let dumpBefore = try Tool.run("dcmdump", ["-q", file]).stdout
+        let tailBefore = try DICOMChecks.pixelDataTail(file)
+        let out = TestPaths.temporaryDirectory("process-inplace-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--in-place"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(try DICOMChecks.pixelDataTail(file) == tailBefore)
+        #expect(try Digest.sha256Hex(ofFileAt: lat) == latBefore, "a disagreeing header was changed without --overwrite-view")
+        let dumpAfter = try Tool.run("dcmdump", ["-q", file]).stdout
+        // Everything outside the View Code Sequence is the same, line for line (group lengths aside).
+        func stripped(_ dump: String) -> [String] {
+            var lines: [String] = [], inViewCode = false
+            for line in dump.split(separator: "\n").map(String.init) {
+                if line.hasPrefix("(0054,0220)") { inViewCode = true; continue }
+                if inViewCode { if line.hasPrefix("(fffe,e0dd)") { inViewCode = false }; continue }
+                if line.contains("GroupLength") || line.hasPrefix("(0018,5101)") { continue }
+                lines.append(line)
+            }
+            return lines
+        }
+        let (a, b) = (stripped(dumpBefore), stripped(dumpAfter))
+        #expect(a == b, "changed beyond the view: \(b.filter { !a.contains($0) }.prefix(8)) replaced \(a.filter { !b.contains($0) }.prefix(8))")
+        #expect(dumpAfter.contains("272479007"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("rg1.dcm").path), "--in-place also wrote a copy")
+
+        let out2 = TestPaths.temporaryDirectory("process-overwrite-out")
+        let o = try CLI.run(["process", lat, "--out", out2.path, "--methods", "gradcam", "--overwrite-view"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let copy = try DICOMFile(path: out2.appendingPathComponent("said-lateral.dcm").path)
+        #expect(copy.text("ViewPosition") == "PA")
+        #expect(copy.text("OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition") == "LL")
+    }
+
+    @Test("--out inside an input folder is a usage error")
+    func outInsideInput() throws {
+        let input = TestPaths.temporaryDirectory("process-nested")
+        let r = try CLI.run(["process", input.path, "--out", input.appendingPathComponent("out").path])
+        #expect(r.status == 2 && r.stderr.contains("inside the input"))
+    }
+}
