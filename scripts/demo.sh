@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the sample data (until `process` exists): stage the sample studies, read every image
-# (inspect), classify its view, explain one, and turn the PNG/JPEG studies into DICOM (convert).
-# Outputs go to out/demo/.
+# The main job on the sample data: stage the sample studies (the shared chest DICOMs as they are, the
+# cxr-views PNG/JPEG images turned into DICOM studies by `convert`, and one PadChest-style 16-bit PNG left
+# as a PNG), then run `process` over them: view, Grad-CAM and LIME, tagged copies, Secondary Captures,
+# SR, report. Everything goes to out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product cxr-explain >/dev/null
@@ -9,31 +10,20 @@ bin=$(swift build -c release --show-bin-path)/cxr-explain
 staged=sample-data/staged
 out=out/demo
 sample-data/stage.sh "$staged"
-rm -rf "$out" && mkdir -p "$out/converted"
+rm -rf "$out" && mkdir -p "$out/studies"
 
-echo "== inspect: every staged image"
-find "$staged" -type f | sort > "$out/inputs.txt"
-xargs -d '\n' "$bin" inspect --json < "$out/inputs.txt" > "$out/inspect.json"
-echo "wrote $out/inspect.json ($(wc -l < "$out/inputs.txt") images)"
-
-echo "== convert: PNG and JPEG studies into DICOM Secondary Captures"
-while IFS= read -r f; do
-  case "$f" in
-    *.dcm) continue ;;
-  esac
+echo "== stage: DICOM studies as they are; PNG/JPEG view images converted to DICOM; the 16-bit PNG kept"
+find "$staged" -type f | sort | while IFS= read -r f; do
   study=$(basename "$(dirname "$f")")
-  name=$(basename "${f%.*}")
-  mkdir -p "$out/converted/$study"
-  "$bin" convert "$f" --out "$out/converted/$study/$name.dcm"
-done < "$out/inputs.txt"
+  mkdir -p "$out/studies/$study"
+  case "$f" in
+    *.dcm|*/study-padchest-style/*) cp "$f" "$out/studies/$study/" ;;
+    *) name=$(basename "${f%.*}"); "$bin" convert "$f" --out "$out/studies/$study/$name.dcm" >/dev/null ;;
+  esac
+done
+echo "$(find "$out/studies" -type f | wc -l) images in $(find "$out/studies" -mindepth 1 -maxdepth 1 -type d | wc -l) studies under $out/studies"
 
-echo "== classify: every staged image with the shipped model (PA or lateral, header agreement)"
-xargs -d '\n' "$bin" classify < "$out/inputs.txt" | tee "$out/classify.tsv"
-
-echo "== explain: Grad-CAM and occlusion for the first staged DICOM"
-"$bin" explain "$(grep '\.dcm$' "$out/inputs.txt" | head -1)" --method gradcam gradcam++ occlusion --metrics --out "$out/explain"
-
-echo "== inspect: the converted DICOM files"
-"$bin" inspect $(find "$out/converted" -name '*.dcm' | sort | head -3)
+echo "== process: classify, explain (Grad-CAM, LIME), write DICOM results and the report"
+"$bin" process "$out/studies" --out "$out/results" --methods gradcam lime
 echo
-echo "Done. Inspection: $out/inspect.json  Views: $out/classify.tsv  Overlays: $out/explain/  Converted DICOM: $out/converted/"
+echo "Open the report: $out/results/report.html  (results.json, results.csv beside it; DICOM outputs under $out/results/)"
