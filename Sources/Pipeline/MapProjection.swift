@@ -32,20 +32,37 @@ public struct MapProjection: Sendable {
                 (sy + Double(g.offsetY)) * Double(g.size) / Double(g.paddedHeight))
     }
 
+    /// Network-input sample positions along one axis: for each output index, the two neighbouring map
+    /// cells and the weight of the second (half-pixel centres, clamped at the edges). The map is separable.
+    func axis(output: Int, source: Int, offset: Int, padded: Int) -> [(Int, Int, Float)] {
+        let n = geometry.size
+        return (0..<output).map { i in
+            let s = (Double(i) + 0.5) * Double(source) / Double(output)
+            let u = (s + Double(offset)) * Double(n) / Double(padded)
+            let f = min(max(u - 0.5, 0), Double(n - 1))
+            let i0 = Int(f)
+            return (i0, min(i0 + 1, n - 1), Float(f - Double(i0)))
+        }
+    }
+
     /// The map sampled bilinearly (half-pixel centres, clamped at the edges) at every output pixel.
     public func map(_ values: [Float]) -> [Float] {
-        let n = geometry.size
+        let n = geometry.size, g = geometry
         precondition(values.count == n * n)
+        let xs = axis(output: outputWidth, source: g.sourceWidth, offset: g.offsetX, padded: g.paddedWidth)
+        let ys = axis(output: outputHeight, source: g.sourceHeight, offset: g.offsetY, padded: g.paddedHeight)
         var out = [Float](repeating: 0, count: outputWidth * outputHeight)
-        for y in 0..<outputHeight {
-            for x in 0..<outputWidth {
-                let (u, v) = networkPoint(x: x, y: y)
-                let fx = min(max(u - 0.5, 0), Double(n - 1)), fy = min(max(v - 0.5, 0), Double(n - 1))
-                let x0 = Int(fx), y0 = Int(fy), x1 = min(x0 + 1, n - 1), y1 = min(y0 + 1, n - 1)
-                let ax = Float(fx - Double(x0)), ay = Float(fy - Double(y0))
-                let top = values[y0 * n + x0] * (1 - ax) + values[y0 * n + x1] * ax
-                let bottom = values[y1 * n + x0] * (1 - ax) + values[y1 * n + x1] * ax
-                out[y * outputWidth + x] = top * (1 - ay) + bottom * ay
+        var top = [Float](repeating: 0, count: outputWidth), bottom = top
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                for (y, (y0, y1, ay)) in ys.enumerated() {
+                    for (x, (x0, x1, ax)) in xs.enumerated() {
+                        top[x] = v[y0 * n + x0] + (v[y0 * n + x1] - v[y0 * n + x0]) * ax
+                        bottom[x] = v[y1 * n + x0] + (v[y1 * n + x1] - v[y1 * n + x0]) * ax
+                    }
+                    let row = y * outputWidth
+                    for x in 0..<outputWidth { o[row + x] = top[x] * (1 - ay) + bottom[x] * ay }
+                }
             }
         }
         return out
@@ -69,9 +86,26 @@ public struct MapProjection: Sendable {
     /// zero is never "top", so a map that is mostly zero marks less).
     public static func topRegion(_ values: [Float], fraction: Double) -> [Bool] {
         guard !values.isEmpty, fraction > 0 else { return [Bool](repeating: false, count: values.count) }
-        let sorted = values.sorted(by: >)
         let k = min(values.count - 1, max(0, Int((Double(values.count) * fraction).rounded(.up)) - 1))
-        let threshold = sorted[k]
+        let threshold = kthLargest(values, k)
         return values.map { $0 >= threshold && $0 > 0 }
+    }
+
+    /// The value of rank `k` (0 = largest), by quickselect: linear time, no full sort of a megapixel map.
+    static func kthLargest(_ values: [Float], _ k: Int) -> Float {
+        var a = values
+        var lo = 0, hi = a.count - 1
+        var rng = SystemRandomNumberGenerator()
+        while lo < hi {
+            let pivot = a[Int.random(in: lo...hi, using: &rng)]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] > pivot { i += 1 }
+                while a[j] < pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
     }
 }
