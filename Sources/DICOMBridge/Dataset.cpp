@@ -1,4 +1,6 @@
 // Loading, reading and editing attributes, and saving: a thin layer over DcmFileFormat and DcmPathProcessor.
+#include <mutex>
+#include <unordered_map>
 #include "BridgeInternal.hpp"
 
 #include "dcmtk/dcmdata/dcistrmb.h"
@@ -41,11 +43,48 @@ int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, 
     return DCB_OK;
 }
 
+/// The path with every keyword replaced by its "(gggg,eeee)" tag. DCMTK looks keywords up by a linear
+/// scan of its dictionary (a strcmp per entry); writers put hundreds of attributes per object, so the
+/// translations are cached (thread-safe: several images may be written at once).
+std::string numericPath(const char *path) {
+    static std::mutex lock;
+    static std::unordered_map<std::string, std::string> cache;
+    std::string out;
+    const char *p = path;
+    while (*p) {
+        const char *end = p;
+        while (*end && *end != '.' && *end != '[') ++end;
+        std::string name(p, end);
+        if (!name.empty() && name[0] != '(') {
+            std::lock_guard<std::mutex> guard(lock);
+            auto hit = cache.find(name);
+            if (hit == cache.end()) {
+                DcmTag tag;
+                std::string numeric = name;
+                if (DcmTag::findTagFromName(name.c_str(), tag).good()) {
+                    char buf[16];
+                    std::snprintf(buf, sizeof buf, "(%04X,%04X)", tag.getGroup(), tag.getElement());
+                    numeric = buf;
+                }
+                hit = cache.emplace(name, numeric).first;
+            }
+            out += hit->second;
+        } else {
+            out += name;
+        }
+        // The item index and the separator, copied as they are.
+        while (*end && *end != '.') out += *end++;
+        if (*end == '.') out += *end++;
+        p = end;
+    }
+    return out;
+}
+
 /// Finds the objects a tag path names; `create` makes missing sequences, items and elements.
 OFCondition resolve(DcmDataset *d, const char *path, bool create, OFList<DcmPath *> &results,
                     DcmPathProcessor &proc) {
     proc.checkPrivateReservations(OFFalse);
-    OFCondition cond = proc.findOrCreatePath(d, path, create ? OFTrue : OFFalse);
+    OFCondition cond = proc.findOrCreatePath(d, numericPath(path).c_str(), create ? OFTrue : OFFalse);
     if (cond.good()) proc.getResults(results);
     return cond;
 }
@@ -222,7 +261,7 @@ extern "C" int dcb_delete(dcb_dataset *ds, const char *path) {
     DcmPathProcessor proc;
     proc.checkPrivateReservations(OFFalse);
     Uint32 deleted = 0;
-    proc.findOrDeletePath(ds->file.getDataset(), path, deleted);
+    proc.findOrDeletePath(ds->file.getDataset(), numericPath(path).c_str(), deleted);
     return DCB_OK;
 }
 

@@ -39,19 +39,16 @@ public struct OcclusionSensitivity: Sendable {
         let ys = origins(size), xs = origins(size)
         let positions = ys.flatMap { y in xs.map { (y, $0) } }
         var sum = [Float](repeating: 0, count: size * size), count = [Float](repeating: 0, count: size * size)
-        for start in Swift.stride(from: 0, to: positions.count, by: batch) {
-            let chunk = Array(positions[start..<min(start + batch, positions.count)])
-            let occluded = chunk.map { (y0, x0) -> [Float] in
-                var g = gray
-                for y in y0..<min(y0 + maskSize, size) { for x in x0..<min(x0 + maskSize, size) { g[y * size + x] = fill } }
-                return g
-            }
-            let p = Trainer.predict(network, grays: occluded, workspace: ws, options: options)
-            for (k, (y0, x0)) in chunk.enumerated() {
-                let delta = base[c] - p[k * network.classes + c]
-                for y in y0..<min(y0 + maskSize, size) {
-                    for x in x0..<min(x0 + maskSize, size) { sum[y * size + x] += delta; count[y * size + x] += 1 }
-                }
+        let p = ParallelPredictor.probabilities(network, count: positions.count, batch: batch, options: options) { [maskSize] k in
+            let (y0, x0) = positions[k]
+            var g = gray
+            for y in y0..<min(y0 + maskSize, size) { for x in x0..<min(x0 + maskSize, size) { g[y * size + x] = fill } }
+            return g
+        }
+        for (k, (y0, x0)) in positions.enumerated() {
+            let delta = base[c] - p[k * network.classes + c]
+            for y in y0..<min(y0 + maskSize, size) {
+                for x in x0..<min(x0 + maskSize, size) { sum[y * size + x] += delta; count[y * size + x] += 1 }
             }
         }
         return (zip(sum, count).map { $1 > 0 ? $0 / $1 : 0 }, c, base)

@@ -67,15 +67,18 @@ public struct Resampler: Sendable {
         var tmp = [Float](repeating: 0, count: h * ow)
         source.withUnsafeBufferPointer { src in
             tmp.withUnsafeMutableBufferPointer { dst in
-                for (j, t) in columns.taps.enumerated() {
-                    for y in 0..<h {
+                // Row by row (the source is row-major: one pass over memory); same sums as column by column.
+                let taps = columns.taps
+                for y in 0..<h {
+                    let row = y * w, outRow = y * ow
+                    for j in 0..<ow {
+                        let t = taps[j]
                         var acc: Float = 0
-                        let row = y * w
                         for (k, weight) in t.weights.enumerated() {
                             let x = t.start + k - columns.offset
                             acc += weight * ((x >= 0 && x < w) ? src[row + x] : padValue)
                         }
-                        dst[y * ow + j] = acc
+                        dst[outRow + j] = acc
                     }
                 }
             }

@@ -69,16 +69,11 @@ public struct LIMEExplainer: Sendable {
         for i in gray.indices { means[Int(segments[i])] += gray[i]; sizes[Int(segments[i])] += 1 }
         for k in 0..<count { means[k] /= max(sizes[k], 1) }
         let z = sampleMatrix(features: count)
-        let ws = network.makeWorkspace(batch: batch)
-        var probabilities: [Float] = []
-        for start in Swift.stride(from: 0, to: samples, by: batch) {
-            let rows = start..<min(start + batch, samples)
-            let images = rows.map { row -> [Float] in
-                var g = gray
-                for i in g.indices where z[row * count + Int(segments[i])] == 0 { g[i] = means[Int(segments[i])] }
-                return g
-            }
-            probabilities += Trainer.predict(network, grays: images, workspace: ws, options: options)
+        // Hidden superpixels take their mean; images are made inside the workers, a batch at a time.
+        let probabilities = ParallelPredictor.probabilities(network, count: samples, batch: batch, options: options) { [means] row in
+            var g = gray
+            for i in g.indices where z[row * count + Int(segments[i])] == 0 { g[i] = means[Int(segments[i])] }
+            return g
         }
         let original = Array(probabilities[0..<network.classes])
         let c = targetClass ?? (original[1] > original[0] ? 1 : 0)

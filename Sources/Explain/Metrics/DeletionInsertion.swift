@@ -52,16 +52,14 @@ public struct DeletionInsertion: Sendable {
         // Most salient first; ties keep pixel order so the result is deterministic.
         let order = map.indices.sorted { map[$0] != map[$1] ? map[$0] > map[$1] : $0 < $1 }
         let blur = Self.blurred(gray, side: options.size)
-        var deleted: [[Float]] = [], inserted: [[Float]] = []
-        for s in 0...steps {
-            let k = gray.count * s / steps
-            var d = gray, i = blur
-            for p in order.prefix(k) { d[p] = 0; i[p] = gray[p] }
-            deleted.append(d); inserted.append(i)
+        // Image s of the deletion curve (s ≤ steps), then of the insertion curve, made inside the workers.
+        let p = ParallelPredictor.probabilities(network, count: 2 * (steps + 1), batch: batch, options: options) { [steps] i in
+            let s = i % (steps + 1), k = gray.count * s / steps
+            var d = i <= steps ? gray : blur
+            for q in order.prefix(k) { d[q] = i <= steps ? 0 : gray[q] }
+            return d
         }
-        let ws = network.makeWorkspace(batch: batch)
-        let pd = Trainer.predict(network, grays: deleted, workspace: ws, options: options)
-        let pi = Trainer.predict(network, grays: inserted, workspace: ws, options: options)
+        let pd = Array(p[0..<((steps + 1) * network.classes)]), pi = Array(p[((steps + 1) * network.classes)...])
         let classes = network.classes
         let dc = (0...steps).map { Double(pd[$0 * classes + c]) }, ic = (0...steps).map { Double(pi[$0 * classes + c]) }
         return Result(deletionAUC: Self.auc(dc), insertionAUC: Self.auc(ic), deletionCurve: dc, insertionCurve: ic)

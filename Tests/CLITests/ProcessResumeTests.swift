@@ -1,0 +1,85 @@
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// A run killed (SIGKILL) at several points and restarted ends with the same outputs as an uninterrupted
+/// run, no temporary files, and untouched inputs.
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
+struct ProcessResumeTests {
+    static let arguments = ["--methods", "gradcam", "lime", "--samples", "24"]
+
+    static func makeInputs() throws -> URL {
+        let root = TestPaths.temporaryDirectory("resume-in")
+        let sources = [TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm"), TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"),
+                       TestPaths.viewData.appendingPathComponent("L/000002-3.png").path,
+                       TestPaths.viewData.appendingPathComponent("PA/000001-19.jpg").path]
+        for (i, s) in sources.enumerated() {
+            let study = root.appendingPathComponent("study\(i % 2)")
+            try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: s, toPath: study.appendingPathComponent("\(i)-" + (s as NSString).lastPathComponent).path)
+        }
+        return root
+    }
+
+    /// Outputs by relative path → SHA-256, without the run's timings (results.json, records); report.html
+    /// names the output folder, so it is compared with that path replaced.
+    static func outputs(_ root: URL) throws -> [String: String] {
+        var d = try ProcessCLITests.digests(root).filter { !$0.key.hasPrefix(".cxr-explain") && $0.key != "results.json" }
+        let report = try String(contentsOf: root.appendingPathComponent("report.html"), encoding: .utf8)
+            .replacingOccurrences(of: root.path, with: "OUT")
+        d["report.html"] = Digest.hex(Digest.sha256(Array(report.utf8)))
+        return d
+    }
+
+    static func records(_ out: URL) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent(".cxr-explain/records").path)
+            .filter { $0.hasSuffix(".json") }.count) ?? 0
+    }
+
+    @Test("SIGKILL after 0, 1 and 3 finished images, then a rerun: the same bytes as one uninterrupted run")
+    func killAndResume() throws {
+        let input = try Self.makeInputs()
+        let inputsBefore = try ProcessCLITests.digests(input)
+        let reference = TestPaths.temporaryDirectory("resume-ref")
+        let r = try CLI.run(["process", input.path, "--out", reference.path] + Self.arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+
+        let out = TestPaths.temporaryDirectory("resume-out")
+        let executable = try #require(CLI.executable)
+        for killAfter in [0, 1, 3] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = ["process", input.path, "--out", out.path] + Self.arguments
+            p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try p.run()
+            // Kill once `killAfter` images are recorded (for 0: shortly after start, mid-first-image).
+            let deadline = Date().addingTimeInterval(60)
+            if killAfter == 0 { usleep(300_000) }
+            while killAfter > 0, Self.records(out) < killAfter, p.isRunning, Date() < deadline { usleep(20_000) }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let finish = try CLI.run(["process", input.path, "--out", out.path] + Self.arguments)
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(finish.stdout.contains("skipped"), "the rerun redid everything")
+        let (a, b) = (try Self.outputs(reference), try Self.outputs(out))
+        #expect(Set(a.keys) == Set(b.keys), "files differ: \(Set(a.keys).symmetricDifference(Set(b.keys)).sorted())")
+        #expect(a.filter { b[$0.key] != $0.value }.isEmpty, "contents differ: \(a.filter { b[$0.key] != $0.value }.keys.sorted())")
+        let leftovers = try ProcessCLITests.digests(out).keys.filter { ($0 as NSString).lastPathComponent.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+        #expect(try ProcessCLITests.digests(input) == inputsBefore)
+    }
+
+    @Test("--jobs 2 writes the same outputs as --jobs 1")
+    func jobsAgree() throws {
+        let input = try Self.makeInputs()
+        let one = TestPaths.temporaryDirectory("jobs1"), two = TestPaths.temporaryDirectory("jobs2")
+        #expect(try CLI.run(["process", input.path, "--out", one.path, "--jobs", "1"] + Self.arguments).status == 0)
+        #expect(try CLI.run(["process", input.path, "--out", two.path, "--jobs", "2"] + Self.arguments).status == 0)
+        let (a, b) = (try Self.outputs(one), try Self.outputs(two))
+        #expect(Set(a.keys) == Set(b.keys))
+        #expect(a.filter { b[$0.key] != $0.value }.isEmpty, "differ: \(a.filter { b[$0.key] != $0.value }.keys.sorted())")
+    }
+}
