@@ -21,6 +21,12 @@ struct FaithfulnessOptions: ParsableArguments {
     @Option(help: "LIME: seeds for the stability check (0, 1, …; 1 skips it).")
     var limeSeeds = 3
 
+    @Option(help: "Also score Grad-CAM-family maps with this fraction of the border zeroed (e.g. 0.1), as '<method>/border'.")
+    var borderMask: Double?
+
+    @Flag(help: "Skip the model-randomisation check.")
+    var noRandomisation = false
+
     /// At most `limit` images, alternating classes in dataset order, so a small run still sees both views.
     func subset(_ images: [LabeledImage]) -> [LabeledImage] {
         guard limit > 0, limit < images.count else { return images }
@@ -40,6 +46,8 @@ extension Evaluate {
         suite.lime.samples = options.limeSamples
         var check = FaithfulnessCheck(suite: suite)
         check.limeSeeds = options.limeSeeds >= 2 ? (0..<UInt64(options.limeSeeds)).map { $0 } : nil
+        check.borderMask = options.borderMask
+        if options.noRandomisation { check.randomisation = nil }
         let images = options.subset(data.images)
         let progress = Progress(label: "faithfulness")
         var results: [FaithfulnessCheck.Result] = [], failures: [String] = []
@@ -60,7 +68,8 @@ extension Evaluate {
             progress.update(i + 1, images.count)
         }
         progress.finish()
-        let summary = FaithfulnessSummary(results: results, methods: options.methods.map(\.rawValue))
+        let masked = options.borderMask == nil ? [] : options.methods.filter { $0.cam != nil }.map { $0.rawValue + "/border" }
+        let summary = FaithfulnessSummary(results: results, methods: options.methods.map(\.rawValue) + masked)
         if json {
             struct Report: Encodable {
                 var model: String; var modelSHA256: String; var dataset: String; var limeSamples: Int; var limeSeeds: Int

@@ -85,4 +85,25 @@ struct FaithfulnessTests {
         #expect(g.constantRandomisedMaps == 1)
         #expect(s.methods[1].randomisedConv10Rho == nil && s.limeStability == nil)
     }
+
+    @Test("the per-image check: scores per method and for random, border-masked CAM scores, the band's share of the heat")
+    func perImage() throws {
+        let net = try CAMTests.network()
+        let options = NetworkInputOptions(size: 101)
+        let gray = (0..<(101 * 101)).map { i in Float((i % 101) * (i / 101)) / Float(100 * 100) }
+        let input = NetworkInput(gray: gray, width: 101, height: 101, options: options)
+        var check = FaithfulnessCheck(suite: ExplanationSuite())
+        check.scorer = DeletionInsertion(steps: 8)
+        check.randomisation = nil
+        check.limeSeeds = nil
+        check.borderMask = 0.1
+        let r = try check.run(network: net, input: input, options: options, methods: [.gradcam])
+        #expect(Set(r.scores.keys) == ["gradcam", "gradcam/border", "random"])
+        for s in r.scores.values { #expect((0...1).contains(s.deletionAUC) && (0...1).contains(s.insertionAUC)) }
+        let share = try #require(r.borderShare?["gradcam"])
+        #expect(share >= 0 && share <= 1)
+        // Deterministic: the same image gives the same numbers.
+        let again = try check.run(network: net, input: input, options: options, methods: [.gradcam])
+        #expect(again.scores["gradcam/border"]!.deletionAUC == r.scores["gradcam/border"]!.deletionAUC)
+    }
 }

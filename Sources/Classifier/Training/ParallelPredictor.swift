@@ -11,9 +11,9 @@ public enum ParallelPredictor {
     public static func probabilities(_ net: SqueezeNet, count: Int, batch: Int, options: NetworkInputOptions,
                                      image: @Sendable (Int) -> [Float]) -> [Float] {
         let workers = Parallel.workers
-        let batches = (count + batch - 1) / batch
         var out = [Float](repeating: 0, count: count * net.classes)
-        if workers <= 1 || batches <= 1 {
+        if workers <= 1 || count <= batch {
+            let batches = (count + batch - 1) / batch
             let ws = net.makeWorkspace(batch: min(batch, max(count, 1)))
             for b in 0..<batches {
                 let range = (b * batch)..<min(count, (b + 1) * batch)
@@ -22,6 +22,9 @@ public enum ParallelPredictor {
             }
             return out
         }
+        // The batch is split over the workers: the images in flight (and the workspaces' memory) stay as
+        // for one pipeline of `batch`.
+        let slice = max(1, batch / workers), batches = (count + slice - 1) / slice
         Parallel.setThreads(1)
         defer { Parallel.setThreads(workers) }
         out.withUnsafeMutableBufferPointer { buffer in
@@ -29,9 +32,9 @@ public enum ParallelPredictor {
             withoutActuallyEscaping(image) { image in
                 let make = UncheckedBox(image)
                 DispatchQueue.concurrentPerform(iterations: min(workers, batches)) { w in
-                    let ws = net.makeWorkspace(batch: batch)
+                    let ws = net.makeWorkspace(batch: slice)
                     for b in Swift.stride(from: w, to: batches, by: workers) {
-                        let range = (b * batch)..<min(count, (b + 1) * batch)
+                        let range = (b * slice)..<min(count, (b + 1) * slice)
                         let p = Trainer.predict(net, grays: range.map(make.value), workspace: ws, options: options)
                         for (k, v) in p.enumerated() { shared.value[range.lowerBound * net.classes + k] = v }
                     }

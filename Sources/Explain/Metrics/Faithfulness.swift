@@ -10,6 +10,9 @@ public struct FaithfulnessCheck: Sendable {
     /// Seeds for LIME's stability (the first is the suite's seed); nil skips the check.
     public var limeSeeds: [UInt64]? = [0, 1, 2]
     public var randomMapSeed: UInt64 = 0
+    /// Also score each Grad-CAM-family map with this fraction of the input's border zeroed (the
+    /// border-heat study: is the heat on the image edge what the model uses?). Named "<method>/border".
+    public var borderMask: Double?
 
     public init(suite: ExplanationSuite) { self.suite = suite }
 
@@ -27,6 +30,9 @@ public struct FaithfulnessCheck: Sendable {
         public var randomisation: [ModelRandomisation.Stage]?
         public var limeStability: LIMEStability.Result?
         public var seconds: [String: Double]
+        /// With `borderMask`: the share of each CAM map's total in the border band (the band's share of the
+        /// area is 1 − (1 − 2·fraction)²; 0.36 for 0.1).
+        public var borderShare: [String: Double]?
 
         public init(targetClass: Int, probability: Double, scores: [String: Scores], randomisation: [ModelRandomisation.Stage]?,
                     limeStability: LIMEStability.Result?, seconds: [String: Double]) {
@@ -47,6 +53,19 @@ public struct FaithfulnessCheck: Sendable {
             let r = scorer.evaluate(network: network, gray: input.gray, options: options, map: explanations[m]!.map.values, targetClass: c)
             scores[m.rawValue] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
         }
+        var borderShare: [String: Double]?
+        if let borderMask {
+            let side = options.size, band = Int((Double(side) * borderMask).rounded())
+            borderShare = [:]
+            for m in methods where m.cam != nil {
+                var map = explanations[m]!.map.values
+                let total = map.reduce(0.0) { $0 + Double($1) }
+                for y in 0..<side { for x in 0..<side where x < band || y < band || x >= side - band || y >= side - band { map[y * side + x] = 0 } }
+                borderShare![m.rawValue] = total > 0 ? 1 - map.reduce(0.0) { $0 + Double($1) } / total : 0
+                let r = scorer.evaluate(network: network, gray: input.gray, options: options, map: map, targetClass: c)
+                scores[m.rawValue + "/border"] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
+            }
+        }
         let random = scorer.evaluate(network: network, gray: input.gray, options: options,
                                      map: DeletionInsertion.randomMap(count: input.gray.count, seed: randomMapSeed), targetClass: c)
         scores["random"] = Scores(deletionAUC: random.deletionAUC, insertionAUC: random.insertionAUC)
@@ -58,7 +77,9 @@ public struct FaithfulnessCheck: Sendable {
             stability = LIMEStability(explainer: suite.lime, seeds: seeds)
                 .run(network: network, gray: input.gray, options: options, targetClass: c, first: explanations[.lime]?.lime)
         }
-        return Result(targetClass: c, probability: Double(any.probabilities[c]), scores: scores, randomisation: stages,
-                      limeStability: stability, seconds: explanations.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value.seconds })
+        var result = Result(targetClass: c, probability: Double(any.probabilities[c]), scores: scores, randomisation: stages,
+                            limeStability: stability, seconds: explanations.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value.seconds })
+        result.borderShare = borderShare
+        return result
     }
 }
