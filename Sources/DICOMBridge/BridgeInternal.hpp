@@ -23,6 +23,13 @@ int fail(char *err, size_t errlen, int status, const std::string &message);
 /// Copies `value` into `buf`; DCB_ERR_INVALID if it does not fit.
 int copyOut(const std::string &value, char *buf, size_t buflen);
 
+/// How deep the sequences of a DICOM byte stream nest (counting stops past `limit`); -1 when the stream
+/// cannot be walked here (deflated). Iterative: safe on any input.
+long sequenceDepth(const uint8_t *data, size_t size, long limit);
+
+/// Sequences may nest this deep; real objects nest a handful of levels, DCMTK's parser recurses per level.
+constexpr long maxSequenceDepth = 64;
+
 /// Whether DCMTK's messages may reach stderr.
 bool verbose();
 

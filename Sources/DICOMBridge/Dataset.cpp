@@ -10,7 +10,10 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using dcb::fail;
 
@@ -109,6 +112,18 @@ extern "C" int dcb_dataset_load(const char *path, dcb_dataset **out, char *err, 
     if (!probe) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
     std::fclose(probe);
     if (st.st_size == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty file");
+    {
+        // Nesting is measured on the mapped file before DCMTK's recursive parser reads it.
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
+        void *map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (map == MAP_FAILED) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
+        long depth = dcb::sequenceDepth(static_cast<const uint8_t *>(map), static_cast<size_t>(st.st_size), dcb::maxSequenceDepth);
+        munmap(map, static_cast<size_t>(st.st_size));
+        if (depth > dcb::maxSequenceDepth)
+            return fail(err, errlen, DCB_ERR_TOO_LARGE, "sequences nest deeper than " + std::to_string(dcb::maxSequenceDepth) + " levels");
+    }
 
     auto *ds = new (std::nothrow) dcb_dataset();
     if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
@@ -121,6 +136,8 @@ extern "C" int dcb_dataset_load_memory(const uint8_t *data, size_t length, dcb_d
     dcb::ensureInitialised();
     if (!data || !out) return fail(err, errlen, DCB_ERR_INVALID, "no data given");
     if (length == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty input");
+    if (dcb::sequenceDepth(data, length, dcb::maxSequenceDepth) > dcb::maxSequenceDepth)
+        return fail(err, errlen, DCB_ERR_TOO_LARGE, "sequences nest deeper than " + std::to_string(dcb::maxSequenceDepth) + " levels");
     auto *ds = new (std::nothrow) dcb_dataset();
     if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
     DcmInputBufferStream stream;

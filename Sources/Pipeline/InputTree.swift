@@ -39,7 +39,9 @@ public enum InputTree {
     static func walk(directory: String, relative: String, prefix: String, followLinks: Bool, visited: inout Set<String>,
                      into found: inout [InputFile], errors: inout [String]) {
         let fm = FileManager.default
-        let real = (directory as NSString).resolvingSymlinksInPath
+        guard let resolved = realpath(directory, nil) else { errors.append("\(directory): cannot resolve the folder"); return }
+        let real = String(cString: resolved)
+        free(resolved)
         guard visited.insert(real).inserted else { return }  // a link loop or a second link to the same folder
         let entries: [String]
         do { entries = try fm.contentsOfDirectory(atPath: directory).sorted() } catch {

@@ -1,0 +1,101 @@
+// A bounded, iterative walk of a DICOM byte stream to measure how deep its sequences nest, before
+// DCMTK's recursive parser sees it: a few kilobytes of nested sequences would otherwise overflow the stack.
+#include "BridgeInternal.hpp"
+#include <cstring>
+#include <vector>
+
+namespace dcb {
+
+namespace {
+struct Reader {
+    const uint8_t *data;
+    size_t size;
+    bool big = false;
+    uint16_t u16(size_t at) const {
+        return big ? static_cast<uint16_t>(data[at] << 8 | data[at + 1]) : static_cast<uint16_t>(data[at] | data[at + 1] << 8);
+    }
+    uint32_t u32(size_t at) const {
+        uint32_t a = u16(at), b = u16(at + 2);
+        return big ? (a << 16 | b) : (b << 16 | a);
+    }
+};
+
+bool longLengthVR(const uint8_t *vr) {
+    static const char *vrs[] = {"OB", "OW", "OF", "OD", "OL", "OV", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
+    for (const char *v : vrs) if (vr[0] == v[0] && vr[1] == v[1]) return true;
+    return false;
+}
+}  // namespace
+
+long sequenceDepth(const uint8_t *data, size_t size, long limit) {
+    Reader r{data, size};
+    size_t pos = 0;
+    bool explicitVR = false;
+    if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0) {
+        // The meta group: explicit VR little endian; find the transfer syntax and skip it.
+        pos = 132;
+        std::string syntax;
+        while (pos + 8 <= size && r.u16(pos) == 0x0002) {
+            uint16_t element = r.u16(pos + 2);
+            bool isLong = longLengthVR(data + pos + 4);
+            size_t header = isLong ? 12 : 8;
+            if (pos + header > size) return -1;
+            uint32_t length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
+            if (length == 0xFFFFFFFFu || pos + header + length > size) return -1;
+            if (element == 0x0010) syntax.assign(reinterpret_cast<const char *>(data + pos + header), length);
+            pos += header + length;
+        }
+        while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' ')) syntax.pop_back();
+        if (syntax == "1.2.840.10008.1.2.1.99") return -1;  // deflated: not walkable here
+        explicitVR = syntax != "1.2.840.10008.1.2";
+        r.big = syntax == "1.2.840.10008.1.2.2";
+    } else if (size >= 6) {
+        // No meta header: explicit if bytes 4–5 look like a VR.
+        explicitVR = data[4] >= 'A' && data[4] <= 'Z' && data[5] >= 'A' && data[5] <= 'Z';
+    }
+    // Open containers: where each ends (0: undefined length, closed by a delimiter) and whether it is a
+    // sequence (else an item). The depth is the number of open sequences.
+    struct Open { size_t end; bool sequence; };
+    std::vector<Open> open;
+    long sequences = 0, deepest = 0;
+    auto pop = [&] { if (open.back().sequence) --sequences; open.pop_back(); };
+    while (pos + 8 <= size) {
+        while (!open.empty() && open.back().end != 0 && pos >= open.back().end) pop();
+        uint16_t group = r.u16(pos), element = r.u16(pos + 2);
+        if (group == 0xFFFE) {
+            uint32_t length = r.u32(pos + 4);
+            pos += 8;
+            if (element == 0xE000) open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, false});
+            else if (!open.empty()) pop();  // item or sequence delimiter
+            continue;
+        }
+        if (group == 0x7FE0 && element == 0x0010 && open.empty()) return deepest;  // pixel data: the header is done
+        bool isSequence;
+        uint32_t length;
+        size_t header;
+        if (explicitVR) {
+            const uint8_t *vr = data + pos + 4;
+            bool isLong = longLengthVR(vr);
+            header = isLong ? 12 : 8;
+            if (pos + header > size) return deepest;
+            length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
+            isSequence = (vr[0] == 'S' && vr[1] == 'Q') || length == 0xFFFFFFFFu;
+        } else {
+            header = 8;
+            length = r.u32(pos + 4);
+            isSequence = length == 0xFFFFFFFFu || DcmTag(DcmTagKey(group, element)).getEVR() == EVR_SQ;
+        }
+        pos += header;
+        if (isSequence) {
+            open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, true});
+            if (++sequences > deepest) deepest = sequences;
+            if (deepest > limit) return deepest;
+        } else {
+            if (length == 0xFFFFFFFFu || pos + length > size) return deepest;
+            pos += length;
+        }
+    }
+    return deepest;
+}
+
+}  // namespace dcb

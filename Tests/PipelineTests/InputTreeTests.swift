@@ -1,0 +1,45 @@
+import Foundation
+import Pipeline
+import TestSupport
+import Testing
+
+/// Walking hostile trees: link loops, links out of the tree, odd file names.
+struct InputTreeTests {
+    static let png: [UInt8] = MinimalPNG.encode(width: 2, height: 2, bitDepth: 8, colorType: 0, samples: [0, 80, 160, 255])
+
+    @Test("symbolic links are skipped by default; with --follow-links a loop ends and each real folder is walked once")
+    func links() throws {
+        let root = TestPaths.temporaryDirectory("tree")
+        let outside = TestPaths.temporaryDirectory("outside")
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appendingPathComponent("a/b"), withIntermediateDirectories: true)
+        try Data(Self.png).write(to: root.appendingPathComponent("a/b/x.png"))
+        try Data(Self.png).write(to: outside.appendingPathComponent("secret.png"))
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("a/b/loop").path, withDestinationPath: "..")
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("out").path, withDestinationPath: outside.path)
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("dangling").path, withDestinationPath: "/no/such/file")
+        let plain = InputTree.walk([root.path])
+        #expect(plain.files.map(\.relativePath) == ["a/b/x.png"])
+        #expect(plain.errors.isEmpty)
+        let followed = InputTree.walk([root.path], followLinks: true)
+        #expect(followed.files.map(\.relativePath).sorted() == ["a/b/x.png", "out/secret.png"])
+    }
+
+    @Test("names with newlines, unicode, leading dashes and dots stay inside the output folder; dot-files are skipped")
+    func oddNames() throws {
+        let root = TestPaths.temporaryDirectory("names")
+        let names = ["line\nbreak.png", "Röntgen 胸部.png", "-rf.png", "x..png", "a..b.png"]
+        for n in names + ["..png", ".hidden.png"] { try Data(Self.png).write(to: root.appendingPathComponent(n)) }
+        let walk = InputTree.walk([root.path])
+        #expect(Set(walk.files.map(\.relativePath)) == Set(names))
+        let out = "/tmp/cxr-out-root"
+        let layout = OutputLayout(root: out, inputs: walk.files)
+        for f in walk.files {
+            for rel in [layout.converted(f), layout.report(f), layout.capture(f, method: "gradcam", kind: "gray"), layout.thumbnail(f, kind: "source")] {
+                let absolute = URL(fileURLWithPath: layout.absolute(rel)).standardizedFileURL.path
+                #expect(absolute.hasPrefix(out + "/"), "\(rel) escapes the output folder")
+                #expect(!rel.split(separator: "/").contains(".."))
+            }
+        }
+    }
+}
