@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the bridge and each libFuzzer target with ASan + UBSan (the Swift toolchain's clang carries
+# libFuzzer) and runs each for a while. Not in CI. Findings land in fuzz/findings/<target>/; every fixed
+# one is copied into Tests/DICOMBridgeTests/Regressions/ (run by `make test`).
+# Usage: fuzz/run.sh [seconds per target = 300] [targets…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-300}; shift || true
+targets=${*:-fuzz_dicom fuzz_raster fuzz_tagwriter}
+CC=${CC:-$(command -v clang)}; CXX=${CXX:-$(dirname "$CC")/clang++}
+build=.build/fuzz; mkdir -p "$build" fuzz/findings
+flags="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -I Sources/DICOMBridge/include -I/usr/include/openjpeg-2.5 -I/usr/include/libpng16"
+objects=()
+for src in Sources/DICOMBridge/*.cpp Sources/DICOMBridge/*.c; do
+  obj="$build/$(basename "$src").o"
+  case "$src" in *.cpp) "$CXX" -std=c++17 $flags -fsanitize=fuzzer-no-link -c "$src" -o "$obj" ;;
+                 *.c)   "$CC" $flags -fsanitize=fuzzer-no-link -c "$src" -o "$obj" ;; esac
+  objects+=("$obj")
+done
+libs="-ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmdata -loflog -lofstd -lopenjp2 -lpng16 -ljpeg -lz"
+# Seed corpora: the project's fixtures and the shared data (copied into the build folder, never committed).
+seed() {
+  local dir="$build/corpus-$1"; mkdir -p "$dir"
+  case "$1" in
+    fuzz_dicom) find ../shared/data/dicom Tests -name '*.dcm' -size -3M -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    fuzz_raster) find ../shared/data/cxr-views -type f \( -name '*.png' -o -name '*.jp*g' \) -size -300k | head -40 | xargs -I{} cp {} "$dir/" ;;
+    fuzz_tagwriter) printf 'PatientName\nDoe^Jane\n' > "$dir/a"; printf 'ViewCodeSequence[0].CodeValue\n272479007\n' > "$dir/b";
+                    printf 'OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition\nLL\n' > "$dir/c" ;;
+  esac
+  echo "$dir"
+}
+for t in $targets; do
+  "$CXX" -std=c++17 $flags -fsanitize=fuzzer "fuzz/$t.cpp" "${objects[@]}" $libs -o "$build/$t" 2>&1 \
+    | grep -v "Cannot export local symbol" || true
+  mkdir -p "fuzz/findings/$t"
+  corpus=$(seed "$t")
+  echo "== $t for $seconds s"
+  "$build/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=1048576 -artifact_prefix="fuzz/findings/$t/" \
+    -print_final_stats=1 "$corpus" 2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" || true
+done
