@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
         .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
-        .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"]),
+        .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"], exclude: ["Regressions"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),

@@ -6,7 +6,9 @@
 #include "dcmtk/dcmdata/dcistrmb.h"
 #include "dcmtk/dcmdata/dcpath.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -49,6 +51,8 @@ int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, 
 /// The path with every keyword replaced by its "(gggg,eeee)" tag. DCMTK looks keywords up by a linear
 /// scan of its dictionary (a strcmp per entry); writers put hundreds of attributes per object, so the
 /// translations are cached (thread-safe: several images may be written at once).
+constexpr long maxItemIndex = 10000;
+
 std::string numericPath(const char *path) {
     static std::mutex lock;
     static std::unordered_map<std::string, std::string> cache;
@@ -75,7 +79,15 @@ std::string numericPath(const char *path) {
         } else {
             out += name;
         }
-        // The item index and the separator, copied as they are.
+        // The item index and the separator, copied as they are. An index beyond any real sequence would
+        // make DCMTK create every item up to it (the tag-writer fuzzer ran out of memory on [7777…7]):
+        // such a path is made unresolvable instead.
+        if (*end == '[') {
+            const char *digits = end + 1;
+            size_t n = 0;
+            while (std::isdigit(static_cast<unsigned char>(digits[n]))) ++n;
+            if (n > 5 || (n > 0 && std::atol(std::string(digits, n).c_str()) > maxItemIndex)) return std::string();
+        }
         while (*end && *end != '.') out += *end++;
         if (*end == '.') out += *end++;
         p = end;
@@ -87,7 +99,9 @@ std::string numericPath(const char *path) {
 OFCondition resolve(DcmDataset *d, const char *path, bool create, OFList<DcmPath *> &results,
                     DcmPathProcessor &proc) {
     proc.checkPrivateReservations(OFFalse);
-    OFCondition cond = proc.findOrCreatePath(d, numericPath(path).c_str(), create ? OFTrue : OFFalse);
+    const std::string numeric = numericPath(path);
+    if (numeric.empty()) return makeOFCondition(0, 1, OF_error, "item index out of range (at most 10000)");
+    OFCondition cond = proc.findOrCreatePath(d, numeric.c_str(), create ? OFTrue : OFFalse);
     if (cond.good()) proc.getResults(results);
     return cond;
 }
@@ -278,7 +292,8 @@ extern "C" int dcb_delete(dcb_dataset *ds, const char *path) {
     DcmPathProcessor proc;
     proc.checkPrivateReservations(OFFalse);
     Uint32 deleted = 0;
-    proc.findOrDeletePath(ds->file.getDataset(), numericPath(path).c_str(), deleted);
+    const std::string numeric = numericPath(path);
+    if (!numeric.empty()) proc.findOrDeletePath(ds->file.getDataset(), numeric.c_str(), deleted);
     return DCB_OK;
 }
 
@@ -336,6 +351,7 @@ static bool uses_undefined_length_sequences(DcmDataset *dataset) {
 
 extern "C" int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen) {
     OFCondition cond;
+    errno = 0;
     if (keep_transfer_syntax) {
         // Like dcmodify: everything in memory first, and the original encoding (compressed pixel data
         // included, sequence length encoding, the meta header as it was) written back unchanged.
@@ -350,6 +366,13 @@ extern "C" int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syn
         cond = ds->file.saveFile(path, EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
                                  0, 0, EWM_createNewMeta);
     }
-    if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("writing ") + path + ": " + cond.text());
+    if (cond.bad()) {
+        // DCMTK reports a failed write as a stream error; the OS says why (a full disk, a quota).
+        const int saved = errno;
+        std::string reason = cond.text();
+        if (saved == ENOSPC || saved == EDQUOT || saved == EFBIG || saved == EIO || saved == EROFS)
+            reason = std::strerror(saved);
+        return fail(err, errlen, DCB_ERR_IO, std::string("writing ") + path + ": " + reason);
+    }
     return DCB_OK;
 }

@@ -37,7 +37,13 @@ public struct ImageProcessor: Sendable {
         } catch {
             record.status = .failed; record.error = "\(input.path): \(error)"
         }
-        if record.status == .failed { record.outputs = []; record.thumbnails = [:] }
+        if record.status == .failed {
+            // No partial result: what this image already wrote goes (never the input itself).
+            for o in record.outputs where !o.path.hasPrefix("/") { unlink(layout.absolute(o.path)) }
+            for t in record.thumbnails.values { unlink(layout.absolute(t)) }
+            record.outputs = []
+            record.thumbnails = [:]
+        }
         return record
     }
 

@@ -1,0 +1,47 @@
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// A full disk: `process` into a 3 MiB tmpfs. Images that do not fit fail with the system's reason
+/// ("No space left on device"), the batch goes on, and no temporary or partial output stays behind.
+/// Needs root and permission to mount a tmpfs; skipped where that is not allowed.
+/// Whether this process may mount a tmpfs (root in a container that allows it).
+enum TmpfsMount {
+    static let available: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = TestPaths.temporaryDirectory("mount-probe")
+        defer { _ = try? Tool.run("umount", [probe.path]); try? FileManager.default.removeItem(at: probe) }
+        return (try? Tool.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]).status) == 0
+    }()
+}
+
+@Suite(.enabled(if: TestPaths.sharedDataAvailable && TmpfsMount.available, "needs root and tmpfs mounts"), .serialized)
+struct FullDiskTests {
+
+    @Test("a full disk: a clear reason per failed image, no partial outputs, no temporary files")
+    func fullDisk() throws {
+        let input = TestPaths.temporaryDirectory("disk-in")
+        let study = input.appendingPathComponent("study")
+        try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
+        for (i, name) in ["chest_CR_PA_RG1_JLSN.dcm", "chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm",
+                          "chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"].enumerated() {
+            try FileManager.default.copyItem(atPath: TestPaths.dicom(name), toPath: study.appendingPathComponent("\(i).dcm").path)
+        }
+        let disk = TestPaths.temporaryDirectory("disk")
+        #expect(try Tool.run("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path]).status == 0)
+        defer { _ = try? Tool.run("umount", [disk.path]) }
+        let out = disk.appendingPathComponent("out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("No space left on device"), "\(r.stderr)")
+        var files: [String] = []
+        for case let rel as String in FileManager.default.enumerator(atPath: out.path)! { files.append(rel) }
+        #expect(!files.contains { $0.contains(".tmp-") }, "temporary files left: \(files)")
+        // Every image either has all its outputs or none.
+        for i in 0..<3 {
+            let mine = files.filter { $0.hasPrefix("study/\(i).") && $0.hasSuffix(".dcm") && $0 != "study/\(i).dcm" }
+            #expect(mine.isEmpty || mine.count == 3, "image \(i) is partial: \(mine)")
+        }
+    }
+}
