@@ -105,11 +105,13 @@ public struct ImageProcessor: Sendable {
             conversion.viewPosition = view
             source = try RasterConversion.makeSecondaryCapture(path: input.path, options: conversion)
             let rel = layout.converted(input)
-            try source.save(to: layout.absolute(rel), keepTransferSyntax: false)
+            try anonymizedIfAsked(source, sourceUIDs: []).save(to: layout.absolute(rel), keepTransferSyntax: false)
             record.outputs.append(.init(path: rel, kind: "converted", sopInstanceUID: source.text("SOPInstanceUID")))
             record.headerAction = view == nil ? .uncertain : .converted
         }
 
+        // Under --anonymize every derived object refers to the source by replaced UIDs.
+        let sourceUIDs: Set<String> = dicom == nil ? [] : Set(["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"].compactMap { source.text($0) })
         // Secondary Captures, one series per method, and the SR that ties them together.
         var srMethods: [ViewReport.Method] = []
         let predictedName = predictedClass.name
@@ -121,7 +123,7 @@ public struct ImageProcessor: Sendable {
                                                      explanation: e, context: context)
             for (kind, file, ref) in [("gray", objects.gray, objects.grayReference), ("rgb", objects.rgb, objects.rgbReference)] {
                 let rel = layout.capture(input, method: m.fileName, kind: kind)
-                try file.save(to: layout.absolute(rel), keepTransferSyntax: false)
+                try anonymizedIfAsked(file, sourceUIDs: sourceUIDs).save(to: layout.absolute(rel), keepTransferSyntax: false)
                 record.outputs.append(.init(path: rel, kind: "\(m.rawValue) \(kind) SC", sopInstanceUID: ref.sopInstanceUID))
             }
             srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
@@ -140,7 +142,7 @@ public struct ImageProcessor: Sendable {
             seriesInstanceUID: DICOMUID.derived(from: source.text("StudyInstanceUID") ?? sourceUID, kind: "sr-series", modelDigest: model.sha256),
             contentDateTime: Self.contentDate(of: source, input: input.path))
         let srRel = layout.report(input)
-        try report.build(source: source).save(to: layout.absolute(srRel), keepTransferSyntax: false)
+        try anonymizedIfAsked(try report.build(source: source), sourceUIDs: sourceUIDs).save(to: layout.absolute(srRel), keepTransferSyntax: false)
         record.outputs.append(.init(path: srRel, kind: "SR", sopInstanceUID: report.sopInstanceUID))
         let sourceThumb = layout.thumbnail(input, kind: "source")
         try writeThumbnail(networkInput.gray.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }, channels: 1, to: sourceThumb)
@@ -151,6 +153,7 @@ public struct ImageProcessor: Sendable {
     func tagHeader(input: InputFile, dicom: DICOMFile, view: RadiographView?, prediction: ViewPrediction,
                    record: inout ImageRecord) throws -> ImageRecord.HeaderAction {
         guard let view else { return .uncertain }
+        if settings.anonymize { return .notWrittenAnonymized }
         let existing = prediction.headerViewPosition?.trimmingCharacters(in: .whitespaces)
         if let existing, !existing.isEmpty, existing != view.viewPosition {
             // The header already says the same thing in its own words (LATERAL for LL): leave it.
@@ -172,6 +175,11 @@ public struct ImageProcessor: Sendable {
             record.outputs.append(.init(path: rel, kind: "tagged copy", sopInstanceUID: dicom.text("SOPInstanceUID")))
         }
         return .tagged
+    }
+
+    func anonymizedIfAsked(_ file: DICOMFile, sourceUIDs: Set<String>) throws(DICOMWriteError) -> DICOMFile {
+        if settings.anonymize { try Anonymizer.apply(to: file, sourceUIDs: sourceUIDs) }
+        return file
     }
 
     func writeThumbnail(_ bytes: [UInt8], channels: Int, to rel: String) throws {

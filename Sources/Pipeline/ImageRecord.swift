@@ -14,6 +14,8 @@ public struct ImageRecord: Sendable, Codable {
         case uncertain
         /// PNG/JPEG: the converted DICOM carries the view.
         case converted
+        /// --anonymize: no tagged copy (it would carry the source's whole header).
+        case notWrittenAnonymized = "not-written-anonymized"
     }
 
     public struct Output: Sendable, Codable {

@@ -14,6 +14,8 @@ public struct ProcessSettings: Sendable {
     /// Tag the input files themselves (temporary file + atomic rename) instead of writing tagged copies.
     public var inPlace = false
     public var showPHI = false
+    /// PS3.15 basic profile on every object written (no tagged copies: they would carry the whole header).
+    public var anonymize = false
 
     public init() {}
 
@@ -21,7 +23,7 @@ public struct ProcessSettings: Sendable {
     public func digest(modelSHA256: String) -> String {
         let parts = ["model=\(modelSHA256)", "methods=\(methods.map(\.rawValue).joined(separator: ","))",
                      methods.map { suite.summary($0) }.joined(separator: ";"),
-                     "threshold=\(threshold)", "lateral=\(lateralTerm.rawValue)", "overwrite=\(overwriteView)", "inPlace=\(inPlace)",
+                     "threshold=\(threshold)", "lateral=\(lateralTerm.rawValue)", "overwrite=\(overwriteView)", "inPlace=\(inPlace)", "anonymize=\(anonymize)",
                      "top=\(capture.topFraction)", "side=\(capture.maxSide)", "colormap=\(capture.colormap.rawValue)",
                      "alpha=\(capture.alpha)", "limeTop=\(capture.limeTopSuperpixels)", "version=\(Software.version)"]
         return Digest.hex(Digest.sha256(Array(parts.joined(separator: "|").utf8)))

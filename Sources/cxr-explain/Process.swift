@@ -55,6 +55,9 @@ struct ProcessCommand: ParsableCommand {
     @Flag(help: "Show patient names and IDs in the report and results files.")
     var showPHI = false
 
+    @Flag(help: "De-identify every DICOM object written (PS3.15 basic profile for the attributes copied from the source; source UIDs replaced consistently). No tagged copies are written. Text burned into pixels is not removed.")
+    var anonymize = false
+
     @Option(help: "Fraction of the image marked in overlay plane 6000.") var topFraction = 0.2
     @Option(help: "Longest side of the Secondary Capture images.") var scMaxSide = 1024
     @Option(help: "LIME: perturbed samples.") var samples = 1000
@@ -68,6 +71,8 @@ struct ProcessCommand: ParsableCommand {
 
     func validate() throws {
         guard ["LL", "RL"].contains(lateralTerm) else { throw ValidationError("--lateral-term must be LL or RL") }
+        if anonymize && inPlace { throw ValidationError("--anonymize and --in-place cannot be combined") }
+        if anonymize && showPHI { throw ValidationError("--anonymize and --show-phi cannot be combined") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard (0.0...1.0).contains(threshold) else { throw ValidationError("--threshold must be in [0, 1]") }
         guard topFraction > 0 && topFraction <= 1 else { throw ValidationError("--top-fraction must be in (0, 1]") }
@@ -91,6 +96,7 @@ struct ProcessCommand: ParsableCommand {
         settings.overwriteView = overwriteView
         settings.inPlace = inPlace
         settings.showPHI = showPHI
+        settings.anonymize = anonymize
         settings.suite.layer = layer
         settings.suite.lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments))
         settings.capture.topFraction = topFraction

@@ -147,6 +147,32 @@ struct ProcessCLITests {
         #expect(copy.text("OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition") == "LL")
     }
 
+    @Test("--anonymize: no patient data or source UIDs in any object written, one replaced study UID, valid objects, no tagged copy")
+    func anonymize() throws {
+        let input = TestPaths.temporaryDirectory("anon-in")
+        let file = input.appendingPathComponent("rg1.dcm").path
+        try FileManager.default.copyItem(atPath: Self.rg1, toPath: file)
+        let source = try DICOMFile(path: file)
+        let sourceUIDs = ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"].compactMap { source.text($0) }
+        let out = TestPaths.temporaryDirectory("anon-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--anonymize"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".dcm") }.sorted()
+        #expect(written == ["rg1.gradcam.gray.dcm", "rg1.gradcam.rgb.dcm", "rg1.sr.dcm"])
+        var studies = Set<String>()
+        for name in written {
+            let path = out.appendingPathComponent(name).path
+            let dump = try Tool.run("dcmdump", ["+L", "-q", path]).stdout
+            for secret in ["CompressedSamples", "9RG1", "19400305"] + sourceUIDs { #expect(!dump.contains(secret), "\(name) holds \(secret)") }
+            let f = try DICOMFile(path: path)
+            #expect(f.text("PatientIdentityRemoved") == "YES")
+            studies.insert(try #require(f.text("StudyInstanceUID")))
+            if let v = try DICOMChecks.dciodvfy(path) { #expect(v.errors.isEmpty, "\(name): \(v.errors)") }
+        }
+        #expect(studies.count == 1)
+        #expect(try CLI.run(["process", input.path, "--out", out.path, "--anonymize", "--in-place"]).status == 2)
+    }
+
     @Test("--out inside an input folder is a usage error")
     func outInsideInput() throws {
         let input = TestPaths.temporaryDirectory("process-nested")
