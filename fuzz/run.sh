@@ -2,7 +2,7 @@
 # Builds the bridge and each libFuzzer target with ASan + UBSan (the Swift toolchain's clang carries
 # libFuzzer) and runs each for a while. Not in CI. Findings land in fuzz/findings/<target>/; every fixed
 # one is copied into Tests/DICOMBridgeTests/Regressions/ (run by `make test`).
-# Usage: fuzz/run.sh [seconds per target = 300] [targets…]
+# Usage: [MAX_LEN=bytes] fuzz/run.sh [seconds per target = 300] [targets…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}; shift || true
@@ -35,6 +35,6 @@ for t in $targets; do
   mkdir -p "fuzz/findings/$t"
   corpus=$(seed "$t")
   echo "== $t for $seconds s"
-  "$build/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=1048576 -artifact_prefix="fuzz/findings/$t/" \
+  "$build/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len="${MAX_LEN:-1048576}" -artifact_prefix="fuzz/findings/$t/" \
     -print_final_stats=1 "$corpus" 2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" || true
 done
