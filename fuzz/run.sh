@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bridge and each libFuzzer target with ASan + UBSan (the Swift toolchain's clang carries
 # libFuzzer) and runs each for a while. Not in CI. Findings land in fuzz/findings/<target>/; every fixed
-# one is copied into Tests/DICOMBridgeTests/Regressions/ (run by `make test`).
+# one becomes a test: its input under Tests/*/Regressions/ (e.g. DICOMOutputTests, replayed by `make test`).
 # Usage: [MAX_LEN=bytes] fuzz/run.sh [seconds per target = 300] [targets…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
