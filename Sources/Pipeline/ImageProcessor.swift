@@ -12,12 +12,15 @@ public struct ImageProcessor: Sendable {
     public let settings: ProcessSettings
     public let layout: OutputLayout
     public let settingsDigest: String
+    /// One for the run: it keeps its workspace instead of allocating one per image (calls are serialised).
+    let classifier: ViewClassifier
 
     public init(model: ModelFile, settings: ProcessSettings, layout: OutputLayout) {
         self.model = model
         self.settings = settings
         self.layout = layout
         settingsDigest = settings.digest(modelSHA256: model.sha256)
+        classifier = ViewClassifier(model: model, threshold: settings.threshold)
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -66,7 +69,6 @@ public struct ImageProcessor: Sendable {
         }
         record.format = radiograph.source.format.rawValue
         let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
-        let classifier = ViewClassifier(model: model, threshold: settings.threshold)
         let prediction = timed("classify", &record) { () -> ViewPrediction in
             let p = classifier.probabilities(grays: [networkInput.gray])[0]
             return classifier.predict(file: input.path, probabilities: p, header: radiograph.tags.viewPosition)

@@ -28,20 +28,8 @@ func runExplainBenchmark(root: URL, repeats: Int) throws {
     let gray = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-bench-gray-\(getpid()).npy").path
     try NPY.write(input.gray, shape: [model.options.size, model.options.size], to: gray)
     defer { try? FileManager.default.removeItem(atPath: gray) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    p.arguments = [root.appendingPathComponent("benchmarks/python_explain.py").path, modelPath, gray, String(target),
-                   String(repeats * 3), String(samples)]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    try p.run()
-    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    var python: [String: Double] = [:]
-    for line in out.split(separator: "\n") {
-        let parts = line.split(separator: " ")
-        if parts.count == 2, let v = Double(parts[1]) { python[String(parts[0])] = v } else { print(line) }
-    }
+    let python = try runPythonPeer([root.appendingPathComponent("benchmarks/python_explain.py").path, modelPath, gray, String(target),
+                                    String(repeats * 3), String(samples)], echoOthers: true)
     guard let pg = python["python.gradcam.ms"], let pl = python["python.lime.s"] else {
         print("python: not measured (pip install grad-cam lime for /usr/bin/python3)"); return
     }

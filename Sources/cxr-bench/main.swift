@@ -73,19 +73,7 @@ if trainOnly { exit(0) }
 // torchvision in the same run, when python3-torch is installed.
 let script = packageRoot.appendingPathComponent("benchmarks/torch_squeezenet.py").path
 if FileManager.default.fileExists(atPath: "/usr/bin/python3"), FileManager.default.fileExists(atPath: script) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    p.arguments = [script, String(repeats)]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    try p.run()
-    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    var torch: [String: Double] = [:]
-    for line in out.split(separator: "\n") {
-        let parts = line.split(separator: " ")
-        if parts.count == 2, let v = Double(parts[1]) { torch[String(parts[0])] = v }
-    }
+    let torch = try runPythonPeer([script, String(repeats)])
     if torch.isEmpty {
         print("torch: not measured (python3-torch missing?)")
     } else {
