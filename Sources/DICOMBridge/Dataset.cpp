@@ -1,5 +1,4 @@
 // Loading, reading and editing attributes, and saving: a thin layer over DcmFileFormat and DcmPathProcessor.
-#include <mutex>
 #include <unordered_map>
 #include "BridgeInternal.hpp"
 
@@ -48,14 +47,31 @@ int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, 
     return DCB_OK;
 }
 
-/// The path with every keyword replaced by its "(gggg,eeee)" tag. DCMTK looks keywords up by a linear
-/// scan of its dictionary (a strcmp per entry); writers put hundreds of attributes per object, so the
-/// translations are cached (thread-safe: several images may be written at once).
+/// Every public keyword of DCMTK's dictionary with its tag, read once. DCMTK looks a keyword up by a linear
+/// scan with a strcmp per entry; writers put hundreds of attributes per object, and the tag-writer fuzzer
+/// spent 70 % of its time there (unknown names are never cached, so each one scanned the whole dictionary).
+const std::unordered_map<std::string, DcmTagKey> &keywordTable() {
+    static const std::unordered_map<std::string, DcmTagKey> table = [] {
+        std::unordered_map<std::string, DcmTagKey> t;
+        // The iterators are declared non-const only; the walk reads.
+        DcmDataDictionary &dict = const_cast<DcmDataDictionary &>(dcmDataDict.rdlock());
+        auto add = [&t](const DcmDictEntry *e) {
+            if (e && e->getTagName() && !e->getPrivateCreator()) t.emplace(e->getTagName(), e->getKey());
+        };
+        for (DcmHashDictIterator it = dict.normalBegin(); it != dict.normalEnd(); ++it) add(*it);
+        for (DcmDictEntryListIterator it = dict.repeatingBegin(); it != dict.repeatingEnd(); ++it) add(*it);
+        dcmDataDict.rdunlock();
+        return t;
+    }();
+    return table;
+}
+
 constexpr long maxItemIndex = 10000;
 
-std::string numericPath(const char *path) {
-    static std::mutex lock;
-    static std::unordered_map<std::string, std::string> cache;
+/// The path with every keyword replaced by its "(gggg,eeee)" tag, or an empty string and the reason in
+/// `why` when a keyword is unknown or an item index is beyond any real sequence.
+std::string numericPath(const char *path, std::string &why) {
+    const auto &keywords = keywordTable();
     std::string out;
     const char *p = path;
     while (*p) {
@@ -63,30 +79,28 @@ std::string numericPath(const char *path) {
         while (*end && *end != '.' && *end != '[') ++end;
         std::string name(p, end);
         if (!name.empty() && name[0] != '(') {
-            std::lock_guard<std::mutex> guard(lock);
-            auto hit = cache.find(name);
-            if (hit == cache.end()) {
-                DcmTag tag;
-                std::string numeric = name;
-                if (DcmTag::findTagFromName(name.c_str(), tag).good()) {
-                    char buf[16];
-                    std::snprintf(buf, sizeof buf, "(%04X,%04X)", tag.getGroup(), tag.getElement());
-                    numeric = buf;
-                }
-                hit = cache.emplace(name, numeric).first;
+            auto hit = keywords.find(name);
+            if (hit == keywords.end()) {
+                why = "unknown attribute keyword";
+                return std::string();
             }
-            out += hit->second;
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "(%04X,%04X)", hit->second.getGroup(), hit->second.getElement());
+            out += buf;
         } else {
             out += name;
         }
         // The item index and the separator, copied as they are. An index beyond any real sequence would
         // make DCMTK create every item up to it (the tag-writer fuzzer ran out of memory on [7777…7]):
-        // such a path is made unresolvable instead.
+        // such a path is refused instead.
         if (*end == '[') {
             const char *digits = end + 1;
             size_t n = 0;
             while (std::isdigit(static_cast<unsigned char>(digits[n]))) ++n;
-            if (n > 5 || (n > 0 && std::atol(std::string(digits, n).c_str()) > maxItemIndex)) return std::string();
+            if (n > 5 || (n > 0 && std::atol(std::string(digits, n).c_str()) > maxItemIndex)) {
+                why = "item index out of range (at most 10000)";
+                return std::string();
+            }
         }
         while (*end && *end != '.') out += *end++;
         if (*end == '.') out += *end++;
@@ -99,8 +113,9 @@ std::string numericPath(const char *path) {
 OFCondition resolve(DcmDataset *d, const char *path, bool create, OFList<DcmPath *> &results,
                     DcmPathProcessor &proc) {
     proc.checkPrivateReservations(OFFalse);
-    const std::string numeric = numericPath(path);
-    if (numeric.empty()) return makeOFCondition(0, 1, OF_error, "item index out of range (at most 10000)");
+    std::string why;
+    const std::string numeric = numericPath(path, why);
+    if (numeric.empty()) return makeOFCondition(0, 1, OF_error, why.c_str());
     OFCondition cond = proc.findOrCreatePath(d, numeric.c_str(), create ? OFTrue : OFFalse);
     if (cond.good()) proc.getResults(results);
     return cond;
@@ -292,7 +307,8 @@ extern "C" int dcb_delete(dcb_dataset *ds, const char *path) {
     DcmPathProcessor proc;
     proc.checkPrivateReservations(OFFalse);
     Uint32 deleted = 0;
-    const std::string numeric = numericPath(path);
+    std::string why;
+    const std::string numeric = numericPath(path, why);
     if (!numeric.empty()) proc.findOrDeletePath(ds->file.getDataset(), numeric.c_str(), deleted);
     return DCB_OK;
 }

@@ -75,4 +75,50 @@ struct BadInputTests {
             guard case .tooLarge = error else { Issue.record("wrong error \(error)"); return }
         }
     }
+
+    /// A real baseline JPEG from the shared data (JPEG files cannot be made by the bridge).
+    static let realJPEG: [UInt8]? = {
+        let folder = TestPaths.viewData.appendingPathComponent("PA")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() else { return nil }
+        for name in names where name.hasSuffix(".jpg") {
+            guard let bytes = try? [UInt8](Data(contentsOf: folder.appendingPathComponent(name))),
+                  bytes.starts(with: [0xFF, 0xD8, 0xFF]) else { continue }  // some ".jpg" files are PNGs
+            // Baseline (SOF0): the entropy-coded data follows a single scan.
+            if (0..<(bytes.count - 1)).contains(where: { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 }) { return bytes }
+        }
+        return nil
+    }()
+
+    @Test("a truncated JPEG is an error, not an image padded with gray", .enabled(if: realJPEG != nil, "needs ../shared/data/cxr-views"))
+    func truncatedJPEG() throws {
+        let bytes = try #require(Self.realJPEG)
+        let whole = write("whole.jpg", bytes)
+        #expect(throws: Never.self) { try RadiographLoader.load(path: whole) }
+        let cut = write("cut.jpg", Array(bytes.prefix(bytes.count / 2)))
+        do {
+            _ = try RadiographLoader.load(path: cut)
+            Issue.record("truncated JPEG loaded")
+        } catch {
+            guard case .notAnImage(let file, let reason) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(file == cut)
+            #expect(reason == "truncated JPEG: the data ends before the image does")
+        }
+    }
+
+    @Test("a JPEG header declaring 75 million samples over a few kilobytes is refused", .enabled(if: realJPEG != nil, "needs ../shared/data/cxr-views"))
+    func jpegBomb() throws {
+        var bytes = try #require(Self.realJPEG)
+        // SOF0: FF C0, length (2), precision (1), height (2), width (2).
+        let sof = try #require((0..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        bytes.replaceSubrange((sof + 5)..<(sof + 9), with: [0x13, 0x88, 0x13, 0x88])  // 5000 x 5000 x 3: under the limit
+        let sos = try #require((0..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA })
+        let path = write("bomb.jpg", Array(bytes.prefix(sos + 4096)))
+        do {
+            _ = try RadiographLoader.load(path: path)
+            Issue.record("JPEG bomb loaded")
+        } catch {
+            guard case .notAnImage(_, let reason) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(reason == "truncated JPEG: the data ends before the image does")
+        }
+    }
 }

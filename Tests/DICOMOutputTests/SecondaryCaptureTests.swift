@@ -179,8 +179,9 @@ struct ConversionTests {
 
     @Test("DICOM headers declaring absurd sizes or more pixels than present are refused")
     func sizeGuards() throws {
-        func write(rows: Int, columns: Int, pixelBytes: Int, name: String) throws -> String {
+        func write(rows: Int, columns: Int, pixelBytes: Int, name: String, frames: String? = nil) throws -> String {
             let ds = DICOMFile.empty(name: name)
+            if let frames { try ds.put("NumberOfFrames", frames) }
             for (k, v) in [("SOPClassUID", SecondaryCapture.sopClassUID), ("SOPInstanceUID", "2.25.99"), ("StudyInstanceUID", "2.25.98"),
                            ("Rows", String(rows)), ("Columns", String(columns)), ("BitsAllocated", "16"), ("BitsStored", "12"),
                            ("HighBit", "11"), ("SamplesPerPixel", "1"), ("PhotometricInterpretation", "MONOCHROME2"),
@@ -200,6 +201,14 @@ struct ConversionTests {
         let short = try write(rows: 100, columns: 100, pixelBytes: 50, name: "short.dcm")
         do { _ = try RadiographLoader.load(path: short); Issue.record("short image loaded") } catch {
             guard case .truncated = error else { Issue.record("wrong error \(error)"); return }
+        }
+        // A frame-count bomb: 2^31 − 1 frames declared over 64 bytes of pixel data. Refused from the header,
+        // before any frame is located or allocated.
+        let frames = try write(rows: 4000, columns: 4000, pixelBytes: 64, name: "frames.dcm", frames: "2147483647")
+        do { _ = try RadiographLoader.load(path: frames); Issue.record("frame bomb loaded") } catch {
+            guard case .multiFrame(let file, let reason) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(file == frames)
+            #expect(reason == "multi-frame image (2147483647 frames) is not supported")
         }
     }
 }
