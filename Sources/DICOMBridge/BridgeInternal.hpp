@@ -24,8 +24,9 @@ int fail(char *err, size_t errlen, int status, const std::string &message);
 int copyOut(const std::string &value, char *buf, size_t buflen);
 
 /// How deep the sequences of a DICOM byte stream nest (counting stops past `limit`); -1 when the stream
-/// cannot be walked here (deflated). Iterative: safe on any input.
-long sequenceDepth(const uint8_t *data, size_t size, long limit);
+/// cannot be walked here (deflated). Iterative: safe on any input. `overrun`, when given, is set when a
+/// value (pixel data and its fragments included) declares more bytes than the stream holds.
+long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun = nullptr);
 
 /// Sequences may nest this deep; real objects nest a handful of levels, DCMTK's parser recurses per level.
 constexpr long maxSequenceDepth = 64;

@@ -165,8 +165,16 @@ extern "C" int dcb_dataset_load_memory(const uint8_t *data, size_t length, dcb_d
     dcb::ensureInitialised();
     if (!data || !out) return fail(err, errlen, DCB_ERR_INVALID, "no data given");
     if (length == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty input");
-    if (dcb::sequenceDepth(data, length, dcb::maxSequenceDepth) > dcb::maxSequenceDepth)
+    bool overrun = false;
+    if (dcb::sequenceDepth(data, length, dcb::maxSequenceDepth, &overrun) > dcb::maxSequenceDepth)
         return fail(err, errlen, DCB_ERR_TOO_LARGE, "sequences nest deeper than " + std::to_string(dcb::maxSequenceDepth) + " levels");
+    // From a buffer DCMTK allocates each value at its declared length before reading it (a file is read
+    // lazily instead): 250 bytes declaring a 3 GB value cost 3 GB (tag-writer fuzzer). Refused first.
+    if (overrun) {
+        if (length >= 132 && std::memcmp(data + 128, "DICM", 4) == 0)
+            return fail(err, errlen, DCB_ERR_TRUNCATED, "truncated: the data ends inside an attribute (declared length exceeds the data)");
+        return fail(err, errlen, DCB_ERR_NOT_DICOM, "not a readable DICOM file (a declared length exceeds the data)");
+    }
     auto *ds = new (std::nothrow) dcb_dataset();
     if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
     DcmInputBufferStream stream;

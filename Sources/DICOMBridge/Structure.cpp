@@ -27,8 +27,11 @@ bool longLengthVR(const uint8_t *vr) {
 }
 }  // namespace
 
-long sequenceDepth(const uint8_t *data, size_t size, long limit) {
+long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun) {
     Reader r{data, size};
+    bool ignored = false;
+    bool &over = overrun ? *overrun : ignored;
+    over = false;
     size_t pos = 0;
     bool explicitVR = false;
     if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0) {
@@ -69,7 +72,21 @@ long sequenceDepth(const uint8_t *data, size_t size, long limit) {
             else if (!open.empty()) pop();  // item or sequence delimiter
             continue;
         }
-        if (group == 0x7FE0 && element == 0x0010 && open.empty()) return deepest;  // pixel data: the header is done
+        if (group == 0x7FE0 && element == 0x0010 && open.empty()) {
+            // Pixel data ends the header; its value, or each fragment of it, must fit in what is left.
+            bool isLong = !explicitVR || longLengthVR(data + pos + 4);
+            size_t header = explicitVR ? (isLong ? 12 : 8) : 8;
+            if (pos + header > size) return deepest;
+            uint32_t length = explicitVR && !isLong ? r.u16(pos + 6) : r.u32(pos + (explicitVR ? 8 : 4));
+            pos += header;
+            if (length != 0xFFFFFFFFu) { over = pos + length > size; return deepest; }
+            while (pos + 8 <= size && r.u16(pos) == 0xFFFE && r.u16(pos + 2) == 0xE000) {
+                uint32_t fragment = r.u32(pos + 4);
+                if (pos + 8 + size_t(fragment) > size) { over = true; return deepest; }
+                pos += 8 + size_t(fragment);
+            }
+            return deepest;
+        }
         bool isSequence;
         uint32_t length;
         size_t header;
@@ -91,7 +108,8 @@ long sequenceDepth(const uint8_t *data, size_t size, long limit) {
             if (++sequences > deepest) deepest = sequences;
             if (deepest > limit) return deepest;
         } else {
-            if (length == 0xFFFFFFFFu || pos + length > size) return deepest;
+            if (length == 0xFFFFFFFFu) return deepest;
+            if (pos + length > size) { over = true; return deepest; }
             pos += length;
         }
     }

@@ -92,6 +92,42 @@ struct DICOMReadingTests {
         #expect(try fromMemory.decodeStoredValues() == DICOMFile(path: path).decodeStoredValues())
     }
 
+    @Test("every shared file that reads from disk reads from memory with the same stored values")
+    func memoryLoadEveryFile() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: TestPaths.dicomData.path).filter { $0.hasSuffix(".dcm") }.sorted()
+        var compared = 0
+        for name in names {
+            let path = TestPaths.dicom(name)
+            guard let fromFile = try? DICOMFile(path: path), let stored = try? fromFile.decodeStoredValues() else { continue }
+            let fromMemory = try DICOMFile(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), name: name)
+            #expect(try fromMemory.decodeStoredValues() == stored, "\(name)")
+            compared += 1
+        }
+        #expect(compared >= 10)
+    }
+
+    @Test("a buffer whose values declare more bytes than it holds is refused before DCMTK allocates them")
+    func memoryLoadDeclaredLengths() throws {
+        let truncated = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestPaths.dicom("edge/MR_truncated_pixeldata.dcm"))))
+        #expect(throws: ImageReadError.truncated(file: "mr", reason: "truncated: the data ends inside an attribute (declared length exceeds the data)")) {
+            try DICOMFile(bytes: truncated, name: "mr")
+        }
+        // Pixel data that declares 4 GB, and an encapsulated fragment that declares 4 GB, after a real header.
+        let path = TestPaths.dicom("nonchest_CR_RG2_RLE.dcm")
+        let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let pixelTag: [UInt8] = [0xE0, 0x7F, 0x10, 0x00, 0x4F, 0x42, 0, 0]  // (7FE0,0010) OB, explicit VR LE
+        let at = try #require((0..<(whole.count - 8)).first { Array(whole[$0..<($0 + 8)]) == pixelTag })
+        var fragment = Array(whole.prefix(at + 12 + 8))  // pixel data header, first item (offset table) header
+        fragment.replaceSubrange((at + 16)..<(at + 20), with: [0xF0, 0xFF, 0xFF, 0xFF])
+        var native = Array(whole.prefix(at + 12))
+        native.replaceSubrange((at + 8)..<(at + 12), with: [0xF0, 0xFF, 0xFF, 0xFF])
+        for bytes in [fragment, native] {
+            #expect(throws: ImageReadError.truncated(file: "x", reason: "truncated: the data ends inside an attribute (declared length exceeds the data)")) {
+                try DICOMFile(bytes: bytes, name: "x")
+            }
+        }
+    }
+
     @Test("tags the later stages need are read")
     func tags() throws {
         let image = try RadiographLoader.load(path: TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm"))
