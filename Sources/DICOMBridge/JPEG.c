@@ -45,6 +45,15 @@ static void jpeg_output_message(j_common_ptr cinfo) {
     dcb_verbose_message("libjpeg", buffer);
 }
 
+/* Widens one decoded row. Left out of fuzzing coverage (a per-sample comparison hook made this loop 60 %
+   of the raster fuzzer's time); it has no branch worth exploring. */
+#if defined(__clang__)
+__attribute__((no_sanitize("coverage"), noinline))
+#endif
+static void widen_row(const JSAMPLE *row, uint16_t *out, size_t samples) {
+    for (size_t i = 0; i < samples; ++i) out[i] = row[i];
+}
+
 int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
     memset(out, 0, sizeof(*out));
     FILE *fp = fopen(path, "rb");
@@ -98,7 +107,7 @@ int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
         JSAMPROW rows[1] = {row};
         size_t y = cinfo.output_scanline;
         jpeg_read_scanlines(&cinfo, rows, 1);
-        for (size_t i = 0; i < rowSamples; ++i) data[y * rowSamples + i] = row[i];
+        widen_row(row, data + y * rowSamples, rowSamples);
     }
     jpeg_finish_decompress(&cinfo);
     out->width = cinfo.output_width;
