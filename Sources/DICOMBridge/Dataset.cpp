@@ -294,11 +294,13 @@ extern "C" int dcb_put_string(dcb_dataset *ds, const char *path, const char *val
         if (!obj || !obj->isLeaf())
             return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": not an attribute that holds a value");
         auto *elem = static_cast<DcmElement *>(obj);
+        // The value stays out of the message: it may be patient data (a name, an ID) and errors are printed.
         cond = elem->putString(value);
         if (cond.good()) cond = elem->checkValue("1-n");
         if (cond.bad())
             return fail(err, errlen, DCB_ERR_INVALID,
-                        std::string(path) + ": invalid value '" + value + "' (" + cond.text() + ")");
+                        std::string(path) + ": invalid value of " + std::to_string(std::strlen(value)) +
+                            " characters (" + cond.text() + ")");
     }
     return DCB_OK;
 }
