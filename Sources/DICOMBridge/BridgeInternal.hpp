@@ -23,10 +23,17 @@ int fail(char *err, size_t errlen, int status, const std::string &message);
 /// Copies `value` into `buf`; DCB_ERR_INVALID if it does not fit.
 int copyOut(const std::string &value, char *buf, size_t buflen);
 
-/// How deep the sequences of a DICOM byte stream nest (counting stops past `limit`); -1 when the stream
-/// cannot be walked here (deflated). Iterative: safe on any input. `overrun`, when given, is set when a
-/// value (pixel data and its fragments included) declares more bytes than the stream holds.
-long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun = nullptr);
+/// What a bounded, iterative walk of a DICOM byte stream found (safe on any input).
+struct StructureCheck {
+    long depth = 0;                 ///< how deep sequences nest (counting stops past the limit)
+    bool overrun = false;           ///< a value (pixel data and its fragments included) declares more bytes than there are
+    bool inflatesTooLarge = false;  ///< a deflated dataset inflates beyond maxInflatedBytes
+};
+StructureCheck checkStructure(const uint8_t *data, size_t size, long limit);
+
+/// A deflated dataset may inflate to this much: the largest image accepted (100 M samples of 16 bits) and
+/// 56 MiB of other attributes.
+constexpr size_t maxInflatedBytes = size_t(256) << 20;
 
 /// Sequences may nest this deep; real objects nest a handful of levels, DCMTK's parser recurses per level.
 constexpr long maxSequenceDepth = 64;

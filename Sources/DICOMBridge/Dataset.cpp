@@ -129,6 +129,27 @@ DcmElement *firstLeaf(DcmDataset *d, const char *path, DcmPathProcessor &proc) {
     return static_cast<DcmElement *>(obj);
 }
 
+/// Refuses, before DCMTK parses it, a stream that would overflow its recursive parser (sequences nested
+/// too deep) or make it allocate far more than the input holds: a deflated dataset inflating beyond the
+/// cap, or a value declaring more bytes than there are. DCMTK allocates a value at its declared length
+/// before reading it whenever it cannot read it lazily from the file (memory buffers, deflated files):
+/// 250 bytes declaring a 3 GB value cost 3 GB (tag-writer fuzzer).
+int refuseUnsafeStructure(const uint8_t *data, size_t size, const char *noun, char *err, size_t errlen) {
+    const dcb::StructureCheck check = dcb::checkStructure(data, size, dcb::maxSequenceDepth);
+    if (check.depth > dcb::maxSequenceDepth)
+        return fail(err, errlen, DCB_ERR_TOO_LARGE, "sequences nest deeper than " + std::to_string(dcb::maxSequenceDepth) + " levels");
+    if (check.inflatesTooLarge)
+        return fail(err, errlen, DCB_ERR_TOO_LARGE, "the deflated dataset inflates to more than " +
+                                                        std::to_string(dcb::maxInflatedBytes >> 20) + " MiB");
+    if (check.overrun) {
+        if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0)
+            return fail(err, errlen, DCB_ERR_TRUNCATED, std::string("truncated: the ") + noun +
+                                                            " ends inside an attribute (declared length exceeds the data)");
+        return fail(err, errlen, DCB_ERR_NOT_DICOM, "not a readable DICOM file (a declared length exceeds the data)");
+    }
+    return DCB_OK;
+}
+
 }  // namespace
 
 extern "C" int dcb_dataset_load(const char *path, dcb_dataset **out, char *err, size_t errlen) {
@@ -142,16 +163,15 @@ extern "C" int dcb_dataset_load(const char *path, dcb_dataset **out, char *err, 
     std::fclose(probe);
     if (st.st_size == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty file");
     {
-        // Nesting is measured on the mapped file before DCMTK's recursive parser reads it.
+        // The structure is checked on the mapped file before DCMTK's recursive parser reads it.
         int fd = open(path, O_RDONLY);
         if (fd < 0) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
         void *map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (map == MAP_FAILED) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
-        long depth = dcb::sequenceDepth(static_cast<const uint8_t *>(map), static_cast<size_t>(st.st_size), dcb::maxSequenceDepth);
+        const int status = refuseUnsafeStructure(static_cast<const uint8_t *>(map), static_cast<size_t>(st.st_size), "file", err, errlen);
         munmap(map, static_cast<size_t>(st.st_size));
-        if (depth > dcb::maxSequenceDepth)
-            return fail(err, errlen, DCB_ERR_TOO_LARGE, "sequences nest deeper than " + std::to_string(dcb::maxSequenceDepth) + " levels");
+        if (status != DCB_OK) return status;
     }
 
     auto *ds = new (std::nothrow) dcb_dataset();
@@ -165,16 +185,8 @@ extern "C" int dcb_dataset_load_memory(const uint8_t *data, size_t length, dcb_d
     dcb::ensureInitialised();
     if (!data || !out) return fail(err, errlen, DCB_ERR_INVALID, "no data given");
     if (length == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty input");
-    bool overrun = false;
-    if (dcb::sequenceDepth(data, length, dcb::maxSequenceDepth, &overrun) > dcb::maxSequenceDepth)
-        return fail(err, errlen, DCB_ERR_TOO_LARGE, "sequences nest deeper than " + std::to_string(dcb::maxSequenceDepth) + " levels");
-    // From a buffer DCMTK allocates each value at its declared length before reading it (a file is read
-    // lazily instead): 250 bytes declaring a 3 GB value cost 3 GB (tag-writer fuzzer). Refused first.
-    if (overrun) {
-        if (length >= 132 && std::memcmp(data + 128, "DICM", 4) == 0)
-            return fail(err, errlen, DCB_ERR_TRUNCATED, "truncated: the data ends inside an attribute (declared length exceeds the data)");
-        return fail(err, errlen, DCB_ERR_NOT_DICOM, "not a readable DICOM file (a declared length exceeds the data)");
-    }
+    const int status = refuseUnsafeStructure(data, length, "data", err, errlen);
+    if (status != DCB_OK) return status;
     auto *ds = new (std::nothrow) dcb_dataset();
     if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
     DcmInputBufferStream stream;

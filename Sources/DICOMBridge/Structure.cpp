@@ -1,8 +1,11 @@
-// A bounded, iterative walk of a DICOM byte stream to measure how deep its sequences nest, before
-// DCMTK's recursive parser sees it: a few kilobytes of nested sequences would otherwise overflow the stack.
+// A bounded, iterative walk of a DICOM byte stream before DCMTK's recursive parser sees it: how deep its
+// sequences nest (a few kilobytes of nested sequences would overflow the stack), whether a value declares
+// more bytes than the stream holds, and, for the deflated transfer syntax, how large the dataset inflates
+// (a 600 kB file inflating to 600 MB made DCMTK allocate all of it).
 #include "BridgeInternal.hpp"
 #include <cstring>
 #include <vector>
+#include <zlib.h>
 
 namespace dcb {
 
@@ -25,42 +28,17 @@ bool longLengthVR(const uint8_t *vr) {
     for (const char *v : vrs) if (vr[0] == v[0] && vr[1] == v[1]) return true;
     return false;
 }
-}  // namespace
 
-long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun) {
-    Reader r{data, size};
-    bool ignored = false;
-    bool &over = overrun ? *overrun : ignored;
-    over = false;
-    size_t pos = 0;
-    bool explicitVR = false;
-    if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0) {
-        // The meta group: explicit VR little endian; find the transfer syntax and skip it.
-        pos = 132;
-        std::string syntax;
-        while (pos + 8 <= size && r.u16(pos) == 0x0002) {
-            uint16_t element = r.u16(pos + 2);
-            bool isLong = longLengthVR(data + pos + 4);
-            size_t header = isLong ? 12 : 8;
-            if (pos + header > size) return -1;
-            uint32_t length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
-            if (length == 0xFFFFFFFFu || pos + header + length > size) return -1;
-            if (element == 0x0010) syntax.assign(reinterpret_cast<const char *>(data + pos + header), length);
-            pos += header + length;
-        }
-        while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' ')) syntax.pop_back();
-        if (syntax == "1.2.840.10008.1.2.1.99") return -1;  // deflated: not walkable here
-        explicitVR = syntax != "1.2.840.10008.1.2";
-        r.big = syntax == "1.2.840.10008.1.2.2";
-    } else if (size >= 6) {
-        // No meta header: explicit if bytes 4–5 look like a VR.
-        explicitVR = data[4] >= 'A' && data[4] <= 'Z' && data[5] >= 'A' && data[5] <= 'Z';
-    }
+/// Walks the dataset that starts at `pos`; fills `depth` and `overrun` of `check`.
+void walkDataset(const Reader &r, size_t pos, bool explicitVR, long limit, StructureCheck &check) {
+    const uint8_t *data = r.data;
+    const size_t size = r.size;
     // Open containers: where each ends (0: undefined length, closed by a delimiter) and whether it is a
     // sequence (else an item). The depth is the number of open sequences.
     struct Open { size_t end; bool sequence; };
     std::vector<Open> open;
-    long sequences = 0, deepest = 0;
+    long sequences = 0;
+    long &deepest = check.depth;
     auto pop = [&] { if (open.back().sequence) --sequences; open.pop_back(); };
     while (pos + 8 <= size) {
         while (!open.empty() && open.back().end != 0 && pos >= open.back().end) pop();
@@ -76,16 +54,16 @@ long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun) 
             // Pixel data ends the header; its value, or each fragment of it, must fit in what is left.
             bool isLong = !explicitVR || longLengthVR(data + pos + 4);
             size_t header = explicitVR ? (isLong ? 12 : 8) : 8;
-            if (pos + header > size) return deepest;
+            if (pos + header > size) return;
             uint32_t length = explicitVR && !isLong ? r.u16(pos + 6) : r.u32(pos + (explicitVR ? 8 : 4));
             pos += header;
-            if (length != 0xFFFFFFFFu) { over = pos + length > size; return deepest; }
+            if (length != 0xFFFFFFFFu) { check.overrun = pos + length > size; return; }
             while (pos + 8 <= size && r.u16(pos) == 0xFFFE && r.u16(pos + 2) == 0xE000) {
                 uint32_t fragment = r.u32(pos + 4);
-                if (pos + 8 + size_t(fragment) > size) { over = true; return deepest; }
+                if (pos + 8 + size_t(fragment) > size) { check.overrun = true; return; }
                 pos += 8 + size_t(fragment);
             }
-            return deepest;
+            return;
         }
         bool isSequence;
         uint32_t length;
@@ -94,7 +72,7 @@ long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun) 
             const uint8_t *vr = data + pos + 4;
             bool isLong = longLengthVR(vr);
             header = isLong ? 12 : 8;
-            if (pos + header > size) return deepest;
+            if (pos + header > size) return;
             length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
             isSequence = (vr[0] == 'S' && vr[1] == 'Q') || length == 0xFFFFFFFFu;
         } else {
@@ -106,14 +84,76 @@ long sequenceDepth(const uint8_t *data, size_t size, long limit, bool *overrun) 
         if (isSequence) {
             open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, true});
             if (++sequences > deepest) deepest = sequences;
-            if (deepest > limit) return deepest;
+            if (deepest > limit) return;
         } else {
-            if (length == 0xFFFFFFFFu) return deepest;
-            if (pos + length > size) { over = true; return deepest; }
+            if (length == 0xFFFFFFFFu) return;
+            if (pos + length > size) { check.overrun = true; return; }
             pos += length;
         }
     }
-    return deepest;
+}
+
+/// Inflates a raw deflate stream (PS3.5 A.5) into `out`, stopping past `cap` bytes. False when it inflates
+/// beyond the cap; a corrupt stream stops early (DCMTK reports it), what came out so far is kept.
+bool inflateCapped(const uint8_t *data, size_t size, size_t cap, std::vector<uint8_t> &out) {
+    z_stream z{};
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return true;
+    z.next_in = const_cast<Bytef *>(data);
+    z.avail_in = static_cast<uInt>(std::min<size_t>(size, 0x7FFFFFFF));
+    std::vector<uint8_t> chunk(1 << 20);
+    bool fits = true;
+    for (;;) {
+        z.next_out = chunk.data();
+        z.avail_out = static_cast<uInt>(chunk.size());
+        int status = inflate(&z, Z_NO_FLUSH);
+        size_t produced = chunk.size() - z.avail_out;
+        if (out.size() + produced > cap) { fits = false; break; }
+        out.insert(out.end(), chunk.data(), chunk.data() + produced);
+        if (status != Z_OK || (produced == 0 && z.avail_in == 0)) break;
+    }
+    inflateEnd(&z);
+    return fits;
+}
+}  // namespace
+
+StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
+    StructureCheck check;
+    Reader r{data, size};
+    size_t pos = 0;
+    bool explicitVR = false;
+    if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0) {
+        // The meta group: explicit VR little endian; find the transfer syntax and skip it.
+        pos = 132;
+        std::string syntax;
+        while (pos + 8 <= size && r.u16(pos) == 0x0002) {
+            uint16_t element = r.u16(pos + 2);
+            bool isLong = longLengthVR(data + pos + 4);
+            size_t header = isLong ? 12 : 8;
+            if (pos + header > size) return check;
+            uint32_t length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
+            if (length == 0xFFFFFFFFu || pos + header + length > size) return check;
+            if (element == 0x0010) syntax.assign(reinterpret_cast<const char *>(data + pos + header), length);
+            pos += header + length;
+        }
+        while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' ')) syntax.pop_back();
+        if (syntax == "1.2.840.10008.1.2.1.99") {
+            // Deflated explicit VR little endian: walk the inflated dataset, never more than the cap.
+            std::vector<uint8_t> inflated;
+            if (!inflateCapped(data + pos, size - pos, maxInflatedBytes, inflated)) {
+                check.inflatesTooLarge = true;
+                return check;
+            }
+            walkDataset(Reader{inflated.data(), inflated.size()}, 0, true, limit, check);
+            return check;
+        }
+        explicitVR = syntax != "1.2.840.10008.1.2";
+        r.big = syntax == "1.2.840.10008.1.2.2";
+    } else if (size >= 6) {
+        // No meta header: explicit if bytes 4–5 look like a VR.
+        explicitVR = data[4] >= 'A' && data[4] <= 'Z' && data[5] >= 'A' && data[5] <= 'Z';
+    }
+    walkDataset(r, pos, explicitVR, limit, check);
+    return check;
 }
 
 }  // namespace dcb
