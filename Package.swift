@@ -13,7 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The only C/C++ in the project: a flat C API over DCMTK, OpenJPEG, libpng and libjpeg-turbo.
+        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU),
+        // OpenJPEG, libpng and libjpeg-turbo.
         .target(
             name: "DICOMBridge",
             cxxSettings: [
@@ -21,7 +22,7 @@ let package = Package(
             ],
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
-                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
+                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmnet"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
                 .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("png16"),
                 .linkedLibrary("jpeg"), .linkedLibrary("z"),
             ]

@@ -27,6 +27,8 @@ public struct RunReport: Sendable {
     public var records: [ImageRecord]
     /// The model card's text (Markdown), shown in the report.
     public var modelCard: String?
+    /// `--send`: what the PACS stored.
+    public var sending: SendSummary?
 
     public init(parameters: Parameters, records: [ImageRecord], modelCard: String?) {
         self.parameters = parameters; self.records = records; self.modelCard = modelCard
@@ -41,10 +43,10 @@ public struct RunReport: Sendable {
     }
 
     public func json() throws -> Data {
-        struct Document: Encodable { var parameters: Parameters; var summary: RunSummary; var images: [ImageRecord] }
+        struct Document: Encodable { var parameters: Parameters; var summary: RunSummary; var send: SendSummary?; var images: [ImageRecord] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Document(parameters: parameters, summary: summary, images: records))
+        return try encoder.encode(Document(parameters: parameters, summary: summary, send: sending, images: records))
     }
 
     public func csv() -> String {

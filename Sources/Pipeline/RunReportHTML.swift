@@ -39,8 +39,17 @@ extension RunReport {
                            ("disagree with header", s.disagreements), ("failed", s.failures)] {
             h += "<div class=\"count\"><b>\(n)</b>\(label)</div>"
         }
+        h += "</div>\n"
+        if let sending {
+            h += "<div class=\"muted\">Sent to \(Self.escape(sending.peer)) as \(Self.escape(sending.callingAET)): \(sending.stored) objects stored, \(sending.notStored) not stored"
+            if let error = sending.error { h += " (\(Self.escape(error)))" }
+            h += "</div>\n"
+            let failed = sending.objects.filter { !$0.stored }
+            if !failed.isEmpty {
+                h += "<ul class=\"muted\">" + failed.map { "<li>\(Self.escape($0.path)): \(Self.escape($0.message))</li>" }.joined() + "</ul>\n"
+            }
+        }
         h += """
-        </div>
         <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
         <div class="grid">
         """

@@ -23,6 +23,12 @@ struct ProcessCommand: ParsableCommand {
 
             A rerun skips images whose input and settings are unchanged and whose outputs exist; every file is \
             written under a temporary name and renamed. Exit status 1 when some file failed (listed at the end).
+
+            --send AET@host:port sends, after the run, every new object of the inputs (Secondary Captures, SRs, \
+            converted PNG/JPEG inputs, also those finished by an earlier run) with C-STORE; the UIDs are \
+            deterministic, so sending again is harmless. Tagged copies are not sent: they keep the SOP Instance \
+            UID of the image the PACS already holds. What was stored is in results.json and the report; exit \
+            status 1 when something was not.
             """)
 
     @Argument(help: "Study folders (or single files).")
@@ -58,6 +64,12 @@ struct ProcessCommand: ParsableCommand {
     @Flag(help: "De-identify every DICOM object written (PS3.15 basic profile for the attributes copied from the source; source UIDs replaced consistently). No tagged copies are written. Text burned into pixels is not removed.")
     var anonymize = false
 
+    @Option(help: ArgumentHelp("After the run, C-STORE the new objects (Secondary Captures, SRs, converted images) to this PACS.", valueName: "AET@host:port"))
+    var send: String?
+
+    @Option(help: "Our AE title when sending.") var callingAET = "CXREXPLAIN"
+    @Option(help: "Seconds to wait for the PACS to connect and to answer each request.") var sendTimeout = 30
+
     @Option(help: "Fraction of the image marked in overlay plane 6000.") var topFraction = 0.2
     @Option(help: "Longest side of the Secondary Capture images.") var scMaxSide = 1024
     @Option(help: "LIME: perturbed samples.") var samples = 1000
@@ -73,6 +85,11 @@ struct ProcessCommand: ParsableCommand {
         guard ["LL", "RL"].contains(lateralTerm) else { throw ValidationError("--lateral-term must be LL or RL") }
         if anonymize && inPlace { throw ValidationError("--anonymize and --in-place cannot be combined") }
         if anonymize && showPHI { throw ValidationError("--anonymize and --show-phi cannot be combined") }
+        if let send {
+            do { _ = try StoragePeer(parsing: send) } catch { throw ValidationError("--send: \(error)") }
+            do { try StoragePeer.check(aet: callingAET) } catch { throw ValidationError("--calling-aet: \(error)") }
+            guard sendTimeout >= 1 else { throw ValidationError("--send-timeout must be at least 1 second") }
+        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard (0.0...1.0).contains(threshold) else { throw ValidationError("--threshold must be in [0, 1]") }
         guard topFraction > 0 && topFraction <= 1 else { throw ValidationError("--top-fraction must be in (0, 1]") }
@@ -125,14 +142,28 @@ struct ProcessCommand: ParsableCommand {
         }
         progress.finish()
         let cardPath = (model.path as NSString).deletingPathExtension + ".card.md"
-        let report = RunReport(
+        var report = RunReport(
             parameters: .init(inputs: inputs, output: out, model: model.path, modelSHA256: model.sha256, methods: methods.map(\.rawValue),
                               methodParameters: methods.map { settings.suite.summary($0) }, threshold: threshold,
                               settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: showPHI),
             records: records, modelCard: try? String(contentsOfFile: cardPath, encoding: .utf8))
-        do { try report.write(to: out) } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode(1) }
         let s = report.summary
         print("done: \(s.images) images: \(s.pa) PA, \(s.lateral) lateral, \(s.uncertain) uncertain, \(s.disagreements) disagree with the header, \(s.failures) failed")
+        var sendFailed = false
+        if let send, let peer = try? StoragePeer(parsing: send) {
+            let objects = ResultSending.objects(of: records)
+            print("send: \(objects.count) objects to \(peer) as \(callingAET)")
+            let sending = ResultSending.send(records, root: out, to: peer, callingAET: callingAET, timeoutSeconds: sendTimeout)
+            report.sending = sending
+            print("sent: \(sending.stored) stored, \(sending.notStored) not stored")
+            // A transfer that stopped is one line, not one per object; objects the PACS refused are listed.
+            if let error = sending.error { printError("\(error) (\(sending.notStored) objects not stored; see results.json)") }
+            for o in sending.objects where !o.stored && (sending.error == nil || o.status != nil || o.message.hasPrefix("not sendable")) {
+                printError("\((out as NSString).appendingPathComponent(o.path)): \(o.message)")
+            }
+            sendFailed = sending.notStored > 0 || sending.error != nil
+        }
+        do { try report.write(to: out) } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode(1) }
         print("report: \((out as NSString).appendingPathComponent("report.html"))")
         let failed = records.filter { $0.status == .failed }
         if !failed.isEmpty || !walkErrors.isEmpty {
@@ -141,5 +172,6 @@ struct ProcessCommand: ParsableCommand {
             for r in failed { FileHandle.standardError.write(Data("  \(r.error ?? r.input)\n".utf8)) }
             throw ExitCode(1)
         }
+        if sendFailed { throw ExitCode(1) }
     }
 }

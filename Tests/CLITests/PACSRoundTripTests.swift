@@ -4,8 +4,8 @@ import TestSupport
 import Testing
 
 /// A real PACS: Orthanc on 127.0.0.1 with a private configuration (its own ports, a temporary storage
-/// folder), every output of a `process` run sent with DCMTK's dcmsend, then checked through Orthanc's REST
-/// API: each instance stored, in the source's study.
+/// folder); `process --send` stores the run's new objects through DCMTK's C-STORE SCU, then Orthanc's REST
+/// API shows each instance stored, in the source's study.
 @Suite(.enabled(if: TestPaths.sharedDataAvailable && (Tool.find("Orthanc") != nil || Tool.required), "needs Orthanc (Debian orthanc)"),
        .serialized)
 struct PACSRoundTripTests {
@@ -62,38 +62,102 @@ struct PACSRoundTripTests {
         func get(_ path: String) throws -> Any { try request("GET", path) }
     }
 
-    @Test("every SC, SR, tagged copy and conversion is stored by Orthanc and sits in its source's study")
-    func roundTrip() throws {
+    static func makeInput() throws -> URL {
         let input = TestPaths.temporaryDirectory("pacs-in")
         for (folder, file) in [("studyA", TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm")),
                                ("studyB", TestPaths.viewData.appendingPathComponent("L/000002-3.png").path)] {
             try FileManager.default.createDirectory(at: input.appendingPathComponent(folder), withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: file, toPath: input.appendingPathComponent("\(folder)/\((file as NSString).lastPathComponent)").path)
         }
-        let out = TestPaths.temporaryDirectory("pacs-out")
-        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40"])
-        #expect(r.status == 0, "\(r.stderr)")
-        var files: [String] = []
-        for case let rel as String in FileManager.default.enumerator(atPath: out.path)! where rel.hasSuffix(".dcm") && !rel.hasPrefix(".") {
-            files.append(out.appendingPathComponent(rel).path)
-        }
-        #expect(files.count == 2 * (1 + 4 + 1))  // tagged copy or conversion, 2 SC × 2 methods, SR
+        return input
+    }
 
+    struct SendDocument: Decodable {
+        struct Send: Decodable {
+            struct Object: Decodable { var path: String; var stored: Bool; var status: UInt16?; var message: String }
+            var peer: String; var stored: Int; var notStored: Int; var error: String?; var objects: [Object]
+        }
+        var send: Send?
+    }
+
+    @Test("process --send stores every SC, SR and conversion in Orthanc, in its source's study; tagged copies stay local")
+    func sendToOrthanc() throws {
         let orthanc = try Orthanc()
         defer { orthanc.stop() }
-        let send = try Tool.run("dcmsend", ["-aec", "CXRTEST", "127.0.0.1", String(orthanc.dicom)] + files)
-        #expect(send.status == 0, "\(send.stderr)")
-        for path in files {
-            let file = try DICOMFile(path: path)
+        let input = try Self.makeInput()
+        let out = TestPaths.temporaryDirectory("pacs-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40",
+                             "--send", "CXRTEST@127.0.0.1:\(orthanc.dicom)"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("send: 11 objects to CXRTEST@127.0.0.1:\(orthanc.dicom) as CXREXPLAIN"), "\(r.stdout)")
+        #expect(r.stdout.contains("sent: 11 stored, 0 not stored"), "\(r.stdout)")
+        var files: [String] = []
+        for case let rel as String in FileManager.default.enumerator(atPath: out.path)! where rel.hasSuffix(".dcm") && !rel.hasPrefix(".") {
+            files.append(rel)
+        }
+        #expect(files.count == 2 * (1 + 4 + 1))  // tagged copy or conversion, 2 SC × 2 methods, SR
+        let document = try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
+        let send = try #require(document.send)
+        #expect(send.stored == 11 && send.notStored == 0 && send.error == nil)
+        #expect(send.objects.allSatisfy { $0.stored && $0.status == 0 })
+        #expect(Set(send.objects.map(\.path)) == Set(files.filter { $0 != "studyA/chest_CR_PA_RG1_JLSN.dcm" }))
+
+        for rel in files {
+            let file = try DICOMFile(path: out.appendingPathComponent(rel).path)
             let uid = try #require(file.text("SOPInstanceUID"))
             let found = try #require(try orthanc.request("POST", "/tools/lookup", body: uid) as? [[String: Any]])
-            let id = try #require(found.first { $0["Type"] as? String == "Instance" }?["ID"] as? String, "\(path) not stored")
-            let tags = try #require(try orthanc.get("/instances/\(id)/simplified-tags") as? [String: Any])
-            #expect(tags["StudyInstanceUID"] as? String == file.text("StudyInstanceUID"), "\(path) in another study")
+            let id = found.first { $0["Type"] as? String == "Instance" }?["ID"] as? String
+            if rel == "studyA/chest_CR_PA_RG1_JLSN.dcm" {
+                #expect(id == nil, "the tagged copy was sent")
+                continue
+            }
+            let instance = try #require(id, "\(rel) not stored")
+            let tags = try #require(try orthanc.get("/instances/\(instance)/simplified-tags") as? [String: Any])
+            #expect(tags["StudyInstanceUID"] as? String == file.text("StudyInstanceUID"), "\(rel) in another study")
             #expect(tags["SOPClassUID"] as? String == file.text("SOPClassUID"))
         }
-        // Two studies, each holding its source and the derived series.
+        // Two studies: each source's study received its derived series.
         let studies = try #require(try orthanc.get("/studies") as? [String])
         #expect(studies.count == 2)
+
+        // A rerun skips the images and sends the same objects again: the PACS still holds 11 instances.
+        let again = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40",
+                                 "--send", "CXRTEST@127.0.0.1:\(orthanc.dicom)"])
+        #expect(again.status == 0 && again.stdout.contains("sent: 11 stored, 0 not stored"), "\(again.stdout)\n\(again.stderr)")
+        #expect((try orthanc.get("/instances") as? [String])?.count == 11)
+
+        // The wrong called AE title: Orthanc rejects the association; one error line, the report says so, exit 1.
+        let wrong = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40",
+                                 "--send", "NOTORTHANC@127.0.0.1:\(orthanc.dicom)", "--send-timeout", "5"])
+        #expect(wrong.status == 1)
+        let errors = wrong.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1 && errors[0].contains("cannot associate with NOTORTHANC@127.0.0.1:\(orthanc.dicom)"), "\(wrong.stderr)")
+        let rejected = try #require(try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json"))).send)
+        #expect(rejected.stored == 0 && rejected.notStored == 11 && rejected.error != nil)
+        #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("0 objects stored, 11 not stored"))
+    }
+
+    @Test("--send to a port nobody listens on: one clear error, the outputs and report are written, exit 1")
+    func sendUnreachable() throws {
+        let input = try Self.makeInput()
+        let out = TestPaths.temporaryDirectory("pacs-out")
+        // A port taken from the process id, far from Orthanc's, with nothing listening.
+        let port = 40000 + Int(getpid() % 5000)
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--send", "PACS@127.0.0.1:\(port)", "--send-timeout", "3"])
+        #expect(r.status == 1)
+        let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1 && errors[0].contains("cannot associate with PACS@127.0.0.1:\(port)"), "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/chest_CR_PA_RG1_JLSN.sr.dcm").path))
+        let send = try #require(try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json"))).send)
+        #expect(send.stored == 0 && send.notStored == 7)
+    }
+
+    @Test("--send and --calling-aet are checked before any work", arguments: [
+        ["--send", "PACS@host"], ["--send", "127.0.0.1:104"], ["--send", "PACS@host:0"], ["--send", "WAY-TOO-LONG-AE-TITLE@h:104"],
+        ["--send", "PACS@h:104", "--calling-aet", "BACK\\SLASH"],
+    ])
+    func sendValidation(arguments: [String]) throws {
+        let r = try CLI.run(["process", "/nonexistent", "--out", TestPaths.temporaryDirectory("pacs-out").path] + arguments)
+        #expect(r.status == 2, "\(arguments): \(r.stderr)")
     }
 }

@@ -88,6 +88,25 @@ int dcb_put_uint16_array(dcb_dataset *ds, uint16_t group, uint16_t element, cons
  * with a new meta header. */
 int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen);
 
+/* ---- DICOM network: C-STORE --------------------------------------------------------------- */
+
+/* What happened to one file of a send. */
+typedef struct {
+    int sent;                        /* 1: the peer stored it (success or warning status) */
+    uint16_t dimse_status;           /* the peer's C-STORE response status (0 when none came) */
+    char message[256];               /* why it was not sent, or the warning */
+} dcb_send_result;
+
+/* Sends DICOM files to a Storage SCP with DCMTK's DcmStorageSCU (one or more associations, the files'
+ * own transfer syntaxes proposed, Explicit/Implicit VR Little Endian as fallbacks). `results[i]` tells
+ * what happened to `paths[i]`. Returns DCB_OK when every file was stored; DCB_ERR_IO when the peer could
+ * not be reached or refused the association (`err` says why; the results of the unsent files say so
+ * too); DCB_ERR_INVALID when some files were refused (see their results). `timeout_seconds` bounds
+ * connecting and each response. */
+int dcb_send_files(const char *host, uint16_t port, const char *called_aet, const char *calling_aet,
+                   uint32_t timeout_seconds, const char *const *paths, size_t count, dcb_send_result *results,
+                   char *err, size_t errlen);
+
 /* ---- DICOM pixels -------------------------------------------------------------------------- */
 
 typedef struct {
