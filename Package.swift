@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"], exclude: ["Regressions"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Classifier", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess"]),
     ],
     cxxLanguageStandard: .cxx17

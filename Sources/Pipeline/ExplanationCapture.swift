@@ -43,18 +43,26 @@ public struct ExplanationCapture: Sendable {
     }
 
     /// Series numbers of the explanation series, fixed per method so reruns land in the same series.
+    /// The radiograph at the size the Secondary Captures are written at.
+    public func projectedImage(of radiograph: Radiograph, geometry: InputGeometry) -> [Float] {
+        MapProjection(geometry: geometry, maxSide: maxSide).image(radiograph)
+    }
+
     public static func seriesNumber(_ method: ExplanationMethod) -> Int {
         9001 + ExplanationMethod.allCases.firstIndex(of: method)!
     }
 
+    /// `projectedImage`: the radiograph at the output size, when the caller already has it (one per image
+    /// for all its methods; see `projectedImage(of:geometry:)`).
     public func build(source: DICOMFile, radiograph: Radiograph, geometry: InputGeometry, explanation: Explanation,
-                      context: Context) throws(DICOMWriteError) -> Objects {
+                      context: Context, projectedImage: [Float]? = nil) throws(DICOMWriteError) -> Objects {
         guard let sourceUID = source.text("SOPInstanceUID"), let studyUID = source.text("StudyInstanceUID") else {
             throw .invalid(file: source.path, reason: "the source has no SOP Instance UID or Study Instance UID")
         }
         let projection = MapProjection(geometry: geometry, maxSide: maxSide)
         let w = projection.outputWidth, h = projection.outputHeight
-        let gray = projection.image(radiograph)
+        let gray = projectedImage ?? projection.image(radiograph)
+        precondition(gray.count == w * h, "projected image of the wrong size")
         let map = projection.map(explanation.map.values)
         let region = MapProjection.topRegion(map, fraction: topFraction)
         let method = explanation.method

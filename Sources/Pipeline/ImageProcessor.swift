@@ -117,12 +117,13 @@ public struct ImageProcessor: Sendable {
         // Secondary Captures, one series per method, and the SR that ties them together.
         var srMethods: [ViewReport.Method] = []
         let predictedName = predictedClass.name
+        let projectedImage = settings.capture.projectedImage(of: radiograph, geometry: networkInput.geometry)
         for m in settings.methods {
             let e = explanations[m]!
             let context = ExplanationCapture.Context(predictedView: predictedName, probability: prediction.probability,
                                                      modelName: model.name, modelSHA256: model.sha256, parameters: settings.suite.summary(m))
             let objects = try settings.capture.build(source: source, radiograph: radiograph, geometry: networkInput.geometry,
-                                                     explanation: e, context: context)
+                                                     explanation: e, context: context, projectedImage: projectedImage)
             for (kind, file, ref) in [("gray", objects.gray, objects.grayReference), ("rgb", objects.rgb, objects.rgbReference)] {
                 let rel = layout.capture(input, method: m.fileName, kind: kind)
                 try anonymizedIfAsked(file, sourceUIDs: sourceUIDs).save(to: layout.absolute(rel), keepTransferSyntax: false)

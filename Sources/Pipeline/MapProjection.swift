@@ -91,8 +91,32 @@ public struct MapProjection: Sendable {
         return values.map { $0 >= threshold && $0 > 0 }
     }
 
-    /// The value of rank `k` (0 = largest), by quickselect: linear time, no full sort of a megapixel map.
+    /// The value of rank `k` (0 = largest), exactly: a 4096-bin histogram over [min, max] finds the bin
+    /// that holds rank k in two streaming passes, then quickselect runs on that bin's few values only
+    /// (a whole-array quickselect over a megapixel map was the slowest step of writing the overlays).
     static func kthLargest(_ values: [Float], _ k: Int) -> Float {
+        precondition(k >= 0 && k < values.count)
+        var lo = Float.infinity, hi = -Float.infinity
+        for v in values { lo = min(lo, v); hi = max(hi, v) }
+        guard lo < hi, lo.isFinite, hi.isFinite else { return quickselect(values, k) }
+        let bins = 4096
+        let scale = Float(bins) / (hi - lo)
+        @inline(__always) func bin(_ v: Float) -> Int {
+            let x = (v - lo) * scale
+            return x >= 0 ? min(bins - 1, Int(x)) : 0  // NaN lands in the lowest bin
+        }
+        var counts = [Int](repeating: 0, count: bins)
+        values.withUnsafeBufferPointer { p in for v in p { counts[bin(v)] += 1 } }
+        // Walk down from the top bin to the one where rank k falls.
+        var above = 0, target = bins - 1
+        while above + counts[target] <= k { above += counts[target]; target -= 1 }
+        var inBin: [Float] = []
+        inBin.reserveCapacity(counts[target])
+        for v in values where bin(v) == target { inBin.append(v) }
+        return quickselect(inBin, k - above)
+    }
+
+    static func quickselect(_ values: [Float], _ k: Int) -> Float {
         var a = values
         var lo = 0, hi = a.count - 1
         var rng = SystemRandomNumberGenerator()

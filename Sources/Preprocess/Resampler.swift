@@ -11,11 +11,17 @@ public struct Resampler: Sendable {
         var weights: [Float]
     }
 
-    /// One axis: which padded source positions each output position reads.
+    /// One axis: which padded source positions each output position reads. The taps are also kept flat
+    /// (starts, first weight, count, one weights array) so the inner loops touch no per-pixel array
+    /// (copying a `Taps` per output pixel cost a retain and release each: most of a megapixel resample).
     struct Axis: Sendable {
         var taps: [Taps]
         var offset: Int
         var length: Int
+        var starts: [Int] = []
+        var firstWeight: [Int] = []
+        var counts: [Int] = []
+        var weights: [Float] = []
 
         init(length: Int, paddedLength: Int, offset: Int, output: Int) {
             precondition(length > 0 && paddedLength >= length && output > 0)
@@ -41,6 +47,12 @@ public struct Resampler: Sendable {
                     return Taps(start: x0, weights: [1 - frac, frac])
                 }
             }
+            for t in taps {
+                starts.append(t.start)
+                firstWeight.append(weights.count)
+                counts.append(t.weights.count)
+                weights += t.weights
+            }
         }
     }
 
@@ -65,20 +77,28 @@ public struct Resampler: Sendable {
         precondition(source.count == w * h, "source has \(source.count) values, expected \(w)x\(h)")
         // Horizontal pass over the real rows.
         var tmp = [Float](repeating: 0, count: h * ow)
+        let c = columns, r = rows, pad = padValue
         source.withUnsafeBufferPointer { src in
             tmp.withUnsafeMutableBufferPointer { dst in
-                // Row by row (the source is row-major: one pass over memory); same sums as column by column.
-                let taps = columns.taps
-                for y in 0..<h {
-                    let row = y * w, outRow = y * ow
-                    for j in 0..<ow {
-                        let t = taps[j]
-                        var acc: Float = 0
-                        for (k, weight) in t.weights.enumerated() {
-                            let x = t.start + k - columns.offset
-                            acc += weight * ((x >= 0 && x < w) ? src[row + x] : padValue)
+                c.starts.withUnsafeBufferPointer { starts in
+                    c.firstWeight.withUnsafeBufferPointer { first in
+                        c.counts.withUnsafeBufferPointer { counts in
+                            c.weights.withUnsafeBufferPointer { weights in
+                                // Row by row (the source is row-major: one pass over memory); same sums as column by column.
+                                for y in 0..<h {
+                                    let row = y * w, outRow = y * ow
+                                    for j in 0..<ow {
+                                        var acc: Float = 0
+                                        let base = starts[j] - c.offset, f = first[j]
+                                        for k in 0..<counts[j] {
+                                            let x = base + k
+                                            acc += weights[f + k] * ((x >= 0 && x < w) ? src[row + x] : pad)
+                                        }
+                                        dst[outRow + j] = acc
+                                    }
+                                }
+                            }
                         }
-                        dst[outRow + j] = acc
                     }
                 }
             }
@@ -87,13 +107,14 @@ public struct Resampler: Sendable {
         var out = [Float](repeating: 0, count: oh * ow)
         tmp.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for (i, t) in rows.taps.enumerated() {
-                    for (k, weight) in t.weights.enumerated() {
-                        let y = t.start + k - rows.offset
+                for i in 0..<oh {
+                    let f = r.firstWeight[i], start = r.starts[i] - r.offset
+                    for k in 0..<r.counts[i] {
+                        let weight = r.weights[f + k], y = start + k
                         if y >= 0 && y < h {
                             for j in 0..<ow { dst[i * ow + j] += weight * src[y * ow + j] }
                         } else {
-                            for j in 0..<ow { dst[i * ow + j] += weight * padValue }
+                            for j in 0..<ow { dst[i * ow + j] += weight * pad }
                         }
                     }
                 }

@@ -1,7 +1,8 @@
+import Classifier
 import DICOMOutput
 import Explain
 import Foundation
-import Pipeline
+@testable import Pipeline
 import Preprocess
 import TestSupport
 import Testing
@@ -35,6 +36,22 @@ struct MapProjectionTests {
         #expect(top.filter { $0 }.count == 20 && top[80] && !top[79])
         let mostlyZero = [Float](repeating: 0, count: 90) + [Float](repeating: 0.5, count: 10)
         #expect(MapProjection.topRegion(mostlyZero, fraction: 0.2).filter { $0 }.count == 10)
+    }
+
+    @Test("the k-th largest value equals the sorted array's, on smooth, tied, clustered and constant maps")
+    func kthLargestMatchesSort() {
+        var rng = SplitMix64(seed: 7)
+        let smooth = (0..<50_000).map { _ in Float(rng.next() % 1_000_000) / 1_000_000 }
+        let ties = (0..<20_000).map { _ in Float(rng.next() % 7) / 7 }
+        // Most values packed in one histogram bin near the top, a few far below.
+        let clustered = (0..<30_000).map { i in i % 100 == 0 ? Float(-1000) : 0.9 + Float(rng.next() % 1000) * 1e-9 }
+        let constant = [Float](repeating: 0.25, count: 1000)
+        for values in [smooth, ties, clustered, constant] {
+            let sorted = values.sorted(by: >)
+            for k in [0, 1, values.count / 5, values.count / 2, values.count - 2, values.count - 1] {
+                #expect(MapProjection.kthLargest(values, k) == sorted[k], "k \(k)")
+            }
+        }
     }
 }
 
@@ -96,3 +113,4 @@ struct ExplanationCaptureTests {
         }
     }
 }
+
