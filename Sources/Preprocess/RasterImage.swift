@@ -23,9 +23,13 @@ public struct RasterImage: Sendable {
         defer { dcb_raster_free(&raster) }
         let channels = Int(raster.channels)
         let samples = UnsafeBufferPointer(start: raster.data, count: Int(raster.width) * Int(raster.height) * channels)
+        let luminance = Luminance.of(samples, channels: channels)
+        let colour = ColourCheck.residualColour(samples, channels: channels, luminance: luminance, bitDepth: Int(raster.bit_depth))
+        guard colour <= ColourCheck.limit else {
+            throw .unsupported(file: path, reason: String(format: "not a radiograph: a colour picture (colour independent of brightness %.1f, limit %.0f on a 0–255 scale)", colour, ColourCheck.limit))
+        }
         return RasterImage(width: Int(raster.width), height: Int(raster.height), bitDepth: Int(raster.bit_depth),
-                           channels: channels, luminance: Luminance.of(samples, channels: channels),
-                           format: kind == .png ? .png : .jpeg)
+                           channels: channels, luminance: luminance, format: kind == .png ? .png : .jpeg)
     }
 
     /// Luminance rounded to the file's bit depth.

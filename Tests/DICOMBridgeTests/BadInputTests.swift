@@ -121,4 +121,30 @@ struct BadInputTests {
             #expect(reason == "truncated JPEG: the data ends before the image does")
         }
     }
+
+    /// A 64×64 RGB PNG: `colour(x, y)` gives the pixel.
+    func rgbPNG(_ name: String, colour: (Int, Int) -> (Int, Int, Int)) -> String {
+        var samples: [UInt16] = []
+        for y in 0..<64 { for x in 0..<64 { let (r, g, b) = colour(x, y); samples += [UInt16(r), UInt16(g), UInt16(b)] } }
+        return write(name, MinimalPNG.encode(width: 64, height: 64, bitDepth: 8, colorType: 2, samples: samples))
+    }
+
+    @Test("a colour picture is not a radiograph; gray stored as RGB and a tinted gray are")
+    func colourPicture() throws {
+        // Gray ramps stored as RGB, and the same with a blue tint that grows with brightness (photographed film).
+        let gray = rgbPNG("gray-rgb.png") { x, y in let v = (x * 3 + y) % 256; return (v, v, v) }
+        let tinted = rgbPNG("tinted.png") { x, y in let v = (x * 3 + y) % 200; return (v, v + v / 8, min(255, v + v / 4 + 30)) }
+        #expect(try RadiographLoader.load(path: gray).width == 64)
+        #expect(try RadiographLoader.load(path: tinted).width == 64)
+        // Red left half, green right half, at the same brightness range: colour that brightness does not explain.
+        let picture = rgbPNG("picture.png") { x, y in let v = 40 + (y * 2) % 100; return x < 32 ? (v + 80, v / 2, v / 3) : (v / 2, v + 40, v / 3) }
+        do {
+            _ = try RadiographLoader.load(path: picture)
+            Issue.record("a colour picture loaded as a radiograph")
+        } catch {
+            guard case .unsupported(let file, let reason) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(file == picture)
+            #expect(reason.hasPrefix("not a radiograph: a colour picture (colour independent of brightness "), "\(reason)")
+        }
+    }
 }
