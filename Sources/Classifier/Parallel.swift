@@ -14,6 +14,17 @@ public enum Parallel {
         openblas_set_num_threads(Int32(workers))
     }
 
+    /// Serialises the work that changes the process-wide thread count (ParallelPredictor drops OpenBLAS to
+    /// one thread per worker for a while) with the work whose bits depend on it (training): a training
+    /// run beside a LIME explanation in the same process was not reproducible (seen in the test suite).
+    private static let threadCountLock = NSRecursiveLock()
+
+    public static func withStableThreadCount<T>(_ body: () throws -> T) rethrows -> T {
+        threadCountLock.lock()
+        defer { threadCountLock.unlock() }
+        return try body()
+    }
+
     /// Calls `body` on contiguous sub-ranges of `0..<count`, concurrently when the work is large enough.
     /// `body` must only touch disjoint memory per range.
     @inline(__always)

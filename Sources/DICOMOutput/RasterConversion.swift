@@ -18,6 +18,7 @@ public enum RasterConversion {
 
     public static func makeSecondaryCapture(path: String, options: Options = .init()) throws -> DICOMFile {
         let raster = try RasterImage.load(path: path)
+        try raster.requireRadiograph(path: path)
         let contentDigest = try Digest.sha256Hex(ofFileAt: path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
         let studyUID = options.studyInstanceUID ?? DICOMUID.uid(forName: "cxr-explain study|\(folder)|\(options.patientID)")

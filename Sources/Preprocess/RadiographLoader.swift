@@ -65,6 +65,7 @@ public enum RadiographLoader {
     /// percentile window, since their values rarely span the full 16 bits.
     static func loadRaster(path: String, format: Radiograph.Source.Format) throws(ImageReadError) -> Radiograph {
         let raster = try RasterImage.load(path: path)
+        try raster.requireRadiograph(path: path)
         let voi: VOITransform
         let display: [Float]
         if raster.bitDepth == 16 {

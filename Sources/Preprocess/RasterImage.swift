@@ -11,6 +11,15 @@ public struct RasterImage: Sendable {
     /// Luminance, row-major, unrounded.
     public var luminance: [Float]
     public var format: Radiograph.Source.Format
+    /// Colour that brightness does not explain, 0–255 scale (`ColourCheck`); 0 for gray files.
+    public var residualColour: Double = 0
+
+    /// Refuses a colour picture where a radiograph is expected (reading and converting inputs).
+    public func requireRadiograph(path: String) throws(ImageReadError) {
+        guard residualColour <= ColourCheck.limit else {
+            throw .unsupported(file: path, reason: String(format: "not a radiograph: a colour picture (colour independent of brightness %.1f, limit %.0f on a 0–255 scale)", residualColour, ColourCheck.limit))
+        }
+    }
 
     /// Reads a PNG (libpng) or JPEG (libjpeg-turbo), chosen by signature.
     public static func load(path: String) throws(ImageReadError) -> RasterImage {
@@ -25,11 +34,8 @@ public struct RasterImage: Sendable {
         let samples = UnsafeBufferPointer(start: raster.data, count: Int(raster.width) * Int(raster.height) * channels)
         let luminance = Luminance.of(samples, channels: channels)
         let colour = ColourCheck.residualColour(samples, channels: channels, luminance: luminance, bitDepth: Int(raster.bit_depth))
-        guard colour <= ColourCheck.limit else {
-            throw .unsupported(file: path, reason: String(format: "not a radiograph: a colour picture (colour independent of brightness %.1f, limit %.0f on a 0–255 scale)", colour, ColourCheck.limit))
-        }
         return RasterImage(width: Int(raster.width), height: Int(raster.height), bitDepth: Int(raster.bit_depth),
-                           channels: channels, luminance: luminance, format: kind == .png ? .png : .jpeg)
+                           channels: channels, luminance: luminance, format: kind == .png ? .png : .jpeg, residualColour: colour)
     }
 
     /// Luminance rounded to the file's bit depth.

@@ -75,18 +75,37 @@ public struct Resampler: Sendable {
     public func apply(_ source: [Float]) -> [Float] {
         let w = columns.length, h = rows.length, ow = outputWidth, oh = outputHeight
         precondition(source.count == w * h, "source has \(source.count) values, expected \(w)x\(h)")
-        // Horizontal pass over the real rows.
-        var tmp = [Float](repeating: 0, count: h * ow)
+        // Vertical pass first, over whole rows (the inner loop runs along a row: vectorised), so the scalar
+        // horizontal pass only sees the output's rows. Padded rows contribute the pad value.
+        var tmp = [Float](repeating: 0, count: oh * w)
         let c = columns, r = rows, pad = padValue
         source.withUnsafeBufferPointer { src in
             tmp.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<oh {
+                    let f = r.firstWeight[i], start = r.starts[i] - r.offset
+                    let out = dst.baseAddress! + i * w
+                    for k in 0..<r.counts[i] {
+                        let weight = r.weights[f + k], y = start + k
+                        if y >= 0 && y < h {
+                            let line = src.baseAddress! + y * w
+                            for x in 0..<w { out[x] += weight * line[x] }
+                        } else {
+                            for x in 0..<w { out[x] += weight * pad }
+                        }
+                    }
+                }
+            }
+        }
+        // Horizontal pass; padded columns are the pad value (vertical weights sum to 1).
+        var out = [Float](repeating: 0, count: oh * ow)
+        tmp.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
                 c.starts.withUnsafeBufferPointer { starts in
                     c.firstWeight.withUnsafeBufferPointer { first in
                         c.counts.withUnsafeBufferPointer { counts in
                             c.weights.withUnsafeBufferPointer { weights in
-                                // Row by row (the source is row-major: one pass over memory); same sums as column by column.
-                                for y in 0..<h {
-                                    let row = y * w, outRow = y * ow
+                                for i in 0..<oh {
+                                    let row = i * w, outRow = i * ow
                                     for j in 0..<ow {
                                         var acc: Float = 0
                                         let base = starts[j] - c.offset, f = first[j]
@@ -98,23 +117,6 @@ public struct Resampler: Sendable {
                                     }
                                 }
                             }
-                        }
-                    }
-                }
-            }
-        }
-        // Vertical pass; padded rows are the pad value (horizontal weights sum to 1).
-        var out = [Float](repeating: 0, count: oh * ow)
-        tmp.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<oh {
-                    let f = r.firstWeight[i], start = r.starts[i] - r.offset
-                    for k in 0..<r.counts[i] {
-                        let weight = r.weights[f + k], y = start + k
-                        if y >= 0 && y < h {
-                            for j in 0..<ow { dst[i * ow + j] += weight * src[y * ow + j] }
-                        } else {
-                            for j in 0..<ow { dst[i * ow + j] += weight * pad }
                         }
                     }
                 }

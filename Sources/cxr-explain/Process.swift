@@ -52,8 +52,11 @@ struct ProcessCommand: ParsableCommand {
     @Flag(help: "Tag the input DICOM files themselves (temporary file + atomic rename) instead of writing tagged copies.")
     var inPlace = false
 
-    @Option(help: "Images processed at once (each worker uses cores / jobs threads).")
-    var jobs = 1
+    // One image per core by default: the per-image stages (reading, resampling, writing) are single-threaded,
+    // so two images at once use both cores where one image with two BLAS threads left one idle (measured on
+    // 100 images, Grad-CAM, 2 cores: 12.4 s with --jobs 2, 23.5 s with --jobs 1).
+    @Option(help: "Images processed at once (default: one per core; each worker uses cores / jobs threads).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Follow symbolic links while walking (each real folder is visited once).")
     var followLinks = false

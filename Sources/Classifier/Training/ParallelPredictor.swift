@@ -25,8 +25,16 @@ public enum ParallelPredictor {
         // The batch is split over the workers: the images in flight (and the workspaces' memory) stay as
         // for one pipeline of `batch`.
         let slice = max(1, batch / workers), batches = (count + slice - 1) / slice
-        Parallel.setThreads(1)
-        defer { Parallel.setThreads(workers) }
+        return Parallel.withStableThreadCount {
+            Parallel.setThreads(1)
+            defer { Parallel.setThreads(workers) }
+            return inWorkers(net, count: count, batch: slice, batches: batches, workers: workers, options: options, image: image)
+        }
+    }
+
+    static func inWorkers(_ net: SqueezeNet, count: Int, batch slice: Int, batches: Int, workers: Int, options: NetworkInputOptions,
+                          image: @Sendable (Int) -> [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: count * net.classes)
         out.withUnsafeMutableBufferPointer { buffer in
             let shared = UncheckedBox(buffer)
             withoutActuallyEscaping(image) { image in

@@ -82,6 +82,11 @@ public final class Trainer {
 
     public func train(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],
                       progress: (EpochReport) -> Void) -> TrainingOutcome {
+        Parallel.withStableThreadCount { trainLocked(model: net, train: train, validation: validation, progress: progress) }
+    }
+
+    func trainLocked(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],
+                     progress: (EpochReport) -> Void) -> TrainingOutcome {
         let batch = min(config.batchSize, max(1, train.count))
         let ws = net.makeWorkspace(batch: batch)
         let size = config.inputSize, plane = 3 * size * size
