@@ -52,11 +52,17 @@ struct ProcessCommand: ParsableCommand {
     @Flag(help: "Tag the input DICOM files themselves (temporary file + atomic rename) instead of writing tagged copies.")
     var inPlace = false
 
-    // One image per core by default: the per-image stages (reading, resampling, writing) are single-threaded,
-    // so two images at once use both cores where one image with two BLAS threads left one idle (measured on
-    // 100 images, Grad-CAM, 2 cores: 12.4 s with --jobs 2, 23.5 s with --jobs 1).
-    @Option(help: "Images processed at once (default: one per core; each worker uses cores / jobs threads).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    // The default depends on the methods. Grad-CAM and its family: one image per core, because reading,
+    // resampling and writing are single-threaded (100 images, 2 cores: 10.1 s with 2 jobs, 18.9 s with 1).
+    // LIME and occlusion already spread their forward passes over every core; two of them at once were no
+    // faster and much larger (20 images with LIME: 227 s and 686 MB peak with 2 jobs, 236 s and 440 MB with 1).
+    @Option(help: "Images processed at once (default: one per core for the Grad-CAM family, 1 with LIME or occlusion, which use every core themselves; each worker uses cores / jobs threads).")
+    var jobs: Int?
+
+    var resolvedJobs: Int {
+        if let jobs { return jobs }
+        return methods.contains(where: { $0 == .lime || $0 == .occlusion }) ? 1 : ProcessInfo.processInfo.activeProcessorCount
+    }
 
     @Flag(help: "Follow symbolic links while walking (each real folder is visited once).")
     var followLinks = false
@@ -93,7 +99,7 @@ struct ProcessCommand: ParsableCommand {
             do { try StoragePeer.check(aet: callingAET) } catch { throw ValidationError("--calling-aet: \(error)") }
             guard sendTimeout >= 1 else { throw ValidationError("--send-timeout must be at least 1 second") }
         }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard (0.0...1.0).contains(threshold) else { throw ValidationError("--threshold must be in [0, 1]") }
         guard topFraction > 0 && topFraction <= 1 else { throw ValidationError("--top-fraction must be in (0, 1]") }
         guard samples >= 2, segments >= 2, scMaxSide >= 16 else { throw ValidationError("--samples and --segments must be at least 2, --sc-max-side at least 16") }
@@ -130,8 +136,8 @@ struct ProcessCommand: ParsableCommand {
         }
         let layout = OutputLayout(root: out, inputs: files)
         let processor = ImageProcessor(model: model, settings: settings, layout: layout)
-        let runner = BatchRunner(processor: processor, jobs: jobs)
-        print("process: \(files.count) images from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(jobs))")
+        let runner = BatchRunner(processor: processor, jobs: resolvedJobs)
+        print("process: \(files.count) images from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
         let progress = Progress(label: "process", everyLine: true)
         let records = runner.run(files) { event in
             let r = event.record
