@@ -54,7 +54,7 @@ struct ProcessCommand: ParsableCommand {
 
     // The default depends on the methods. Grad-CAM and its family: one image per core, because reading,
     // resampling and writing are single-threaded (100 images, 2 cores: 10.1 s with 2 jobs, 18.9 s with 1).
-    // LIME and occlusion already spread their forward passes over every core; two of them at once were no
+    // LIME and occlusion already spread their forward passes over every core; two of them at once were barely
     // faster and much larger (20 images with LIME: 227 s and 686 MB peak with 2 jobs, 236 s and 440 MB with 1).
     @Option(help: "Images processed at once (default: one per core for the Grad-CAM family, 1 with LIME or occlusion, which use every core themselves; each worker uses cores / jobs threads).")
     var jobs: Int?
