@@ -44,7 +44,8 @@ extension RunReport {
             h += "<div class=\"muted\">Sent to \(Self.escape(sending.peer)) as \(Self.escape(sending.callingAET)): \(sending.stored) objects stored, \(sending.notStored) not stored"
             if let error = sending.error { h += " (\(Self.escape(error)))" }
             h += "</div>\n"
-            let failed = sending.objects.filter { !$0.stored }
+            // A transfer that stopped is the one line above; objects the PACS refused are listed.
+            let failed = sending.objects.filter { !$0.stored && (sending.error == nil || $0.status != nil || $0.message.hasPrefix("not sendable")) }
             if !failed.isEmpty {
                 h += "<ul class=\"muted\">" + failed.map { "<li>\(Self.escape($0.path)): \(Self.escape($0.message))</li>" }.joined() + "</ul>\n"
             }
