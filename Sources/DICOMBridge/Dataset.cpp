@@ -1,5 +1,4 @@
 // Loading, reading and editing attributes, and saving: a thin layer over DcmFileFormat and DcmPathProcessor.
-#include <unordered_map>
 #include "BridgeInternal.hpp"
 
 #include "dcmtk/dcmdata/dcistrmb.h"
@@ -11,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <unordered_map>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -158,14 +158,12 @@ extern "C" int dcb_dataset_load(const char *path, dcb_dataset **out, char *err, 
     struct stat st;
     if (stat(path, &st) != 0) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
     if (S_ISDIR(st.st_mode)) return fail(err, errlen, DCB_ERR_IO, "is a directory");
-    FILE *probe = std::fopen(path, "rb");
-    if (!probe) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
-    std::fclose(probe);
-    if (st.st_size == 0) return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty file");
+    // Opening first: an unreadable file says why (permission) before an empty one is called not DICOM.
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
+    if (st.st_size == 0) { close(fd); return fail(err, errlen, DCB_ERR_NOT_DICOM, "empty file"); }
     {
         // The structure is checked on the mapped file before DCMTK's recursive parser reads it.
-        int fd = open(path, O_RDONLY);
-        if (fd < 0) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));
         void *map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (map == MAP_FAILED) return fail(err, errlen, DCB_ERR_IO, std::strerror(errno));

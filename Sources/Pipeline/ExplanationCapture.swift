@@ -42,12 +42,12 @@ public struct ExplanationCapture: Sendable {
         }
     }
 
-    /// Series numbers of the explanation series, fixed per method so reruns land in the same series.
     /// The radiograph at the size the Secondary Captures are written at.
     public func projectedImage(of radiograph: Radiograph, geometry: InputGeometry) -> [Float] {
         MapProjection(geometry: geometry, maxSide: maxSide).image(radiograph)
     }
 
+    /// Series numbers of the explanation series, fixed per method so reruns land in the same series.
     public static func seriesNumber(_ method: ExplanationMethod) -> Int {
         9001 + ExplanationMethod.allCases.firstIndex(of: method)!
     }

@@ -5,17 +5,10 @@
 /// averaging (each output pixel averages the source area it covers, as OpenCV's INTER_AREA);
 /// enlarging uses bilinear interpolation with half-pixel centres (OpenCV's INTER_LINEAR).
 public struct Resampler: Sendable {
-    /// The weights of one output position: padded indices `start ..< start + weights.count`.
-    struct Taps: Sendable {
-        var start: Int
-        var weights: [Float]
-    }
-
-    /// One axis: which padded source positions each output position reads. The taps are also kept flat
-    /// (starts, first weight, count, one weights array) so the inner loops touch no per-pixel array
-    /// (copying a `Taps` per output pixel cost a retain and release each: most of a megapixel resample).
+    /// One axis: for each output position, the padded source positions `starts[i] ..< starts[i] + counts[i]`
+    /// it reads, with weights `weights[firstWeight[i] ..< firstWeight[i] + counts[i]]` (flat arrays, so the
+    /// inner loops read contiguous memory).
     struct Axis: Sendable {
-        var taps: [Taps]
         var offset: Int
         var length: Int
         var starts: [Int] = []
@@ -28,31 +21,28 @@ public struct Resampler: Sendable {
             self.offset = offset
             self.length = length
             let scale = Double(paddedLength) / Double(output)
-            taps = (0..<output).map { i in
+            for i in 0..<output {
                 if scale >= 1 {
                     // Area: output i covers [i*scale, (i+1)*scale) of the padded line.
                     let lo = Double(i) * scale, hi = Double(i + 1) * scale
                     let first = Int(lo.rounded(.down)), last = min(Int(hi.rounded(.up)) - 1, paddedLength - 1)
-                    var w = [Float]()
-                    for p in first...last {
-                        let overlap = min(hi, Double(p + 1)) - max(lo, Double(p))
-                        w.append(Float(max(0, overlap) / scale))
-                    }
-                    return Taps(start: first, weights: w)
+                    append(start: first, weights: (first...last).map { p in
+                        Float(max(0, min(hi, Double(p + 1)) - max(lo, Double(p))) / scale)
+                    })
                 } else {
                     // Bilinear, half-pixel centres, clamped to the padded line.
                     let x = min(max((Double(i) + 0.5) * scale - 0.5, 0), Double(paddedLength - 1))
                     let x0 = Int(x.rounded(.down)), frac = Float(x - Double(x0))
-                    if x0 + 1 >= paddedLength || frac == 0 { return Taps(start: x0, weights: [1]) }
-                    return Taps(start: x0, weights: [1 - frac, frac])
+                    append(start: x0, weights: x0 + 1 >= paddedLength || frac == 0 ? [1] : [1 - frac, frac])
                 }
             }
-            for t in taps {
-                starts.append(t.start)
-                firstWeight.append(weights.count)
-                counts.append(t.weights.count)
-                weights += t.weights
-            }
+        }
+
+        mutating func append(start: Int, weights w: [Float]) {
+            starts.append(start)
+            firstWeight.append(weights.count)
+            counts.append(w.count)
+            weights += w
         }
     }
 
@@ -68,8 +58,8 @@ public struct Resampler: Sendable {
         self.padValue = padValue
     }
 
-    public var outputWidth: Int { columns.taps.count }
-    public var outputHeight: Int { rows.taps.count }
+    public var outputWidth: Int { columns.starts.count }
+    public var outputHeight: Int { rows.starts.count }
 
     /// Resamples row-major `source` (sourceWidth × sourceHeight) to outputHeight × outputWidth.
     public func apply(_ source: [Float]) -> [Float] {

@@ -11,16 +11,8 @@ public enum ParallelPredictor {
     public static func probabilities(_ net: SqueezeNet, count: Int, batch: Int, options: NetworkInputOptions,
                                      image: @Sendable (Int) -> [Float]) -> [Float] {
         let workers = Parallel.workers
-        var out = [Float](repeating: 0, count: count * net.classes)
         if workers <= 1 || count <= batch {
-            let batches = (count + batch - 1) / batch
-            let ws = net.makeWorkspace(batch: min(batch, max(count, 1)))
-            for b in 0..<batches {
-                let range = (b * batch)..<min(count, (b + 1) * batch)
-                let p = Trainer.predict(net, grays: range.map(image), workspace: ws, options: options)
-                for (k, v) in p.enumerated() { out[range.lowerBound * net.classes + k] = v }
-            }
-            return out
+            return inWorkers(net, count: count, batch: batch, batches: (count + batch - 1) / batch, workers: 1, options: options, image: image)
         }
         // The batch is split over the workers: the images in flight (and the workspaces' memory) stay as
         // for one pipeline of `batch`.
@@ -32,6 +24,7 @@ public enum ParallelPredictor {
         }
     }
 
+    /// `workers` pipelines, each taking every `workers`-th batch of `slice` images (one pipeline runs inline).
     static func inWorkers(_ net: SqueezeNet, count: Int, batch slice: Int, batches: Int, workers: Int, options: NetworkInputOptions,
                           image: @Sendable (Int) -> [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: count * net.classes)
@@ -40,7 +33,7 @@ public enum ParallelPredictor {
             withoutActuallyEscaping(image) { image in
                 let make = UncheckedBox(image)
                 DispatchQueue.concurrentPerform(iterations: min(workers, batches)) { w in
-                    let ws = net.makeWorkspace(batch: slice)
+                    let ws = net.makeWorkspace(batch: min(slice, max(count, 1)))
                     for b in Swift.stride(from: w, to: batches, by: workers) {
                         let range = (b * slice)..<min(count, (b + 1) * slice)
                         let p = Trainer.predict(net, grays: range.map(make.value), workspace: ws, options: options)
