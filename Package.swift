@@ -32,25 +32,29 @@ let package = Package(
         .target(name: "Preprocess", dependencies: ["DICOMBridge", "CCrypto"]),
         // Debian's OpenBLAS (CBLAS + LAPACK); the environment's OpenBLAS variables are left alone.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Classifier", dependencies: ["COpenBLAS", "Preprocess"]),
-        .target(name: "Explain", dependencies: ["Classifier", "Preprocess", "COpenBLAS"]),
+        // The tensor engine: layers, SqueezeNet, weights and optimisers over flat buffers. Only BLAS: it knows
+        // no image or DICOM format and nothing of views.
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS"]),
+        // The view model: classes, training, calibration, the content check, inference on radiographs.
+        .target(name: "Classifier", dependencies: ["TensorEngine", "Preprocess", "COpenBLAS"]),
+        .target(name: "Explain", dependencies: ["TensorEngine", "Classifier", "Preprocess", "COpenBLAS"]),
         .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
-        .target(name: "Pipeline", dependencies: ["Preprocess", "Classifier", "Explain", "DICOMOutput"]),
+        .target(name: "Pipeline", dependencies: ["Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput"]),
         .executableTarget(
             name: "cxr-explain",
             dependencies: [
-                "Preprocess", "Classifier", "Explain", "DICOMOutput", "Pipeline",
+                "Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "cxr-bench", dependencies: ["Classifier", "Explain", "Preprocess", "COpenBLAS"]),
+        .executableTarget(name: "cxr-bench", dependencies: ["TensorEngine", "Classifier", "Explain", "Preprocess", "COpenBLAS"]),
         .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
         .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"], exclude: ["Regressions"]),
-        .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExplainTests", dependencies: ["Explain", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Classifier", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
+        .testTarget(name: "ClassifierTests", dependencies: ["TensorEngine", "Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExplainTests", dependencies: ["Explain", "TensorEngine", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess"]),
     ],
     cxxLanguageStandard: .cxx17

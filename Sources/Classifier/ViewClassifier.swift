@@ -1,86 +1,119 @@
 import Foundation
 import Preprocess
+import TensorEngine
 
-/// A prediction for one image, with the header's view for comparison.
+/// The decision for one image, with the header's view for comparison.
 public struct ViewPrediction: Sendable, Codable {
-    public enum Agreement: String, Sendable, Codable { case agree, disagree, noHeader = "no-header", uncertain }
+    public enum Agreement: String, Sendable, Codable {
+        case agree, disagree
+        case noHeader = "no-header"
+        /// The header holds a value that is none of the views read (LLD, OBLIQUE, …).
+        case headerNotUnderstood = "header-not-understood"
+        /// No certain view to compare with.
+        case undecided
+    }
 
     public var file: String
-    /// "PA", "L", or "uncertain" below the threshold.
-    public var view: String
-    /// The most likely class, even when uncertain.
-    public var mostLikely: String
-    public var probability: Double
-    public var probabilities: [String: Double]
+    public var decision: ViewDecision
     public var headerViewPosition: String?
     public var agreement: Agreement
 
-    public var isUncertain: Bool { view == "uncertain" }
+    public init(file: String, decision: ViewDecision, headerViewPosition: String?) {
+        self.file = file
+        self.decision = decision
+        self.headerViewPosition = headerViewPosition
+        agreement = Self.agreement(header: headerViewPosition, decision: decision)
+    }
+
+    /// Header AP against a predicted AP agrees, against a predicted PA disagrees; any lateral agrees with a lateral.
+    public static func agreement(header: String?, decision: ViewDecision) -> Agreement {
+        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return .noHeader }
+        guard let headerView = RadiographView(label: header) else { return .headerNotUnderstood }
+        guard decision.outcome == .view, let view = decision.view else { return .undecided }
+        return headerView.sameView(as: view) ? .agree : .disagree
+    }
 
     public var line: String {
         let header = headerViewPosition.map { "header \($0)" } ?? "no header view"
-        return String(format: "%@\t%@\t%.4f\t%@\t%@", file, view == "uncertain" ? "uncertain (\(mostLikely)?)" : view, probability, header, agreement.rawValue)
+        let p = decision.probability.map { String(format: "%.4f", $0) } ?? "-"
+        var what = decision.label
+        if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
+        if decision.outcome == .skipped || decision.outcome == .notChest, let r = decision.reason { what += ": \(r)" }
+        return "\(file)\t\(what)\t\(p)\t\(header)\t\(agreement.rawValue)"
     }
 }
 
-/// Classifies radiographs with a model file: reads (on all cores), preprocesses, runs batched forward passes.
-/// Only pixels reach the model; file names and paths never do.
+/// Classifies radiographs with a model file: reads through the header gate (on all cores), preprocesses,
+/// runs batched forward passes and applies the decision policy. Only pixels reach the model; file names
+/// and paths never do.
 public final class ViewClassifier: @unchecked Sendable {
     public let model: ModelFile
-    public let threshold: Double
+    public let policy: ViewDecisionPolicy
+    public let gate: ChestGate
     let lock = NSLock()
     var workspaces: [Int: Workspace] = [:]
 
-    public init(model: ModelFile, threshold: Double = 0.9) {
+    public init(model: ModelFile, threshold: Double? = nil, gate: ChestGate = ChestGate()) {
         self.model = model
-        self.threshold = threshold
+        policy = ViewDecisionPolicy(model: model, threshold: threshold)
+        self.gate = gate
     }
 
-    /// Class probabilities for network inputs (gray, size²), batched.
-    public func probabilities(grays: [[Float]]) -> [[Float]] {
+    /// Logits (classes each) and pooled features (512 each) for network inputs (gray, size²), batched.
+    public func logitsAndFeatures(grays: [[Float]]) -> [(logits: ArraySlice<Float>, features: ArraySlice<Float>)] {
         guard !grays.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
         let batch = min(grays.count, 8)
         let ws = workspaces[batch] ?? model.network.makeWorkspace(batch: batch)
         workspaces = [batch: ws]  // keep one workspace: memory stays bounded
-        let flat = Trainer.predict(model.network, grays: grays, workspace: ws, options: model.options)
-        return (0..<grays.count).map { Array(flat[($0 * 2)..<($0 * 2 + 2)]) }
+        let (logits, features) = Trainer.logitsAndFeatures(model.network, grays: grays, workspace: ws, options: model.options)
+        let k = model.views.count, d = ws.featureChannels
+        return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
     }
 
-    public func predict(file: String, probabilities p: [Float], header: String?) -> ViewPrediction {
-        let best = p[1] > p[0] ? ViewClass.lateral : ViewClass.pa
-        let probability = Double(max(p[0], p[1]))
-        let uncertain = probability < threshold
-        let headerClass = header.flatMap { ViewClass(label: $0) }
-        let agreement: ViewPrediction.Agreement
-        if uncertain { agreement = .uncertain } else if let headerClass { agreement = headerClass == best ? .agree : .disagree } else { agreement = .noHeader }
-        return ViewPrediction(file: file, view: uncertain ? "uncertain" : best.name, mostLikely: best.name, probability: probability,
-                              probabilities: ["PA": Double(p[0]), "L": Double(p[1])], headerViewPosition: header, agreement: agreement)
+    /// The decision for one network input.
+    public func decide(file: String, gray: [Float], header: String?, headerConfirmsChest: Bool) -> ViewPrediction {
+        let r = logitsAndFeatures(grays: [gray])[0]
+        return ViewPrediction(file: file, decision: policy.decide(logits: r.logits, features: r.features, headerConfirmsChest: headerConfirmsChest),
+                              headerViewPosition: header)
     }
 
-    /// Reads and classifies files; each result is a prediction or the reason it failed.
+    /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
     public func classify(paths: [String]) -> [Result<ViewPrediction, ImageReadError>] {
-        let options = model.options
-        let slots = LockedSlots<Result<(gray: [Float], header: String?), ImageReadError>>(count: paths.count)
+        let options = model.options, gate = self.gate
+        enum Loaded { case input(gray: [Float], header: String?, chest: Bool), skipped(String, header: String?) }
+        let slots = LockedSlots<Result<Loaded, ImageReadError>>(count: paths.count)
         Parallel.chunks(paths.count, minimumChunk: 1) { range in
             for i in range {
-                let r: Result<(gray: [Float], header: String?), ImageReadError>
                 do throws(ImageReadError) {
-                    let image = try RadiographLoader.load(path: paths[i])
-                    r = .success((NetworkInput(radiograph: image, options: options).gray, image.tags.viewPosition))
-                } catch { r = .failure(error) }
-                slots.set(i, r)
+                    switch try GatedInput.read(path: paths[i], gate: gate) {
+                    case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.viewPosition)))
+                    case .radiograph(let image, _, let verdict):
+                        slots.set(i, .success(.input(gray: NetworkInput(radiograph: image, options: options).gray,
+                                                     header: image.tags.viewPosition, chest: verdict == .chest)))
+                    }
+                } catch { slots.set(i, .failure(error)) }
             }
         }
-        let loaded = slots.values
-        let ok = loaded.enumerated().compactMap { i, r -> (Int, [Float], String?)? in
-            if case .success(let v) = r { return (i, v.gray, v.header) }
+        let loaded = slots.values.map { $0! }
+        let inputs = loaded.enumerated().compactMap { i, r -> (Int, [Float], String?, Bool)? in
+            if case .success(.input(let g, let h, let c)) = r { return (i, g, h, c) }
             return nil
         }
-        let probs = probabilities(grays: ok.map(\.1))
+        let outputs = logitsAndFeatures(grays: inputs.map(\.1))
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
-        for (k, item) in ok.enumerated() { out[item.0] = .success(predict(file: paths[item.0], probabilities: probs[k], header: item.2)) }
-        for (i, r) in loaded.enumerated() { if case .failure(let e) = r { out[i] = .failure(e) } }
+        for (k, item) in inputs.enumerated() {
+            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, headerConfirmsChest: item.3)
+            out[item.0] = .success(ViewPrediction(file: paths[item.0], decision: decision, headerViewPosition: item.2))
+        }
+        for (i, r) in loaded.enumerated() {
+            switch r {
+            case .failure(let e): out[i] = .failure(e)
+            case .success(.skipped(let reason, let header)):
+                out[i] = .success(ViewPrediction(file: paths[i], decision: .skipped(reason), headerViewPosition: header))
+            case .success(.input): break
+            }
+        }
         return out.map { $0! }
     }
 }

@@ -5,14 +5,14 @@ import Preprocess
 ///
 /// PadChest PNGs carry no tags: identity comes from options or, by default, from the file:
 /// the study from the parent folder's name, the instance from the file's SHA-256 (so a rerun
-/// reproduces the same UIDs).
+/// reproduces the same UIDs). The SC Image IOD defines no view attributes: a converted film's view lives in
+/// its SR and the report.
 public enum RasterConversion {
     public struct Options: Sendable {
         public var patientID = ""
         public var patientName = ""
         public var accessionNumber = ""
         public var studyInstanceUID: String?
-        public var viewPosition: RadiographView?
         public init() {}
     }
 
@@ -43,7 +43,6 @@ public enum RasterConversion {
             derivationDescription: "Converted from \(raster.format.rawValue) (\(raster.bitDepth)-bit, \(raster.channels) channel) by \(Software.name) \(Software.version)")
         sc.window = window
         sc.imageType = "DERIVED\\PRIMARY"
-        sc.viewPosition = options.viewPosition
         let study = NewStudy(studyInstanceUID: studyUID, patientID: options.patientID, patientName: options.patientName,
                              accessionNumber: options.accessionNumber)
         return try sc.build(source: nil, newStudy: study)

@@ -47,8 +47,6 @@ public struct SecondaryCapture: Sendable {
     public var imageType = "DERIVED\\SECONDARY"
     public var conversionType = "WSD"
     public var burnedInAnnotation = false
-    /// The view, for converted radiographs that carry one.
-    public var viewPosition: RadiographView?
 
     public init(width: Int, height: Int, pixels: Pixels, sopInstanceUID: String, seriesInstanceUID: String,
                 seriesNumber: Int, instanceNumber: Int = 1, seriesDescription: String, derivationDescription: String) {
@@ -124,12 +122,6 @@ public struct SecondaryCapture: Sendable {
         try ds.put("BurnedInAnnotation", burnedInAnnotation ? "YES" : "NO")
         // Image Laterality satisfies General Series' Laterality condition; "U" (unpaired) fits a chest.
         if source?.text("ImageLaterality") == nil { try ds.put("ImageLaterality", source?.text("Laterality") ?? "U") }
-        if let viewPosition {
-            try ds.put("ViewPosition", viewPosition.viewPosition)
-            try ds.put("ViewCodeSequence[0].CodeValue", viewPosition.codeValue)
-            try ds.put("ViewCodeSequence[0].CodingSchemeDesignator", "SCT")
-            try ds.put("ViewCodeSequence[0].CodeMeaning", viewPosition.codeMeaning)
-        }
         try writePixels(to: ds)
         for (index, overlay) in overlays.enumerated() { try write(overlay, plane: index, to: ds) }
         return ds

@@ -19,8 +19,10 @@ public struct ViewReport: Sendable {
         }
     }
 
-    /// nil: uncertain (below the threshold).
+    /// The certain view; nil when none was decided (then `decision` says why).
     public var view: RadiographView?
+    /// The decision in words: the view's name, or "frontal, AP/PA uncertain: …", "uncertain: …".
+    public var decision: String
     public var mostLikely: String
     public var probability: Double
     public var threshold: Double
@@ -34,9 +36,10 @@ public struct ViewReport: Sendable {
     /// Content Date/Time (type 1): the caller passes a time tied to the source so reruns are identical.
     public var contentDateTime: Date
 
-    public init(view: RadiographView?, mostLikely: String, probability: Double, threshold: Double, model: String, headerView: String?,
-                agreement: String, methods: [Method], sopInstanceUID: String, seriesInstanceUID: String, contentDateTime: Date) {
-        self.view = view; self.mostLikely = mostLikely; self.probability = probability; self.threshold = threshold
+    public init(view: RadiographView?, decision: String, mostLikely: String, probability: Double, threshold: Double, model: String,
+                headerView: String?, agreement: String, methods: [Method], sopInstanceUID: String, seriesInstanceUID: String,
+                contentDateTime: Date) {
+        self.view = view; self.decision = decision; self.mostLikely = mostLikely; self.probability = probability; self.threshold = threshold
         self.model = model; self.headerView = headerView; self.agreement = agreement; self.methods = methods
         self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID; self.contentDateTime = contentDateTime
     }
@@ -90,12 +93,12 @@ public struct ViewReport: Sendable {
         }
         let viewItem = next()
         try concept(viewItem, "VIEW", "Predicted view")
-        if let view {
+        if let view, let code = view.codeValue, let meaning = view.codeMeaning {
             try ds.put("\(viewItem).ValueType", "CODE")
-            try putCode(ds, "\(viewItem).ConceptCodeSequence[0]", value: view.codeValue, scheme: "SCT", meaning: view.codeMeaning)
+            try putCode(ds, "\(viewItem).ConceptCodeSequence[0]", value: code, scheme: "SCT", meaning: meaning)
         } else {
             try ds.put("\(viewItem).ValueType", "TEXT")
-            try ds.put("\(viewItem).TextValue", "uncertain: \(mostLikely) is most likely, below the threshold \(threshold)")
+            try ds.put("\(viewItem).TextValue", decision)
         }
         let probabilityItem = next()
         try concept(probabilityItem, "PROB", "Probability of the most likely view")

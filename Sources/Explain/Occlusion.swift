@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Preprocess
 
 /// Occlusion sensitivity with MATLAB's semantics: for each position of a square mask,

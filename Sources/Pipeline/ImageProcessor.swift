@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import DICOMOutput
 import Explain
 import Foundation
@@ -20,8 +21,11 @@ public struct ImageProcessor: Sendable {
         self.settings = settings
         self.layout = layout
         settingsDigest = settings.digest(modelSHA256: model.sha256)
-        classifier = ViewClassifier(model: model, threshold: settings.threshold)
+        classifier = ViewClassifier(model: model, threshold: settings.threshold, gate: settings.gate)
     }
+
+    /// The threshold in force (the model's unless the settings give one).
+    public var classifierThreshold: Double { classifier.policy.threshold }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -56,45 +60,76 @@ public struct ImageProcessor: Sendable {
         return try body()
     }
 
-    func run(_ input: InputFile, into record: inout ImageRecord) throws {
-        let options = model.options
-        // Read: DICOM once (the dataset is the source of every derived object), PNG/JPEG through the raster reader.
-        let (radiograph, dicom): (Radiograph, DICOMFile?) = try timed("read", &record) {
-            switch RadiographLoader.kind(ofFileAt: input.path) {
-            case .png, .jpeg: return (try RadiographLoader.load(path: input.path), nil)
-            case .dicom, .unknown:
-                let file = try DICOMFile(path: input.path)
-                return (try RadiographLoader.loadDICOM(file), file)
-            }
+    /// The decoded image and what the header gate said of it.
+    struct Loaded {
+        var radiograph: Radiograph
+        var dicom: DICOMFile?
+        var headerConfirmsChest: Bool
+    }
+
+    /// Stage 1: read through the header gate. nil: skipped (recorded), nothing more to do.
+    func read(_ input: InputFile, into record: inout ImageRecord) throws -> Loaded? {
+        let gated = try timed("read", &record) { () throws(ImageReadError) -> GatedInput in try GatedInput.read(path: input.path, gate: settings.gate) }
+        switch gated {
+        case .skipped(let reason, let tags):
+            record.status = .skipped
+            record.skipReason = reason
+            record.decision = ViewDecision.Outcome.skipped.rawValue
+            record.headerView = tags.viewPosition
+            return nil
+        case .radiograph(let radiograph, let dicom, let verdict):
+            record.format = radiograph.source.format.rawValue
+            return Loaded(radiograph: radiograph, dicom: dicom, headerConfirmsChest: verdict == .chest)
         }
-        record.format = radiograph.source.format.rawValue
-        let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
-        let prediction = timed("classify", &record) { () -> ViewPrediction in
-            let p = classifier.probabilities(grays: [networkInput.gray])[0]
-            return classifier.predict(file: input.path, probabilities: p, header: radiograph.tags.viewPosition)
+    }
+
+    /// Stage 2: the decision. A content-check refusal makes the record skipped.
+    func classify(_ loaded: Loaded, input: NetworkInput, file: String, into record: inout ImageRecord) -> ViewPrediction {
+        let prediction = timed("classify", &record) {
+            classifier.decide(file: file, gray: input.gray, header: loaded.radiograph.tags.viewPosition,
+                              headerConfirmsChest: loaded.headerConfirmsChest)
         }
-        let predictedClass = prediction.mostLikely == "PA" ? ViewClass.pa : ViewClass.lateral
-        let view: RadiographView? = prediction.isUncertain ? nil : (predictedClass == .pa ? .pa : settings.lateralTerm)
-        record.view = prediction.view
-        record.mostLikely = prediction.mostLikely
-        record.probability = prediction.probability
-        record.probabilities = prediction.probabilities
+        let d = prediction.decision
+        record.decision = d.outcome.rawValue
+        record.view = d.outcome == .view ? d.view?.name : nil
+        record.decisionReason = d.reason
+        record.mostLikely = d.mostLikely?.name
+        record.probability = d.probability
+        record.probabilities = d.probabilities
+        record.contentDistance = d.contentDistance
         record.headerView = prediction.headerViewPosition
         record.agreement = prediction.agreement.rawValue
+        if d.outcome == .notChest {
+            record.status = .skipped
+            record.skipReason = d.reason
+        }
+        return prediction
+    }
+
+    func run(_ input: InputFile, into record: inout ImageRecord) throws {
+        let options = model.options
+        guard let loaded = try read(input, into: &record) else { return }
+        let radiograph = loaded.radiograph, dicom = loaded.dicom
+        let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
+        let prediction = classify(loaded, input: networkInput, file: input.path, into: &record)
+        guard record.status == .done, let mostLikely = prediction.decision.mostLikely,
+              let targetClass = model.views.firstIndex(of: mostLikely) else { return }
         if settings.showPHI {
             record.patientName = radiograph.tags.patientName
             record.patientID = radiograph.tags.patientID
             record.studyInstanceUID = radiograph.tags.studyInstanceUID
         }
+        let view = prediction.decision.outcome == .view ? prediction.decision.view?.written(lateralTerm: settings.lateralTerm) : nil
 
-        // Explanations of the most likely class.
+        // Stage 3: explanations of the most likely class.
         var explanations: [ExplanationMethod: Explanation] = [:]
         do {
             explanations = try settings.suite.explain(network: model.network, input: networkInput, options: options,
-                                                      methods: settings.methods, targetClass: predictedClass.rawValue)
+                                                      methods: settings.methods, targetClass: targetClass)
         } catch { throw Failure(description: "\(input.path): \(error)") }
         for (m, e) in explanations { record.seconds[m.rawValue] = e.seconds }
 
+        // Stage 4: outputs.
         let writeStart = Date()
         defer { record.seconds["write"] = Date().timeIntervalSince(writeStart) }
         // The source of the derived objects, and the header decision.
@@ -103,24 +138,22 @@ public struct ImageProcessor: Sendable {
             source = dicom
             record.headerAction = try tagHeader(input: input, dicom: dicom, view: view, prediction: prediction, record: &record)
         } else {
-            var conversion = RasterConversion.Options()
-            conversion.viewPosition = view
-            source = try RasterConversion.makeSecondaryCapture(path: input.path, options: conversion)
+            source = try RasterConversion.makeSecondaryCapture(path: input.path)
             let rel = layout.converted(input)
             try anonymizedIfAsked(source, sourceUIDs: []).save(to: layout.absolute(rel), keepTransferSyntax: false)
             record.outputs.append(.init(path: rel, kind: "converted", sopInstanceUID: source.text("SOPInstanceUID")))
-            record.headerAction = view == nil ? .uncertain : .converted
+            record.headerAction = view == nil ? .uncertain : .notInIOD
         }
 
         // Under --anonymize every derived object refers to the source by replaced UIDs.
         let sourceUIDs: Set<String> = dicom == nil ? [] : Set(["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"].compactMap { source.text($0) })
         // Secondary Captures, one series per method, and the SR that ties them together.
         var srMethods: [ViewReport.Method] = []
-        let predictedName = predictedClass.name
+        let predictedName = mostLikely.name
         let projectedImage = settings.capture.projectedImage(of: radiograph, geometry: networkInput.geometry)
         for m in settings.methods {
             let e = explanations[m]!
-            let context = ExplanationCapture.Context(predictedView: predictedName, probability: prediction.probability,
+            let context = ExplanationCapture.Context(predictedView: predictedName, probability: prediction.decision.probability ?? 0,
                                                      modelName: model.name, modelSHA256: model.sha256, parameters: settings.suite.summary(m))
             let objects = try settings.capture.build(source: source, radiograph: radiograph, geometry: networkInput.geometry,
                                                      explanation: e, context: context, projectedImage: projectedImage)
@@ -137,8 +170,10 @@ public struct ImageProcessor: Sendable {
             record.thumbnails[m.rawValue] = thumb
         }
         let sourceUID = source.text("SOPInstanceUID") ?? ""
+        let decisionText = prediction.decision.reason.map { "\(prediction.decision.label): \($0)" } ?? prediction.decision.label
         let report = ViewReport(
-            view: view, mostLikely: prediction.mostLikely, probability: prediction.probability, threshold: settings.threshold,
+            view: view, decision: decisionText, mostLikely: mostLikely.name, probability: prediction.decision.probability ?? 0,
+            threshold: classifier.policy.threshold,
             model: "\(model.name) (sha256 \(model.sha256))", headerView: prediction.headerViewPosition,
             agreement: prediction.agreement.rawValue, methods: srMethods,
             sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "sr|\(settingsDigest)", modelDigest: model.sha256),
@@ -153,19 +188,22 @@ public struct ImageProcessor: Sendable {
     }
 
     /// Applies the header policy to a DICOM input: tagged copy under --out, or the input itself with --in-place.
+    /// A view goes only where the object's IOD defines it, and replaces a different header view only with
+    /// --overwrite-view (and a certain prediction, the only kind that reaches here).
     func tagHeader(input: InputFile, dicom: DICOMFile, view: RadiographView?, prediction: ViewPrediction,
                    record: inout ImageRecord) throws -> ImageRecord.HeaderAction {
         guard let view else { return .uncertain }
+        if TaggedCopy.Placement(sopClassUID: dicom.text("SOPClassUID")) == .none { return .notInIOD }
         if settings.anonymize { return .notWrittenAnonymized }
-        let existing = prediction.headerViewPosition?.trimmingCharacters(in: .whitespaces)
-        if let existing, !existing.isEmpty, existing != view.viewPosition {
-            // The header already says the same thing in its own words (LATERAL for LL): leave it.
-            if prediction.agreement == .agree { return .unchanged }
-            if !settings.overwriteView { return .keptDifferent }
+        switch prediction.agreement {
+        case .agree: return .unchanged  // the header already says so, perhaps in its own words (LATERAL for LL)
+        case .disagree, .headerNotUnderstood: if !settings.overwriteView { return .keptDifferent }
+        case .noHeader, .undecided: break
         }
         // Tag a fresh copy of the dataset: the loaded one stays the unmodified source of the derived objects.
         let target = try DICOMFile(path: input.path)
         let change = try TaggedCopy.apply(view: view, to: target, overwrite: settings.overwriteView,
+                                          modifyingSystem: "\(Software.name) \(Software.version) (model \(model.name), sha256 \(model.sha256.prefix(16)))",
                                           modificationTime: Self.contentDate(of: dicom, input: input.path))
         guard change.modified else { return .unchanged }
         if settings.inPlace {

@@ -1,6 +1,8 @@
 /// What `process` did with one input: the run's memory of it (resuming) and one row of the report.
 public struct ImageRecord: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case done, failed }
+    /// done: classified (a view may or may not have been written); skipped: not a chest radiograph (header
+    /// gate or content check), nothing written; failed: unreadable or unwritable, nothing left behind.
+    public enum Status: String, Sendable, Codable { case done, skipped, failed }
 
     /// What happened to the header's view.
     public enum HeaderAction: String, Sendable, Codable {
@@ -10,10 +12,11 @@ public struct ImageRecord: Sendable, Codable {
         case unchanged
         /// The header says something else and --overwrite-view was not given.
         case keptDifferent = "kept-different"
-        /// Below the threshold: never written.
+        /// No certain view (uncertain, or frontal with AP/PA uncertain): never written.
         case uncertain
-        /// PNG/JPEG: the converted DICOM carries the view.
-        case converted
+        /// The object's IOD defines no view attribute (Secondary Capture, converted PNG/JPEG): the view is
+        /// in the SR and the report only.
+        case notInIOD = "not-in-iod"
         /// --anonymize: no tagged copy (it would carry the source's whole header).
         case notWrittenAnonymized = "not-written-anonymized"
     }
@@ -31,13 +34,21 @@ public struct ImageRecord: Sendable, Codable {
     public var settingsDigest: String
     public var status: Status
     public var error: String?
+    /// Why the image was skipped (header gate or content check).
+    public var skipReason: String?
     public var format: String?
+    /// The decision: view, frontal-uncertain, uncertain, not-chest, skipped.
+    public var decision: String?
+    /// The certain view (PA, AP, L), or nil.
     public var view: String?
+    /// Why no view was decided, in words.
+    public var decisionReason: String?
+    public var contentDistance: Double?
     public var mostLikely: String?
     public var probability: Double?
     public var probabilities: [String: Double]?
     public var headerView: String?
-    /// agree, disagree, no-header, uncertain.
+    /// agree, disagree, no-header, header-not-understood, undecided.
     public var agreement: String?
     public var headerAction: HeaderAction?
     public var outputs: [Output] = []

@@ -8,8 +8,11 @@ public struct ProcessSettings: Sendable {
     public var methods: [ExplanationMethod] = [.gradcam, .lime]
     public var suite = ExplanationSuite()
     public var capture = ExplanationCapture()
-    public var threshold = 0.9
+    /// nil: the model file's threshold (chosen on its cross-validation).
+    public var threshold: Double?
     public var lateralTerm: RadiographView = .leftLateral
+    /// Which headers say "chest radiograph" (`--chest-body-part` adds local spellings).
+    public var gate = ChestGate()
     public var overwriteView = false
     /// Tag the input files themselves (temporary file + atomic rename) instead of writing tagged copies.
     public var inPlace = false
@@ -23,7 +26,8 @@ public struct ProcessSettings: Sendable {
     public func digest(modelSHA256: String) -> String {
         let parts = ["model=\(modelSHA256)", "methods=\(methods.map(\.rawValue).joined(separator: ","))",
                      methods.map { suite.summary($0) }.joined(separator: ";"),
-                     "threshold=\(threshold)", "lateral=\(lateralTerm.rawValue)", "overwrite=\(overwriteView)", "inPlace=\(inPlace)", "anonymize=\(anonymize)",
+                     "threshold=\(threshold.map { String($0) } ?? "model")", "lateral=\(lateralTerm.viewPosition)",
+                     "chest=\(gate.chestBodyParts.sorted().joined(separator: ","))", "overwrite=\(overwriteView)", "inPlace=\(inPlace)", "anonymize=\(anonymize)",
                      "top=\(capture.topFraction)", "side=\(capture.maxSide)", "colormap=\(capture.colormap.rawValue)",
                      "alpha=\(capture.alpha)", "limeTop=\(capture.limeTopSuperpixels)", "version=\(Software.version)"]
         return Digest.hex(Digest.sha256(Array(parts.joined(separator: "|").utf8)))

@@ -10,13 +10,17 @@ public struct RunReport: Sendable {
         public var modelSHA256: String
         public var methods: [String]
         public var methodParameters: [String]
+        /// The effective threshold (the model's unless --threshold).
         public var threshold: Double
+        /// The model's classes in output order.
+        public var classes: [String]
         public var settingsDigest: String
         public var version: String
         public var showPHI: Bool
 
         public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
-                    threshold: Double, settingsDigest: String, version: String, showPHI: Bool) {
+                    threshold: Double, classes: [String], settingsDigest: String, version: String, showPHI: Bool) {
+            self.classes = classes
             self.inputs = inputs; self.output = output; self.model = model; self.modelSHA256 = modelSHA256; self.methods = methods
             self.methodParameters = methodParameters; self.threshold = threshold; self.settingsDigest = settingsDigest
             self.version = version; self.showPHI = showPHI
@@ -50,15 +54,16 @@ public struct RunReport: Sendable {
     }
 
     public func csv() -> String {
-        var columns = ["file", "status", "view", "most_likely", "probability", "p_PA", "p_L", "header_view", "agreement", "header_action", "error"]
+        var columns = ["file", "status", "decision", "view", "most_likely", "probability"] + parameters.classes.map { "p_\($0)" }
+            + ["content_distance", "header_view", "agreement", "header_action", "reason"]
         if parameters.showPHI { columns += ["patient_id", "patient_name"] }
         var lines = [columns.joined(separator: ",")]
         for r in records {
-            var row = [r.relativePath, r.status.rawValue, r.view ?? "", r.mostLikely ?? "",
-                       r.probability.map { String(format: "%.6f", $0) } ?? "",
-                       r.probabilities?["PA"].map { String(format: "%.6f", $0) } ?? "",
-                       r.probabilities?["L"].map { String(format: "%.6f", $0) } ?? "",
-                       r.headerView ?? "", r.agreement ?? "", r.headerAction?.rawValue ?? "", r.error ?? ""]
+            var row = [r.relativePath, r.status.rawValue, r.decision ?? "", r.view ?? "", r.mostLikely ?? "",
+                       r.probability.map { String(format: "%.6f", $0) } ?? ""]
+            row += parameters.classes.map { c in r.probabilities?[c].map { String(format: "%.6f", $0) } ?? "" }
+            row += [r.contentDistance.map { String(format: "%.2f", $0) } ?? "", r.headerView ?? "", r.agreement ?? "",
+                    r.headerAction?.rawValue ?? "", r.error ?? r.skipReason ?? r.decisionReason ?? ""]
             if parameters.showPHI { row += [r.patientID ?? "", r.patientName ?? ""] }
             lines.append(row.map(Self.csvField).joined(separator: ","))
         }

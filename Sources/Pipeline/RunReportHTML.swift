@@ -26,7 +26,9 @@ extension RunReport {
         .thumbs img{width:150px;height:150px;image-rendering:auto;border-radius:4px;background:#000}
         .name{font-weight:600;font-size:13px;word-break:break-all}
         .tag{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;margin-right:4px;background:#eee}
-        .tag.PA{background:#d6eaf8}.tag.L{background:#d5f5e3}.tag.uncertain{background:#e8daef}.tag.disagree{background:#fdebd0}
+        .card.skipped{border-color:#7f8c8d;border-style:dashed}
+        .tag.PA{background:#d6eaf8}.tag.AP{background:#fcf3cf}.tag.L{background:#d5f5e3}.tag.uncertain{background:#e8daef}.tag.disagree{background:#fdebd0}
+        .tag.skipped{background:#e5e7e9}
         .tag.failed{background:#fadbd8}
         table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px 3px 0;text-align:left;vertical-align:top}
         pre{background:#fff;border:1px solid #ddd;padding:10px;font-size:12px;white-space:pre-wrap}
@@ -35,8 +37,9 @@ extension RunReport {
         <div class="muted">\(Self.escape("\(parameters.version) · model \(URL(fileURLWithPath: parameters.model).lastPathComponent) (sha256 \(parameters.modelSHA256.prefix(12))…) · methods \(methods.joined(separator: ", "))"))</div>
         <div class="counts">
         """
-        for (label, n) in [("images", s.images), ("PA", s.pa), ("lateral", s.lateral), ("uncertain", s.uncertain),
-                           ("disagree with header", s.disagreements), ("failed", s.failures)] {
+        let viewCounts = parameters.classes.map { ($0, s.views[$0, default: 0]) }
+        for (label, n) in [("images", s.images)] + viewCounts + [("frontal, AP/PA uncertain", s.frontalUncertain), ("uncertain", s.uncertain),
+                           ("not a chest radiograph (skipped)", s.skipped), ("disagree with header", s.disagreements), ("failed", s.failures)] {
             h += "<div class=\"count\"><b>\(n)</b>\(label)</div>"
         }
         h += "</div>\n"
@@ -51,7 +54,7 @@ extension RunReport {
             }
         }
         h += """
-        <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
+        <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="skipped">Not a chest radiograph</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
         <div class="grid">
         """
         for r in records { h += card(r, methods: methods) }
@@ -82,11 +85,15 @@ extension RunReport {
     func card(_ r: ImageRecord, methods: [String]) -> String {
         var classes = ["card"]
         if r.status == .failed { classes.append("failed") }
-        if r.view == "uncertain" { classes.append("uncertain") }
+        if r.status == .skipped { classes.append("skipped") }
+        if r.status == .done && r.view == nil { classes.append("uncertain") }
         if r.agreement == "disagree" { classes.append("disagree") }
         var c = "<div class=\"\(classes.joined(separator: " "))\"><div class=\"name\">\(Self.escape(r.relativePath))</div>"
         if r.status == .failed {
             return c + "<div><span class=\"tag failed\">failed</span> \(Self.escape(r.error ?? ""))</div></div>\n"
+        }
+        if r.status == .skipped {
+            return c + "<div><span class=\"tag skipped\">skipped</span> \(Self.escape(r.skipReason ?? "")) · no view written</div></div>\n"
         }
         c += "<div class=\"thumbs\">"
         for (key, label) in [("source", "image")] + methods.map({ ($0, Self.label($0)) }) {
@@ -95,10 +102,11 @@ extension RunReport {
             }
         }
         c += "</div><div style=\"margin-top:6px\">"
-        let view = r.view ?? "?"
-        let viewText = view == "uncertain" ? "uncertain (\(r.mostLikely ?? "?")?)" : view
-        c += "<span class=\"tag \(Self.escape(view))\">\(Self.escape(viewText))</span>"
+        let tag = r.view ?? "uncertain"
+        let viewText = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
+        c += "<span class=\"tag \(Self.escape(tag))\">\(Self.escape(viewText))</span>"
         c += String(format: "p = %.4f", r.probability ?? 0)
+        if r.view == nil, let reason = r.decisionReason { c += "<div class=\"muted\">\(Self.escape(reason)); no view written</div>" }
         c += " · header: \(Self.escape(r.headerView ?? "none"))"
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
         c += " · \(Self.escape(r.headerAction?.rawValue ?? ""))"

@@ -2,6 +2,7 @@
 // Not a test. `swift run -c release cxr-bench [--quick] [--train-only]`; `--explain` for Grad-CAM and LIME.
 import COpenBLAS
 import Classifier
+import TensorEngine
 import Foundation
 
 let quick = CommandLine.arguments.contains("--quick")

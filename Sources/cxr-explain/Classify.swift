@@ -1,35 +1,36 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import Foundation
 import Preprocess
 
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print each image's view (PA or lateral), its probability, and whether it matches the header's ViewPosition.")
+        abstract: "Print each image's view decision, its calibrated probability, and whether it matches the header's ViewPosition.",
+        discussion: """
+            Columns: file, decision (a view, "frontal, AP/PA uncertain", "uncertain (X?)", "not a chest radiograph: …" \
+            or "skipped: …" for objects the header gate refuses), probability, header view, agreement. Only a view \
+            is ever written by `process`.
+            """)
 
     @Argument(help: "Image files or folders (walked for DICOM, PNG and JPEG by content).")
     var inputs: [String]
 
     @OptionGroup var modelOption: ModelOption
 
-    @Option(help: "Below this probability the view is reported as uncertain.")
-    var threshold = 0.9
+    @OptionGroup var decision: DecisionOptions
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws {
-        guard (0.5...1).contains(threshold) else { throw ValidationError("--threshold must be between 0.5 and 1") }
-    }
-
     func run() throws {
         global.apply()
         let model = try modelOption.load()
         let (files, walkErrors) = InputWalker.images(in: inputs)
         for e in walkErrors { printError(e) }
-        let classifier = ViewClassifier(model: model, threshold: threshold)
+        let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
         var results: [ViewPrediction] = [], failures = walkErrors.count
         // Stream in chunks: memory stays flat however many files there are.
         let chunk = 16

@@ -9,7 +9,8 @@ struct Convert: ParsableCommand {
         discussion: """
             16-bit PNGs keep their values (with a window that shows them as cxr-explain does); 8-bit and \
             colour images become 8-bit grayscale. UIDs are derived from the file's content and folder, so \
-            converting the same file again gives the same DICOM object.
+            converting the same file again gives the same DICOM object. The Secondary Capture IOD defines no \
+            view attributes, so none is written; `process` records a converted film's view in its SR and report.
             """)
 
     @Argument(help: "PNG or JPEG file.")
@@ -17,9 +18,6 @@ struct Convert: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "The DICOM file to write.")
     var out: String
-
-    @Option(help: "ViewPosition to record: PA, LL or RL.")
-    var view: RadiographView?
 
     @Option(help: "Patient ID to record (default empty).")
     var patientID = ""
@@ -46,7 +44,6 @@ struct Convert: ParsableCommand {
         options.patientName = patientName
         options.accessionNumber = accession
         options.studyInstanceUID = studyUID
-        options.viewPosition = view
         do {
             let file = try RasterConversion.makeSecondaryCapture(path: image, options: options)
             try file.save(to: out, keepTransferSyntax: false)
@@ -57,5 +54,3 @@ struct Convert: ParsableCommand {
         }
     }
 }
-
-extension RadiographView: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import Foundation
 import Preprocess
 
@@ -7,8 +8,13 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accuracy, per-class precision and recall, confusion matrix, ROC AUC and calibration of a model on a dataset; with --faithfulness, how faithful its explanations are.")
 
-    @Argument(help: "Dataset folder (PA/, L/) or MANIFEST.tsv.")
+    @Argument(help: "Dataset folder (PA/, AP/, L/), MANIFEST.tsv or PadChest label CSV.")
     var dataset: String
+
+    @Option(help: "Image root of a PadChest CSV (default: the CSV's folder).")
+    var images: String?
+
+    @OptionGroup var decision: DecisionOptions
 
     @OptionGroup var modelOption: ModelOption
 
@@ -23,16 +29,23 @@ struct Evaluate: ParsableCommand {
         global.apply()
         let model = try modelOption.load()
         let data: Dataset
-        do { data = try Dataset.load(dataset) } catch { printError("\(error)"); throw ExitCode(1) }
+        do { data = try Dataset.load(dataset, images: images).relabelled(to: model.views) } catch { printError("\(error)"); throw ExitCode(1) }
+        for (reason, n) in data.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(n) rows: \(reason)") }
         if faithfulnessOptions.faithfulness { return try runFaithfulness(model: model, data: data) }
-        let classifier = ViewClassifier(model: model)
+        let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
+        let names = model.views.map(\.name)
         var probabilities: [Float] = [], labels: [Int] = [], failures: [String] = []
+        // The selective decisions, as `process` makes them: per true class, how many got each outcome.
+        var outcomes = [[String: Int]](repeating: [:], count: names.count), wrong = [Int](repeating: 0, count: names.count)
         for start in stride(from: 0, to: data.images.count, by: 16) {
             let chunk = Array(data.images[start..<min(start + 16, data.images.count)])
             for (image, outcome) in zip(chunk, classifier.classify(paths: chunk.map(\.path))) {
                 switch outcome {
                 case .success(let p):
-                    probabilities += [Float(p.probabilities["PA"]!), Float(p.probabilities["L"]!)]
+                    outcomes[image.label][p.decision.outcome.rawValue, default: 0] += 1
+                    if p.decision.outcome == .view, p.decision.view?.name != names[image.label] { wrong[image.label] += 1 }
+                    guard !p.decision.probabilities.isEmpty else { continue }
+                    probabilities += names.map { Float(p.decision.probabilities[$0] ?? 0) }
                     labels.append(image.label)
                 case .failure(let e):
                     failures.append(e.description)
@@ -40,21 +53,37 @@ struct Evaluate: ParsableCommand {
                 }
             }
         }
-        let metrics = ClassificationMetrics(probabilities: probabilities, labels: labels)
+        let metrics = ClassificationMetrics(probabilities: probabilities, labels: labels, classes: names.count)
+        let tagged = outcomes.map { $0["view", default: 0] }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            struct Report: Encodable { var model: String; var modelSHA256: String; var dataset: String; var metrics: ClassificationMetrics; var failures: [String] }
-            print(String(decoding: try encoder.encode(Report(model: model.path, modelSHA256: model.sha256, dataset: dataset, metrics: metrics, failures: failures)), as: UTF8.self))
+            struct PerClass: Encodable { var name: String; var outcomes: [String: Int]; var wrongViews: Int }
+            struct Report: Encodable {
+                var model: String; var modelSHA256: String; var dataset: String; var threshold: Double
+                var metrics: ClassificationMetrics; var decisions: [PerClass]; var failures: [String]
+            }
+            let perClass = names.indices.map { PerClass(name: names[$0], outcomes: outcomes[$0], wrongViews: wrong[$0]) }
+            print(String(decoding: try encoder.encode(Report(model: model.path, modelSHA256: model.sha256, dataset: dataset,
+                                                             threshold: classifier.policy.threshold, metrics: metrics,
+                                                             decisions: perClass, failures: failures)), as: UTF8.self))
         } else {
-            print("model    \(model.path)")
-            print("dataset  \(dataset): \(metrics.count) images")
-            print(String(format: "accuracy %.4f   balanced accuracy %.4f   loss %.4f", metrics.accuracy, metrics.balancedAccuracy, metrics.meanLoss))
-            print(String(format: "PA       precision %.4f   recall %.4f", metrics.precision[0], metrics.recall[0]))
-            print(String(format: "L        precision %.4f   recall %.4f", metrics.precision[1], metrics.recall[1]))
+            print("model    \(model.path) (classes \(names.joined(separator: ", ")), temperature \(String(format: "%.3f", model.temperature)))")
+            print("dataset  \(dataset): \(metrics.count) images classified")
+            print(String(format: "accuracy %.4f   balanced accuracy %.4f   loss %.4f (calibrated)", metrics.accuracy, metrics.balancedAccuracy, metrics.meanLoss))
+            for (i, name) in names.enumerated() {
+                print(String(format: "%-8@ precision %.4f   recall %.4f", name, metrics.precision[i], metrics.recall[i]))
+            }
             print("ROC AUC  \(metrics.rocAUC.map { String(format: "%.4f", $0) } ?? "n/a (one class only)")   ECE \(String(format: "%.4f", metrics.expectedCalibrationError))")
-            print("confusion (rows: true PA, L; columns: predicted PA, L)")
-            for (name, row) in zip(["PA", "L "], metrics.confusion) { print("  \(name)  \(row.map { String(format: "%5d", $0) }.joined())") }
+            print("confusion (rows: true; columns: predicted \(names.joined(separator: ", ")))")
+            for (name, row) in zip(names, metrics.confusion) { print("  \(name.padding(toLength: 4, withPad: " ", startingAt: 0))\(row.map { String(format: "%5d", $0) }.joined())") }
+            let total = tagged.reduce(0, +), films = outcomes.map { $0.values.reduce(0, +) }.reduce(0, +)
+            print(String(format: "decisions at threshold %.3f: views written on %d of %d films, %d wrong", classifier.policy.threshold,
+                         total, films, wrong.reduce(0, +)))
+            for (i, name) in names.enumerated() {
+                let o = outcomes[i]
+                print("  \(name): \(o.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")); wrong views \(wrong[i])")
+            }
         }
         if !failures.isEmpty { throw ExitCode(1) }
     }

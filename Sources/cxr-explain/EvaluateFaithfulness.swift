@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import Explain
 import Foundation
 import Preprocess
@@ -59,7 +60,7 @@ extension Evaluate {
                 let input = NetworkInput(radiograph: radiograph, options: model.options)
                 let r = try check.run(network: model.network, input: input, options: model.options, methods: options.methods)
                 results.append(r)
-                perImage.append(PerImage(file: image.path, label: ViewClass(rawValue: image.label)!.name, result: r))
+                perImage.append(PerImage(file: image.path, label: data.classes[image.label].name, result: r))
             } catch let e as ImageReadError {
                 failures.append(e.description); printError(e.description)
             } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import DICOMOutput
 import Explain
 import Foundation
@@ -60,10 +61,6 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var modelOption: ModelOption
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws {
-        if let targetClass, ViewClass(label: targetClass) == nil { throw ValidationError("--target-class must be PA or L") }
-    }
-
     func run() throws {
         global.apply()
         let model = try modelOption.load()
@@ -74,7 +71,14 @@ struct ExplainCommand: ParsableCommand {
         let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
         let size = model.options.size
         let started = Date()
-        let wanted = targetClass.flatMap { ViewClass(label: $0)?.rawValue }
+        var wanted: Int?
+        if let targetClass {
+            guard let index = model.classIndex(named: targetClass) else {
+                printError("--target-class must be one of the model's classes: \(model.views.map(\.name).joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            wanted = index
+        }
         var suite = ExplanationSuite()
         suite.layer = layer
         suite.target = target
@@ -113,7 +117,7 @@ struct ExplainCommand: ParsableCommand {
                                                map: DeletionInsertion.randomMap(count: size * size, seed: seed), targetClass: c)
         }
         let first = maps[method[0]]!
-        let predicted = ViewClass(rawValue: first.predictedClass)!.name
+        let predicted = model.views[first.predictedClass].name
         if json {
             struct Summary: Encodable {
                 var file: String; var predicted: String; var probability: Double; var targetClass: String
@@ -122,7 +126,7 @@ struct ExplainCommand: ParsableCommand {
                 var metrics: [String: DeletionInsertion.Result]?
             }
             let s = Summary(file: image, predicted: predicted, probability: Double(first.probabilities[first.predictedClass]),
-                            targetClass: ViewClass(rawValue: first.targetClass)!.name, methods: method.map(\.rawValue),
+                            targetClass: model.views[first.targetClass].name, methods: method.map(\.rawValue),
                             layer: layer.rawValue, target: target.rawValue, colormap: colormap.rawValue, model: model.name,
                             modelSHA256: model.sha256, seconds: seconds, outputs: written, metrics: metrics ? scores : nil)
             let encoder = JSONEncoder()
@@ -158,7 +162,7 @@ extension ExplainCommand {
         for m in method {
             let e = explanations[m]!
             let context = ExplanationCapture.Context(
-                predictedView: ViewClass(rawValue: e.map.targetClass)!.name, probability: Double(e.map.probabilities[e.map.targetClass]),
+                predictedView: model.views[e.map.targetClass].name, probability: Double(e.map.probabilities[e.map.targetClass]),
                 modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m))
             let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
             for (kind, file) in [("gray", objects.gray), ("rgb", objects.rgb)] {

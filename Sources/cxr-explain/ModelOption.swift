@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import Foundation
 
 /// `--model`, defaulting to the model the project ships (sample-data/models/).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import DICOMOutput
 import Explain
 import Foundation
@@ -17,9 +18,17 @@ struct ProcessCommand: ParsableCommand {
             source's study; a Comprehensive SR with the view, probability, model and references; and for the \
             run report.html, results.json and results.csv.
 
-            Header policy: below --threshold the image is "uncertain" and no view is written; a header holding \
-            a different ViewPosition is kept (reported as a disagreement) unless --overwrite-view. Input files \
-            are never modified unless --in-place, which writes a temporary file and renames it over the input.
+            Only chest projection radiographs are classified: Modality CR or DX (SC, OT and PNG/JPEG when the \
+            content check accepts them), Body Part Examined absent, empty or CHEST (--chest-body-part adds local \
+            spellings), one frame, not a LOCALIZER. Anything else is skipped with its reason and writes nothing.
+
+            Header policy: a view is written only when its calibrated probability reaches --threshold (default: \
+            the model's), and only where the object's IOD defines it (CR: ViewPosition; DX: ViewPosition and \
+            View Code Sequence; others: the SR and report only), recorded in Original Attributes Sequence. A \
+            frontal film whose AP/PA probability falls short is "frontal, AP/PA uncertain" and gets no view. A \
+            header holding a different ViewPosition is kept (reported as a disagreement) unless --overwrite-view. \
+            Input files are never modified unless --in-place, which writes a temporary file and renames it over \
+            the input.
 
             A rerun skips images whose input and settings are unchanged and whose outputs exist; every file is \
             written under a temporary name and renamed. Exit status 1 when some file failed (listed at the end).
@@ -40,8 +49,7 @@ struct ProcessCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Explanation methods: \(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
     var methods: [ExplanationMethod] = [.gradcam, .lime]
 
-    @Option(help: "Below this probability a prediction is uncertain and never written to a header.")
-    var threshold = 0.9
+    @OptionGroup var decision: DecisionOptions
 
     @Option(help: "The ViewPosition a lateral is written as: LL or RL.")
     var lateralTerm: String = "LL"
@@ -100,7 +108,6 @@ struct ProcessCommand: ParsableCommand {
             guard sendTimeout >= 1 else { throw ValidationError("--send-timeout must be at least 1 second") }
         }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard (0.0...1.0).contains(threshold) else { throw ValidationError("--threshold must be in [0, 1]") }
         guard topFraction > 0 && topFraction <= 1 else { throw ValidationError("--top-fraction must be in (0, 1]") }
         guard samples >= 2, segments >= 2, scMaxSide >= 16 else { throw ValidationError("--samples and --segments must be at least 2, --sc-max-side at least 16") }
         let outReal = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
@@ -117,7 +124,8 @@ struct ProcessCommand: ParsableCommand {
         let model = try modelOption.load()
         var settings = ProcessSettings()
         settings.methods = methods
-        settings.threshold = threshold
+        settings.threshold = decision.threshold
+        settings.gate = decision.gate
         settings.lateralTerm = lateralTerm == "RL" ? .rightLateral : .leftLateral
         settings.overwriteView = overwriteView
         settings.inPlace = inPlace
@@ -142,8 +150,11 @@ struct ProcessCommand: ParsableCommand {
         let records = runner.run(files) { event in
             let r = event.record
             let what: String
-            if r.status == .failed { what = "failed: \(r.error ?? "")" } else {
-                let view = r.view == "uncertain" ? "uncertain (\(r.mostLikely ?? "?")?)" : (r.view ?? "?")
+            switch r.status {
+            case .failed: what = "failed: \(r.error ?? "")"
+            case .skipped: what = "skipped: \(r.skipReason ?? "")"
+            case .done:
+                let view = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
                 what = String(format: "%@ p=%.4f header %@ → %@%@", view, r.probability ?? 0, r.headerView ?? "none",
                               r.headerAction?.rawValue ?? "", event.skipped ? " (done before, skipped)" : "")
             }
@@ -153,11 +164,13 @@ struct ProcessCommand: ParsableCommand {
         let cardPath = (model.path as NSString).deletingPathExtension + ".card.md"
         var report = RunReport(
             parameters: .init(inputs: inputs, output: out, model: model.path, modelSHA256: model.sha256, methods: methods.map(\.rawValue),
-                              methodParameters: methods.map { settings.suite.summary($0) }, threshold: threshold,
+                              methodParameters: methods.map { settings.suite.summary($0) },
+                              threshold: processor.classifierThreshold, classes: model.views.map(\.name),
                               settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: showPHI),
             records: records, modelCard: try? String(contentsOfFile: cardPath, encoding: .utf8))
         let s = report.summary
-        print("done: \(s.images) images: \(s.pa) PA, \(s.lateral) lateral, \(s.uncertain) uncertain, \(s.disagreements) disagree with the header, \(s.failures) failed")
+        print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
+              + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph), \(s.disagreements) disagree with the header, \(s.failures) failed")
         var sendFailed = false
         if let send, let peer = try? StoragePeer(parsing: send) {
             let objects = ResultSending.objects(of: records)

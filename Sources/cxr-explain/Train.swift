@@ -1,20 +1,28 @@
 import ArgumentParser
 import Classifier
+import TensorEngine
 import Foundation
 import Preprocess
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train or fine-tune the PA/lateral classifier; writes the weights and a model card beside them.",
+        abstract: "Train or fine-tune the view classifier; writes the weights and a model card beside them.",
         discussion: """
-            A dataset is a folder with PA/ and L/ sub-folders, or a MANIFEST.tsv with file and label columns \
-            (and patient_id, so that no patient is in both training and validation). With --cross-validate K \
-            the patients are split into K folds, a model is trained per fold and scored on the held-out \
-            patients, then the final model is trained on all images for the median best epoch count.
+            A dataset is a folder with PA/, AP/ and L/ sub-folders, a MANIFEST.tsv with file and label columns \
+            (and patient_id, so that no patient is in both training and validation), or PadChest's label CSV \
+            with --images (PA → PA, AP and AP_horizontal → AP, L → L; other projections skipped and counted). \
+            The classes are the views the dataset holds. With --cross-validate K the patients are split into K \
+            folds, a model is trained per fold and scored on the held-out patients; their pooled held-out logits \
+            fit the calibration temperature and choose the threshold (the lowest whose wrong-view rate stays at \
+            or under --target-risk), and their held-out feature distances set the content check's limit. The \
+            final model is then trained on all images for the median best epoch count.
             """)
 
-    @Argument(help: "Dataset folder or MANIFEST.tsv.")
+    @Argument(help: "Dataset folder, MANIFEST.tsv or PadChest label CSV.")
     var dataset: String
+
+    @Option(help: "Image root of a PadChest CSV (default: the CSV's folder).")
+    var images: String?
 
     @Option(name: .shortAndLong, help: "Where to write the weights (.safetensors); the card goes beside it.")
     var out: String
@@ -41,6 +49,12 @@ struct Train: ParsableCommand {
     @Flag(help: "Turn augmentation off.") var noAugment = false
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
+    @Option(help: "Highest wrong-view rate among films tagged in cross-validation when choosing the threshold.")
+    var targetRisk = 0.01
+    @Option(help: "Quantile of the held-out films' content distances that sets the content check's limit.")
+    var contentQuantile = 0.995
+    @Option(help: "Factor on that quantile (room for films unlike the training set).")
+    var contentMargin = 1.25
 
     @OptionGroup var global: GlobalOptions
 
@@ -48,6 +62,10 @@ struct Train: ParsableCommand {
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("epochs, batch size and learning rate must be positive") }
         guard (0.05...0.5).contains(valFraction) else { throw ValidationError("--val-fraction must be between 0.05 and 0.5") }
         guard crossValidate == 0 || crossValidate >= 2 else { throw ValidationError("--cross-validate needs at least 2 folds") }
+        guard (0..<1).contains(targetRisk) else { throw ValidationError("--target-risk must be in [0, 1)") }
+        guard (0.5...1).contains(contentQuantile), contentMargin >= 1 else {
+            throw ValidationError("--content-quantile must be in [0.5, 1] and --content-margin at least 1")
+        }
     }
 
     func run() throws {
@@ -60,19 +78,24 @@ struct Train: ParsableCommand {
         config.initialWeights = initWeights
 
         let data: Dataset
-        do { data = try Dataset.load(dataset) } catch { printError("\(error)"); throw ExitCode(1) }
+        do { data = try Dataset.load(dataset, images: images) } catch { printError("\(error)"); throw ExitCode(1) }
+        for (reason, n) in data.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(n) rows: \(reason)") }
+        guard data.classes.count >= 2 else { printError("\(dataset): needs at least two views, found \(data.classes.map(\.name))"); throw ExitCode(1) }
+        config.classes = data.classes
+        print("classes: \(data.classes.map(\.name).joined(separator: ", ")) (\(data.classCounts.map(String.init).joined(separator: " / ")) images)")
         let progress = Progress(label: "reading images")
         let (samples, failures) = PreparedSample.prepare(data.images, options: config.inputOptions) { progress.update($0, $1) }
         progress.finish()
         for f in failures { printError(f) }
         guard samples.count >= 4 else { printError("\(dataset): fewer than 4 readable images"); throw ExitCode(1) }
-        let usable = Dataset(images: samples.map(\.image), source: data.source)
+        let usable = Dataset(images: samples.map(\.image), classes: data.classes, source: data.source)
         let trainer = Trainer(config: config)
         let modelName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
 
         var crossValidation: ModelCard.CrossValidation?
+        var heldOutDistances: [Double] = []
         if crossValidate > 0 {
-            crossValidation = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable)
+            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable)
             config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
             config.patience = 0
             print("final model: all \(samples.count) images, \(config.epochs) epochs (median best epoch of the folds)")
@@ -82,7 +105,22 @@ struct Train: ParsableCommand {
         let net = try finalTrainer.makeModel()
         let outcome = finalTrainer.train(model: net, train: trainSamples, validation: validationSamples) { print($0.line) }
 
-        try net.save(path: out, metadata: ModelFile.metadata(name: modelName, config: config))
+        // The content check: a Gaussian over every training film's features under the final model; its limit
+        // from the held-out distances of cross-validation (without it, from the training films themselves).
+        let ws = net.makeWorkspace(batch: min(32, samples.count))
+        let trainFeatures = Trainer.logitsAndFeatures(net, grays: samples.map(\.evaluationGray), workspace: ws, options: config.inputOptions).features
+        guard var check = ContentCheck.fit(features: trainFeatures, dimension: ws.featureChannels) else {
+            printError("\(dataset): the content check could not be fitted (covariance not positive definite)"); throw ExitCode(1)
+        }
+        let limitBasis = heldOutDistances.isEmpty ? check.distances(features: trainFeatures) : heldOutDistances
+        check.limit = Self.quantile(limitBasis, contentQuantile) * contentMargin
+        print(String(format: "content check: limit %.2f (%.3f quantile %.2f of %@ distances × %.2f)", check.limit, contentQuantile,
+                     Self.quantile(limitBasis, contentQuantile), heldOutDistances.isEmpty ? "training" : "held-out", contentMargin))
+        let temperature = crossValidation?.temperature ?? 1
+        let threshold = crossValidation?.threshold ?? ModelFile.fallbackThreshold
+        try net.save(path: out, metadata: ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
+                                                             contentLimit: check.limit),
+                     extra: ModelFile.tensors(of: check))
         let card = ModelCard(
             name: modelName, created: ISO8601DateFormatter().string(from: Date()), codeVersion: CXRExplain.configuration.version,
             inputSize: config.inputSize, fit: config.fit, weightsFile: (out as NSString).lastPathComponent,
@@ -90,10 +128,15 @@ struct Train: ParsableCommand {
             initialWeightsSHA256: try initWeights.map { try Digest.sha256Hex(ofFileAt: $0) },
             data: .init(source: dataset, digest: usable.digest, images: samples.count,
                         patients: Set(samples.map(\.image.patientID)).count,
-                        classCounts: Dictionary(uniqueKeysWithValues: ViewClass.allCases.map { c in (c.name, samples.filter { $0.image.label == c.rawValue }.count) }),
-                        failed: failures),
+                        classCounts: Dictionary(uniqueKeysWithValues: config.classes.enumerated().map { c in
+                            (c.element.name, samples.filter { $0.image.label == c.offset }.count) }),
+                        failed: failures, skipped: data.skipped),
             split: splitText, config: config, epochsTrained: outcome.history.count, bestEpoch: outcome.bestEpoch,
-            validation: outcome.validation, crossValidation: crossValidation, history: outcome.history)
+            validation: outcome.validation, crossValidation: crossValidation, history: outcome.history,
+            temperature: temperature, threshold: threshold,
+            contentCheck: .init(limit: check.limit, quantile: contentQuantile, margin: contentMargin,
+                                basis: heldOutDistances.isEmpty ? "training films" : "held-out films of the cross-validation",
+                                basisMedian: Self.quantile(limitBasis, 0.5), basisMaximum: limitBasis.max() ?? 0))
         let base = (out as NSString).deletingPathExtension
         try card.writeJSON(to: base + ".card.json")
         try card.markdown.write(toFile: base + ".card.md", atomically: true, encoding: .utf8)
@@ -118,32 +161,59 @@ struct Train: ParsableCommand {
                 "patient-wise: \(v.count) images of \(patients) patients held out for validation (seed \(config.seed))")
     }
 
-    func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset) throws -> ModelCard.CrossValidation {
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        let v = values.sorted()
+        guard !v.isEmpty else { return 0 }
+        let position = q * Double(v.count - 1), low = Int(position.rounded(.down)), high = min(low + 1, v.count - 1)
+        return v[low] + (v[high] - v[low]) * (position - Double(low))
+    }
+
+    /// Trains one model per patient-wise fold and pools the held-out logits (for calibration, the threshold
+    /// and the card) and the held-out content distances (each fold's films against a Gaussian fitted to its
+    /// training films under its own model).
+    func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset) throws -> (ModelCard.CrossValidation, [Double]) {
         let folds = dataset.patientFolds(crossValidate, seed: trainer.config.seed)
-        var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledProbabilities: [Float] = [], pooledLabels: [Int] = []
-        for (k, heldOut) in folds.enumerated() {
-            let rest = folds.enumerated().filter { $0.offset != k }.flatMap { $0.element }
+        let k = dataset.classes.count
+        var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
+        for (f, heldOut) in folds.enumerated() {
+            let rest = folds.enumerated().filter { $0.offset != f }.flatMap { $0.element }
             // Early stopping uses an inner patient-wise split of the training folds, never the held-out fold.
-            let inner = dataset.subset(rest).patientSplit(validationFraction: 0.15, seed: trainer.config.seed &+ UInt64(k))
+            let inner = dataset.subset(rest).patientSplit(validationFraction: 0.15, seed: trainer.config.seed &+ UInt64(f))
             let trainSet = inner.train.map { samples[rest[$0]] }, innerVal = inner.validation.map { samples[rest[$0]] }
             let net = try trainer.makeModel()
-            print("fold \(k + 1)/\(folds.count): train \(trainSet.count), early-stopping \(innerVal.count), held out \(heldOut.count) images")
+            print("fold \(f + 1)/\(folds.count): train \(trainSet.count), early-stopping \(innerVal.count), held out \(heldOut.count) images")
             let outcome = trainer.train(model: net, train: trainSet, validation: innerVal) { print("  " + $0.line) }
-            let ws = net.makeWorkspace(batch: min(32, heldOut.count))
-            let probabilities = Trainer.predict(net, grays: heldOut.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
+            let ws = net.makeWorkspace(batch: min(32, max(heldOut.count, rest.count)))
+            let held = Trainer.logitsAndFeatures(net, grays: heldOut.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
+            let seen = Trainer.logitsAndFeatures(net, grays: rest.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
+            if let check = ContentCheck.fit(features: seen.features, dimension: ws.featureChannels) {
+                distances += check.distances(features: held.features)
+            }
             let labels = heldOut.map { samples[$0].image.label }
-            let metrics = ClassificationMetrics(probabilities: probabilities, labels: labels)
-            print(String(format: "fold %d: held-out accuracy %.4f (%d images), best epoch %d", k + 1, metrics.accuracy, heldOut.count, outcome.bestEpoch))
+            let metrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(held.logits, classes: k), labels: labels, classes: k)
+            print(String(format: "fold %d: held-out accuracy %.4f (%d images), best epoch %d", f + 1, metrics.accuracy, heldOut.count, outcome.bestEpoch))
             accuracies.append(metrics.accuracy)
             bestEpochs.append(outcome.bestEpoch)
-            pooledProbabilities += probabilities
+            pooledLogits += held.logits
             pooledLabels += labels
         }
-        let pooled = ClassificationMetrics(probabilities: pooledProbabilities, labels: pooledLabels)
-        print(String(format: "cross-validation: mean fold accuracy %.4f, pooled accuracy %.4f, balanced %.4f",
-                     accuracies.reduce(0, +) / Double(accuracies.count), pooled.accuracy, pooled.balancedAccuracy))
-        return .init(folds: folds.count, foldAccuracies: accuracies, foldBestEpochs: bestEpochs,
-                     meanAccuracy: accuracies.reduce(0, +) / Double(accuracies.count), pooled: pooled)
+        let temperature = Calibration.fitTemperature(logits: pooledLogits, labels: pooledLabels, classes: k)
+        let uncalibrated = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(pooledLogits, classes: k), labels: pooledLabels, classes: k)
+        let calibrated = Calibration.probabilities(logits: pooledLogits, classes: k, temperature: temperature)
+        let pooled = ClassificationMetrics(probabilities: calibrated, labels: pooledLabels, classes: k)
+        let curve = RiskCoverage(probabilities: calibrated, labels: pooledLabels, views: dataset.classes)
+        let threshold = curve.threshold(maximumRisk: targetRisk)
+        print(String(format: "cross-validation: mean fold accuracy %.4f, pooled accuracy %.4f, balanced %.4f; temperature %.3f (ECE %.4f → %.4f)",
+                     accuracies.reduce(0, +) / Double(accuracies.count), pooled.accuracy, pooled.balancedAccuracy, temperature,
+                     uncalibrated.expectedCalibrationError, pooled.expectedCalibrationError))
+        if let p = curve.point(at: threshold) {
+            print(String(format: "threshold %.3f: %d of %d films tagged, %d wrong (%.2f %%)", threshold, p.tagged, curve.films, p.wrong, 100 * p.risk))
+        }
+        let cv = ModelCard.CrossValidation(folds: folds.count, foldAccuracies: accuracies, foldBestEpochs: bestEpochs,
+                                           meanAccuracy: accuracies.reduce(0, +) / Double(accuracies.count), pooled: pooled,
+                                           uncalibrated: uncalibrated, temperature: temperature, threshold: threshold,
+                                           targetRisk: targetRisk, riskCoverage: curve)
+        return (cv, distances)
     }
 }
 

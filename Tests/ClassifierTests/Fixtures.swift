@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Foundation
 import Testing
 

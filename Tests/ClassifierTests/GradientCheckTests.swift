@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Testing
 
 /// Central finite differences against the analytic backward passes, on tiny shapes.

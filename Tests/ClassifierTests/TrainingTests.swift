@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Foundation
 import Preprocess
 import TestSupport
@@ -47,7 +48,8 @@ struct DatasetTests {
         }
         let data = try Dataset.load(dir.path)
         #expect(data.images.map(\.label).sorted() == [0, 1])
-        #expect(throws: DatasetError.self) { try Dataset.load(try manifest([("x.png", "AP", "p")])) }
+        #expect(data.classes == [.pa, .lateral])
+        #expect(throws: DatasetError.self) { try Dataset.load(try manifest([("x.png", "OBLIQUE", "p")])) }
         #expect(throws: DatasetError.self) { try Dataset.load(dir.appendingPathComponent("absent").path) }
     }
 }
@@ -58,7 +60,7 @@ struct MetricsTests {
         // Four images: PA 0.9, PA 0.4 (wrong), L 0.8, L 0.6 — probabilities of the lateral class.
         let pL: [Float] = [0.1, 0.6, 0.8, 0.6]
         let probabilities = pL.flatMap { [1 - $0, $0] }
-        let m = ClassificationMetrics(probabilities: probabilities, labels: [0, 0, 1, 1])
+        let m = ClassificationMetrics(probabilities: probabilities, labels: [0, 0, 1, 1], classes: 2)
         #expect(m.accuracy == 0.75)
         #expect(m.confusion == [[1, 1], [0, 2]])
         #expect(m.recall == [0.5, 1])
@@ -88,6 +90,7 @@ struct TrainingTests {
     static func config() -> TrainingConfig {
         var c = TrainingConfig()
         c.inputSize = 64; c.epochs = 6; c.batchSize = 4; c.learningRate = 1e-3; c.patience = 0; c.seed = 5
+        c.classes = [.pa, .lateral]
         return c
     }
 

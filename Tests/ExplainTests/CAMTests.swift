@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Explain
 import TestSupport
 import Testing

@@ -10,6 +10,15 @@ public enum DICOMChecks {
         return (r.status, errors)
     }
 
+    /// dciodvfy's error lines and its "not present in standard IOD" warnings, with the file's own values
+    /// (after "- ") left out, so that a copy can be compared with its source line by line.
+    public static func dciodvfyFindings(_ path: String) throws -> Set<String>? {
+        guard let tool = Tool.find("dciodvfy") else { return nil }
+        let r = try Tool.run(tool, [path])
+        return Set((r.stdout + r.stderr).split(separator: "\n").map(String.init)
+            .filter { $0.hasPrefix("Error") || ($0.hasPrefix("Warning") && $0.contains("not present in standard")) })
+    }
+
     /// dcentvfy over several files: entity (patient/study) consistency.
     public static func dcentvfy(_ paths: [String]) throws -> (status: Int32, output: String)? {
         guard let tool = Tool.find("dcentvfy") else { return nil }

@@ -1,15 +1,18 @@
+import TensorEngine
 import Foundation
 
 /// Training augmentation on a gray square: random resized crop, rotation, horizontal flip
 /// (composed into one affine map, sampled bilinearly; outside the image is black), then
 /// brightness, contrast and gamma. Deterministic for a given generator state.
+/// The defaults keep the AP cues: no flip (it mirrors burned-in PORTABLE/AP/SUPINE letters and side
+/// markers) and crops of at least 85 % (markers sit in the corners).
 public struct Augmentation: Sendable, Equatable, Codable {
     /// Crop side as a fraction of the image side.
-    public var cropFraction: ClosedRange<Float> = 0.75...1.0
+    public var cropFraction: ClosedRange<Float> = 0.85...1.0
     /// Aspect ratio jitter of the crop (width / height).
     public var aspect: ClosedRange<Float> = 0.9...1.1
-    public var rotationDegrees: Float = 10
-    public var flipProbability: Float = 0.5
+    public var rotationDegrees: Float = 7
+    public var flipProbability: Float = 0
     public var brightness: Float = 0.1
     public var contrast: ClosedRange<Float> = 0.8...1.2
     public var gamma: ClosedRange<Float> = 0.8...1.25

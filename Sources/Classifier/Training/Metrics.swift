@@ -1,6 +1,7 @@
+import TensorEngine
 import Foundation
 
-/// Classification metrics for the two view classes (lateral is the positive class for ROC AUC).
+/// Classification metrics for K view classes (ROC AUC: one class against the rest, averaged over classes).
 public struct ClassificationMetrics: Sendable, Codable, Equatable {
     public var count: Int
     public var accuracy: Double
@@ -9,14 +10,14 @@ public struct ClassificationMetrics: Sendable, Codable, Equatable {
     public var confusion: [[Int]]
     public var precision: [Double]
     public var recall: [Double]
-    /// nil when the set lacks one of the classes.
+    /// Macro one-vs-rest; nil when no class has both positives and negatives.
     public var rocAUC: Double?
     /// Expected calibration error over 10 equal-width confidence bins.
     public var expectedCalibrationError: Double
     public var meanLoss: Double
 
-    /// - Parameters: probabilities (N, 2) row-major; labels N.
-    public init(probabilities: [Float], labels: [Int], classes k: Int = 2) {
+    /// - Parameters: probabilities (N, K) row-major; labels N.
+    public init(probabilities: [Float], labels: [Int], classes k: Int) {
         let n = labels.count
         count = n
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
@@ -49,15 +50,17 @@ public struct ClassificationMetrics: Sendable, Codable, Equatable {
         expectedCalibrationError = n > 0 ? bins.reduce(0.0) { acc, b in
             b.count == 0 ? acc : acc + Double(b.count) / Double(n) * abs(b.confidence / Double(b.count) - Double(b.correct) / Double(b.count))
         } : 0
-        // ROC AUC = P(score of a random positive > score of a random negative), ties count half.
-        let scores = (0..<n).map { Double(probabilities[$0 * k + 1]) }
-        let positives = (0..<n).filter { labels[$0] == 1 }, negatives = (0..<n).filter { labels[$0] != 1 }
-        if positives.isEmpty || negatives.isEmpty {
-            rocAUC = nil
-        } else {
+        // ROC AUC = P(score of a random positive > score of a random negative), ties count half; per class
+        // against the rest, averaged over the classes that have both.
+        var aucs: [Double] = []
+        for c in 0..<k {
+            let scores = (0..<n).map { Double(probabilities[$0 * k + c]) }
+            let positives = (0..<n).filter { labels[$0] == c }, negatives = (0..<n).filter { labels[$0] != c }
+            if positives.isEmpty || negatives.isEmpty { continue }
             var wins = 0.0
             for p in positives { for q in negatives { wins += scores[p] > scores[q] ? 1 : (scores[p] == scores[q] ? 0.5 : 0) } }
-            rocAUC = wins / Double(positives.count * negatives.count)
+            aucs.append(wins / Double(positives.count * negatives.count))
         }
+        rocAUC = aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count)
     }
 }

@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 import Preprocess
 
@@ -10,10 +11,13 @@ public struct ModelCard: Sendable, Codable {
         public var patients: Int
         public var classCounts: [String: Int]
         public var failed: [String]
+        /// Rows left out by reason (PadChest projections other than PA, AP, AP_horizontal and L).
+        public var skipped: [String: Int]?
 
-        public init(source: String, digest: String, images: Int, patients: Int, classCounts: [String: Int], failed: [String]) {
+        public init(source: String, digest: String, images: Int, patients: Int, classCounts: [String: Int], failed: [String],
+                    skipped: [String: Int]? = nil) {
             self.source = source; self.digest = digest; self.images = images; self.patients = patients
-            self.classCounts = classCounts; self.failed = failed
+            self.classCounts = classCounts; self.failed = failed; self.skipped = skipped
         }
     }
 
@@ -22,19 +26,42 @@ public struct ModelCard: Sendable, Codable {
         public var foldAccuracies: [Double]
         public var foldBestEpochs: [Int]
         public var meanAccuracy: Double
+        /// Pooled held-out metrics of the calibrated probabilities.
         public var pooled: ClassificationMetrics
+        public var uncalibrated: ClassificationMetrics?
+        public var temperature: Double?
+        public var threshold: Double?
+        public var targetRisk: Double?
+        public var riskCoverage: RiskCoverage?
 
-        public init(folds: Int, foldAccuracies: [Double], foldBestEpochs: [Int], meanAccuracy: Double, pooled: ClassificationMetrics) {
+        public init(folds: Int, foldAccuracies: [Double], foldBestEpochs: [Int], meanAccuracy: Double, pooled: ClassificationMetrics,
+                    uncalibrated: ClassificationMetrics?, temperature: Double?, threshold: Double?, targetRisk: Double?,
+                    riskCoverage: RiskCoverage?) {
             self.folds = folds; self.foldAccuracies = foldAccuracies; self.foldBestEpochs = foldBestEpochs
-            self.meanAccuracy = meanAccuracy; self.pooled = pooled
+            self.meanAccuracy = meanAccuracy; self.pooled = pooled; self.uncalibrated = uncalibrated
+            self.temperature = temperature; self.threshold = threshold; self.targetRisk = targetRisk; self.riskCoverage = riskCoverage
+        }
+    }
+
+    public struct ContentCheckSummary: Sendable, Codable {
+        public var limit: Double
+        public var quantile: Double
+        public var margin: Double
+        public var basis: String
+        public var basisMedian: Double
+        public var basisMaximum: Double
+
+        public init(limit: Double, quantile: Double, margin: Double, basis: String, basisMedian: Double, basisMaximum: Double) {
+            self.limit = limit; self.quantile = quantile; self.margin = margin; self.basis = basis
+            self.basisMedian = basisMedian; self.basisMaximum = basisMaximum
         }
     }
 
     public var name: String
     public var created: String
     public var codeVersion: String
-    public var architecture = "SqueezeNet 1.1 (torchvision layout), 2-class head"
-    public var classes = ViewClass.allCases.map(\.name)
+    public var architecture = "SqueezeNet 1.1 (torchvision layout)"
+    public var classes: [String]
     public var inputSize: Int
     public var fit: String
     public var normalization = "gray repeated to RGB; ImageNet mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)"
@@ -50,16 +77,22 @@ public struct ModelCard: Sendable, Codable {
     public var validation: ClassificationMetrics?
     public var crossValidation: CrossValidation?
     public var history: [EpochReport]
+    public var temperature: Double
+    public var threshold: Double
+    public var contentCheck: ContentCheckSummary?
 
     public init(name: String, created: String, codeVersion: String, inputSize: Int, fit: String, weightsFile: String,
                 weightsSHA256: String, initialWeights: String?, initialWeightsSHA256: String?, data: DataSummary, split: String,
                 config: TrainingConfig, epochsTrained: Int, bestEpoch: Int, validation: ClassificationMetrics?,
-                crossValidation: CrossValidation?, history: [EpochReport]) {
+                crossValidation: CrossValidation?, history: [EpochReport], temperature: Double, threshold: Double,
+                contentCheck: ContentCheckSummary?) {
         self.name = name; self.created = created; self.codeVersion = codeVersion; self.inputSize = inputSize; self.fit = fit
         self.weightsFile = weightsFile; self.weightsSHA256 = weightsSHA256; self.initialWeights = initialWeights
         self.initialWeightsSHA256 = initialWeightsSHA256; self.data = data; self.split = split; self.config = config
         self.epochsTrained = epochsTrained; self.bestEpoch = bestEpoch; self.validation = validation
         self.crossValidation = crossValidation; self.history = history
+        self.classes = config.classes.map(\.name); self.temperature = temperature; self.threshold = threshold
+        self.contentCheck = contentCheck
     }
 
     public func writeJSON(to path: String) throws {
@@ -88,6 +121,7 @@ public struct ModelCard: Sendable, Codable {
 
             """
         if let cv = crossValidation {
+            let names = classes
             md += """
 
                 ## Patient-wise \(cv.folds)-fold cross-validation
@@ -98,7 +132,48 @@ public struct ModelCard: Sendable, Codable {
                 |---|---|---|
                 \(cv.foldAccuracies.enumerated().map { "| \($0.offset + 1) | \(pct($0.element)) | \(cv.foldBestEpochs[$0.offset]) |" }.joined(separator: "\n"))
 
-                Pooled over all held-out images: accuracy \(pct(cv.pooled.accuracy)), balanced accuracy \(pct(cv.pooled.balancedAccuracy)), ROC AUC \(cv.pooled.rocAUC.map { String(format: "%.4f", $0) } ?? "n/a"), ECE \(String(format: "%.4f", cv.pooled.expectedCalibrationError)); confusion (rows true PA, L; columns predicted): \(cv.pooled.confusion).
+                Pooled over all \(cv.pooled.count) held-out images: accuracy \(pct(cv.pooled.accuracy)), balanced accuracy \(pct(cv.pooled.balancedAccuracy)), ROC AUC (one class against the rest, averaged) \(cv.pooled.rocAUC.map { String(format: "%.4f", $0) } ?? "n/a").
+
+                | true \\ predicted | \(names.joined(separator: " | ")) | recall |
+                |---|\(names.map { _ in "---:|" }.joined())---:|
+                \(cv.pooled.confusion.enumerated().map { "| \(names[$0.offset]) | \($0.element.map(String.init).joined(separator: " | ")) | \(pct(cv.pooled.recall[$0.offset])) |" }.joined(separator: "\n"))
+
+                """
+            if let t = cv.temperature, let u = cv.uncalibrated {
+                md += """
+
+                    ### Calibration
+
+                    Temperature scaling fitted on the pooled held-out logits: T = \(String(format: "%.3f", t)). Expected calibration error (10 bins) \(String(format: "%.4f", u.expectedCalibrationError)) → \(String(format: "%.4f", cv.pooled.expectedCalibrationError)); mean NLL \(String(format: "%.4f", u.meanLoss)) → \(String(format: "%.4f", cv.pooled.meanLoss)).
+
+                    """
+            }
+            if let curve = cv.riskCoverage, let threshold = cv.threshold {
+                let shown = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, threshold].sorted()
+                let rows = Set(shown).sorted().compactMap { curve.point(at: $0) }.map { p -> String in
+                    let perClass = p.perClass.map { "\($0.tagged)/\($0.films) (\($0.wrong) wrong)" }.joined(separator: " | ")
+                    let mark = abs(p.threshold - threshold) < 1e-9 ? " **shipped**" : ""
+                    return "| \(String(format: "%.3f", p.threshold))\(mark) | \(p.tagged)/\(curve.films) (\(pct(Double(p.tagged) / Double(max(1, curve.films))))) | \(p.wrong) (\(pct(p.risk))) | \(perClass) | \(p.frontalUncertain) |"
+                }
+                md += """
+
+                    ### Risk and coverage (wrong views written against films tagged)
+
+                    A view is written when its calibrated probability reaches the threshold. Shipped threshold \(String(format: "%.3f", threshold)): the lowest from which on the held-out wrong-view rate stays at or under \(pct(cv.targetRisk ?? 0)).
+
+                    | threshold | films tagged | wrong views | \(names.map { "\($0): tagged/films" }.joined(separator: " | ")) | frontal, AP/PA uncertain |
+                    |---|---|---|\(names.map { _ in "---|" }.joined())---|
+                    \(rows.joined(separator: "\n"))
+
+                    """
+            }
+        }
+        if let c = contentCheck {
+            md += """
+
+                ## Content check
+
+                Mahalanobis distance of the pooled fire9 features (square-rooted) from the training films, Ledoit–Wolf shrunk covariance. Limit \(String(format: "%.2f", c.limit)) = the \(String(format: "%.3f", c.quantile)) quantile of the \(c.basis)' distances × \(String(format: "%.2f", c.margin)) (their median \(String(format: "%.2f", c.basisMedian)), maximum \(String(format: "%.2f", c.basisMaximum))). Only images whose header does not say "CR or DX of the chest" are refused by it.
 
                 """
         }
@@ -115,38 +190,13 @@ public struct ModelCard: Sendable, Codable {
 
             ## Intended use and limits
 
-            Tells PA from lateral chest radiographs to fill or check DICOM ViewPosition. Not a diagnostic device.
-            AP films are not a class: they will be called PA or lateral. Predictions under the confidence
-            threshold (default 0.9) are reported as uncertain and never written into a header.
+            Tells the view of chest radiographs (\(classes.joined(separator: ", "))) to fill or check DICOM ViewPosition. Not a
+            diagnostic device. A view is written only when its calibrated probability reaches the threshold
+            (\(String(format: "%.3f", threshold)) unless `--threshold` says otherwise); a surely frontal film whose AP/PA
+            probability falls short is reported as "frontal, AP/PA uncertain" and nothing is written.
             The development data are journal figures and web images of COVID-19 patients (Cohen et al.);
             check the model on your own hospital's films before relying on it.
             """
         return md
-    }
-}
-
-/// A model file with its metadata: what `classify`, `explain` and `process` load.
-public struct ModelFile: Sendable {
-    public var path: String
-    public var network: SqueezeNet
-    public var options: NetworkInputOptions
-    public var sha256: String
-    public var name: String
-
-    public init(path: String) throws {
-        let (tensors, metadata) = try SafeTensors.read(path: path)
-        let size = Int(metadata["input_size"] ?? "") ?? 227
-        let fit = NetworkInputOptions.Fit(rawValue: metadata["fit"] ?? "") ?? .pad
-        network = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: size))
-        try network.load(tensors, file: path)
-        options = NetworkInputOptions(size: size, fit: fit)
-        sha256 = try Digest.sha256Hex(ofFileAt: path)
-        name = metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        self.path = path
-    }
-
-    public static func metadata(name: String, config: TrainingConfig) -> [String: String] {
-        ["format": "cxr-explain", "name": name, "classes": ViewClass.allCases.map(\.name).joined(separator: ","),
-         "input_size": String(config.inputSize), "fit": config.fit, "architecture": "squeezenet1_1"]
     }
 }

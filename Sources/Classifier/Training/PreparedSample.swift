@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 import Preprocess
 

@@ -1,3 +1,4 @@
+import TensorEngine
 import Foundation
 import Preprocess
 
@@ -16,8 +17,10 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var seed: UInt64 = 42
     public var inputSize = 227
     public var fit: String = NetworkInputOptions.Fit.pad.rawValue
-    /// Weight the loss by inverse class frequency (the development set is 95 PA / 17 L).
+    /// Weight the loss by inverse class frequency (the development set is 95 PA / 85 AP / 17 L).
     public var classWeighting = true
+    /// The views the model predicts, in output order (the dataset's classes).
+    public var classes: [RadiographView] = [.pa, .ap, .lateral]
     public var augmentation = Augmentation()
     /// ImageNet weights to fine-tune from (nil: He initialisation from scratch).
     public var initialWeights: String?
@@ -68,9 +71,9 @@ public final class Trainer {
     public let config: TrainingConfig
     public init(config: TrainingConfig) { self.config = config }
 
-    /// A fresh model: ImageNet weights with a new 2-class head when configured, else He initialisation.
+    /// A fresh model: ImageNet weights with a new head (one output per class) when configured, else He initialisation.
     public func makeModel() throws -> SqueezeNet {
-        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: config.inputSize))
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: config.classes.count, inputSize: config.inputSize))
         if let path = config.initialWeights {
             let (tensors, _) = try SafeTensors.read(path: path)
             try net.load(tensors, file: path, replaceHead: true, seed: config.seed)
@@ -95,9 +98,10 @@ public final class Trainer {
         var optimizer: any Optimizer = config.optimizer == .adamw
             ? AdamW(parameterCount: net.layout.total, weightDecay: config.weightDecay)
             : SGDMomentum(parameterCount: net.layout.total, weightDecay: config.weightDecay)
-        let counts = (0..<2).map { c in train.filter { $0.image.label == c }.count }
+        let k = net.classes
+        let counts = (0..<k).map { c in train.filter { $0.image.label == c }.count }
         let weights: [Float] = config.classWeighting
-            ? counts.map { $0 > 0 ? Float(train.count) / Float(2 * $0) : 0 } : [1, 1]
+            ? counts.map { $0 > 0 ? Float(train.count) / Float(k * $0) : 0 } : [Float](repeating: 1, count: k)
         let stepsPerEpoch = (train.count + batch - 1) / batch, totalSteps = stepsPerEpoch * config.epochs
         var history: [EpochReport] = []
         var best: (loss: Double, epoch: Int, parameters: [Float])? = nil
@@ -116,16 +120,16 @@ public final class Trainer {
                 let logits = net.forward(ws, input: input.pointer, training: true, rng: &dropoutRNG)
                 // Padding rows (a short last batch) carry no loss and no gradient.
                 let labels = members.map { train[$0].image.label }
-                let used = Array(logits.prefix(members.count * 2))
-                var (loss, d) = SoftmaxCrossEntropy.forwardBackward(logits: used, labels: labels, classes: 2, weights: weights)
-                d += [Float](repeating: 0, count: (batch - members.count) * 2)
+                let used = Array(logits.prefix(members.count * k))
+                var (loss, d) = SoftmaxCrossEntropy.forwardBackward(logits: used, labels: labels, classes: k, weights: weights)
+                d += [Float](repeating: 0, count: (batch - members.count) * k)
                 grads.zero()
                 net.backward(ws, dlogits: d, gradients: grads)
                 lr = config.learningRate(step: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
                 optimizer.step(parameters: net.parameters, gradients: grads, learningRate: lr)
                 step += 1
                 lossSum += Double(loss) * Double(members.count)
-                for (i, label) in labels.enumerated() where (used[i * 2 + 1] > used[i * 2] ? 1 : 0) == label { correct += 1 }
+                for (i, label) in labels.enumerated() where SoftmaxCrossEntropy.argmax(used[(i * k)..<(i * k + k)]) == label { correct += 1 }
             }
             let metrics = validation.isEmpty ? nil : evaluate(net, samples: validation, workspace: ws)
             let report = EpochReport(epoch: epoch, epochs: config.epochs, loss: lossSum / Double(train.count),
@@ -170,9 +174,16 @@ public final class Trainer {
 
     /// Probabilities for samples, in batches of the workspace's size (inference mode).
     public static func predict(_ net: SqueezeNet, grays: [[Float]], workspace ws: Workspace, options: NetworkInputOptions) -> [Float] {
+        SoftmaxCrossEntropy.softmax(logitsAndFeatures(net, grays: grays, workspace: ws, options: options).logits, classes: net.classes)
+    }
+
+    /// Logits (N × classes) and fire9's spatially pooled activations (N × 512) of samples, in batches of
+    /// the workspace's size (inference mode).
+    public static func logitsAndFeatures(_ net: SqueezeNet, grays: [[Float]], workspace ws: Workspace,
+                                         options: NetworkInputOptions) -> (logits: [Float], features: [Float]) {
         let plane = 3 * options.size * options.size
         let input = FloatBuffer(count: ws.batch * plane)
-        var probabilities: [Float] = []
+        var logits: [Float] = [], features: [Float] = []
         for start in stride(from: 0, to: grays.count, by: ws.batch) {
             let members = Array(start..<min(start + ws.batch, grays.count))
             input.zero()
@@ -181,14 +192,14 @@ public final class Trainer {
                     (input.pointer + slot * plane).update(from: $0.baseAddress!, count: plane)
                 }
             }
-            let logits = net.forward(ws, input: input.pointer)
-            probabilities += SoftmaxCrossEntropy.softmax(Array(logits.prefix(members.count * net.classes)), classes: net.classes)
+            logits += net.forward(ws, input: input.pointer).prefix(members.count * net.classes)
+            features += ws.pooledFeatures.prefix(members.count * ws.featureChannels)
         }
-        return probabilities
+        return (logits, features)
     }
 
     public func evaluate(_ net: SqueezeNet, samples: [PreparedSample], workspace ws: Workspace) -> ClassificationMetrics {
         let p = Self.predict(net, grays: samples.map(\.evaluationGray), workspace: ws, options: config.inputOptions)
-        return ClassificationMetrics(probabilities: p, labels: samples.map(\.image.label))
+        return ClassificationMetrics(probabilities: p, labels: samples.map(\.image.label), classes: net.classes)
     }
 }

@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Preprocess
 
 /// Which layer a class-activation map is taken at.

@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Preprocess
 
 /// Deletion and insertion (Petsiuk et al., RISE): remove pixels from the image (set to black) or insert

@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Preprocess
 
 /// DESIGN §6 for one image: deletion/insertion AUC per method and for a random map, the cascading

@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 import Preprocess
 
 /// LIME's stability across seeds: the superpixels are fixed (SLIC has no randomness), only the samples

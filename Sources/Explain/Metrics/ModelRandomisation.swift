@@ -1,4 +1,5 @@
 import Classifier
+import TensorEngine
 
 /// The cascading model-randomisation check (Adebayo et al., "Sanity checks for saliency maps"):
 /// re-draw the weights stage by stage from conv10 down to conv1 and compare each map with the trained

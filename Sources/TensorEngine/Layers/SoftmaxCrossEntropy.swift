@@ -3,6 +3,13 @@ import Foundation
 /// Softmax and (class-weighted) cross-entropy, mean over the batch as PyTorch's `CrossEntropyLoss(weight:)`:
 /// loss = Σ_n w[y_n] · −log p[n, y_n] / Σ_n w[y_n].
 public enum SoftmaxCrossEntropy {
+    /// The index of the largest value (the first on ties).
+    public static func argmax<C: Collection>(_ row: C) -> Int where C.Element == Float {
+        var best = 0, bestValue = -Float.infinity
+        for (i, v) in row.enumerated() where v > bestValue { best = i; bestValue = v }
+        return best
+    }
+
     /// Row-wise softmax of logits (N, K), numerically stable.
     public static func softmax(_ logits: [Float], classes k: Int) -> [Float] {
         var out = logits

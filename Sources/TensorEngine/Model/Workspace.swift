@@ -95,6 +95,26 @@ extension Workspace {
         return out
     }
 
+    /// Channels of the fire9 output.
+    public var featureChannels: Int { 512 }
+
+    /// The fire9 output of the last forward pass averaged over space, as (N, 512): the features the
+    /// content check measures distances in.
+    public var pooledFeatures: [Float] {
+        let hw = architecture.featureSize * architecture.featureSize, c = featureChannels
+        let src = a("fire12")  // (C, N, h, w)
+        var out = [Float](repeating: 0, count: batch * c)
+        for ch in 0..<c {
+            for n in 0..<batch {
+                let p = src + (ch * batch + n) * hw
+                var sum: Float = 0
+                for i in 0..<hw { sum += p[i] }
+                out[n * c + ch] = sum / Float(hw)
+            }
+        }
+        return out
+    }
+
     func nchw(_ name: String, channels: Int) -> [Float] {
         let hw = architecture.featureSize * architecture.featureSize
         var out = [Float](repeating: 0, count: batch * channels * hw)

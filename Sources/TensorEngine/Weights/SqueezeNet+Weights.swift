@@ -108,7 +108,8 @@ extension SqueezeNet {
         return out
     }
 
-    public func save(path: String, metadata: [String: String] = [:]) throws {
-        try SafeTensors.write(path: path, tensors: tensors, metadata: metadata)
+    /// Writes the parameters, with `extra` tensors a model file carries beside them.
+    public func save(path: String, metadata: [String: String] = [:], extra: [String: SafeTensors.Tensor] = [:]) throws {
+        try SafeTensors.write(path: path, tensors: tensors.merging(extra) { a, _ in a }, metadata: metadata)
     }
 }

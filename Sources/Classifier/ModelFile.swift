@@ -1,0 +1,95 @@
+import Foundation
+import Preprocess
+import TensorEngine
+
+/// A model file with everything downstream needs: the weights, the input preprocessing, the class list
+/// (views with their DICOM terms), the calibration temperature, the operating threshold chosen on
+/// cross-validation and the content check. `classify`, `explain`, `evaluate` and `process` read it;
+/// nothing else names the classes, so a model with other classes needs no code change.
+public struct ModelFile: Sendable {
+    public var path: String
+    public var network: SqueezeNet
+    public var options: NetworkInputOptions
+    public var sha256: String
+    public var name: String
+    /// The views in output order.
+    public var views: [RadiographView]
+    /// Probabilities are softmax(logits / temperature) (1 for a model trained before calibration existed).
+    public var temperature: Double
+    /// The probability a view needs to be written, when the user gives none.
+    public var threshold: Double
+    /// nil for a model file without one: every image whose header cannot tell is then refused.
+    public var contentCheck: ContentCheck?
+
+    /// The threshold of a model file that carries none.
+    public static let fallbackThreshold = 0.9
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case malformed(file: String, reason: String)
+        public var description: String {
+            switch self { case .malformed(let f, let r): return "\(f): \(r)" }
+        }
+    }
+
+    public init(path: String) throws {
+        let (tensors, metadata) = try SafeTensors.read(path: path)
+        let size = Int(metadata["input_size"] ?? "") ?? 227
+        let fit = NetworkInputOptions.Fit(rawValue: metadata["fit"] ?? "") ?? .pad
+        views = try Self.views(metadata: metadata, file: path)
+        network = SqueezeNet(architecture: SqueezeNetArchitecture(classes: views.count, inputSize: size))
+        try network.load(tensors, file: path)
+        options = NetworkInputOptions(size: size, fit: fit)
+        sha256 = try Digest.sha256Hex(ofFileAt: path)
+        name = metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        temperature = Double(metadata["temperature"] ?? "") ?? 1
+        threshold = Double(metadata["threshold"] ?? "") ?? Self.fallbackThreshold
+        if let mean = tensors["content_check.mean"], let precision = tensors["content_check.precision"],
+           let limit = Double(metadata["content_check.limit"] ?? "") {
+            contentCheck = ContentCheck(mean: mean.values, precision: precision.values, limit: limit)
+        }
+        self.path = path
+    }
+
+    /// The class list: `views` (JSON, each class with its ViewPosition, SNOMED CT code and family) or, in
+    /// older files, `classes` names looked up among the known views (default PA, L).
+    static func views(metadata: [String: String], file: String) throws -> [RadiographView] {
+        if let json = metadata["views"] {
+            do { return try JSONDecoder().decode([RadiographView].self, from: Data(json.utf8)) } catch {
+                throw LoadError.malformed(file: file, reason: "metadata 'views' is not a list of views (\(error))")
+            }
+        }
+        let names = (metadata["classes"] ?? "PA,L").split(separator: ",").map(String.init)
+        return try names.map { name in
+            guard let v = RadiographView.known.first(where: { $0.name == name }) else {
+                throw LoadError.malformed(file: file, reason: "class '\(name)' is neither a known view nor defined in metadata 'views'")
+            }
+            return v
+        }
+    }
+
+    /// The output index of a class given by name (PA, AP, L) or by any spelling a header uses (LATERAL, LL).
+    public func classIndex(named name: String) -> Int? {
+        if let i = views.firstIndex(where: { $0.name.uppercased() == name.uppercased() }) { return i }
+        guard let v = RadiographView(label: name) else { return nil }
+        return views.firstIndex { $0.sameView(as: v) }
+    }
+
+    /// What a trained model file records besides its tensors.
+    public static func metadata(name: String, config: TrainingConfig, temperature: Double, threshold: Double,
+                                contentLimit: Double?) -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var m = ["format": "cxr-explain", "name": name, "classes": config.classes.map(\.name).joined(separator: ","),
+                 "views": String(decoding: try! encoder.encode(config.classes), as: UTF8.self),
+                 "input_size": String(config.inputSize), "fit": config.fit, "architecture": "squeezenet1_1",
+                 "temperature": String(temperature), "threshold": String(threshold)]
+        if let contentLimit { m["content_check.limit"] = String(contentLimit) }
+        return m
+    }
+
+    /// The content check's tensors, to save beside the network's.
+    public static func tensors(of check: ContentCheck) -> [String: SafeTensors.Tensor] {
+        ["content_check.mean": .init(shape: [check.dimension], values: check.mean),
+         "content_check.precision": .init(shape: [check.dimension, check.dimension], values: check.precision)]
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Preprocess
+
+/// What the tool concludes about one image's view, and why. Only `.view` is ever written into a header.
+public struct ViewDecision: Sendable, Codable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        /// Certain: the view is written where the object's IOD defines it.
+        case view
+        /// Surely frontal, but AP and PA each fall short of the threshold: nothing written.
+        case frontalUncertain = "frontal-uncertain"
+        /// No view reaches the threshold: nothing written.
+        case uncertain
+        /// The content check refused the pixels: not a chest radiograph.
+        case notChest = "not-chest"
+        /// The header gate refused the object before classification (Modality CT, Body Part HIP, …).
+        case skipped
+    }
+
+    public var outcome: Outcome
+    /// The view to write (`.view` only).
+    public var view: RadiographView?
+    /// The most likely class (nil when skipped before classification).
+    public var mostLikely: RadiographView?
+    /// Calibrated probability of the most likely class.
+    public var probability: Double?
+    /// Calibrated probabilities by class name.
+    public var probabilities: [String: Double]
+    /// The content check's distance, when it was measured.
+    public var contentDistance: Double?
+    /// Why nothing was written, in words for the report (nil for `.view`).
+    public var reason: String?
+
+    /// One word or phrase for tables and the console: PA, AP, L, "frontal, AP/PA uncertain", uncertain, …
+    public var label: String {
+        switch outcome {
+        case .view: return view?.name ?? "?"
+        case .frontalUncertain: return "frontal, AP/PA uncertain"
+        case .uncertain: return "uncertain"
+        case .notChest: return "not a chest radiograph"
+        case .skipped: return "skipped"
+        }
+    }
+
+    public static func skipped(_ reason: String) -> ViewDecision {
+        ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason)
+    }
+}
+
+/// The selective rule: a view is written only when its calibrated probability reaches the threshold; when
+/// the frontal classes together reach it but neither alone does, the film is "frontal, AP/PA uncertain".
+/// Images whose header cannot tell they are chest radiographs must also pass the content check.
+public struct ViewDecisionPolicy: Sendable {
+    public var views: [RadiographView]
+    public var temperature: Double
+    public var threshold: Double
+    public var contentCheck: ContentCheck?
+
+    public init(model: ModelFile, threshold: Double? = nil) {
+        views = model.views
+        temperature = model.temperature
+        self.threshold = threshold ?? model.threshold
+        contentCheck = model.contentCheck
+    }
+
+    /// Checks a threshold given on the command line.
+    public static func validate(threshold: Double) -> String? {
+        (0.5...1).contains(threshold) ? nil : "--threshold must be between 0.5 and 1"
+    }
+
+    /// - Parameters: logits of one image; its pooled features; whether its header already says it is a
+    ///   chest radiograph (then the content distance is reported but does not refuse it).
+    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, headerConfirmsChest: Bool) -> ViewDecision {
+        let k = views.count
+        let p = Calibration.probabilities(logits: Array(logits), classes: k, temperature: temperature).map(Double.init)
+        let best = (0..<k).max { p[$0] < p[$1] }!
+        let probabilities = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), p))
+        var decision = ViewDecision(outcome: .uncertain, view: nil, mostLikely: views[best], probability: p[best],
+                                    probabilities: probabilities, contentDistance: nil, reason: nil)
+        if let check = contentCheck {
+            let distance = check.distance(features: features)
+            decision.contentDistance = distance
+            if !headerConfirmsChest && !check.accepts(distance: distance) {
+                decision.outcome = .notChest
+                decision.reason = String(format: "not a chest radiograph (content distance %.1f, limit %.1f)", distance, check.limit)
+                return decision
+            }
+        } else if !headerConfirmsChest {
+            decision.outcome = .notChest
+            decision.reason = "not a chest radiograph by its header, and the model has no content check"
+            return decision
+        }
+        if p[best] >= threshold {
+            decision.outcome = .view
+            decision.view = views[best]
+            return decision
+        }
+        let frontal = (0..<k).filter { views[$0].family == .frontal }
+        let frontalSum = frontal.reduce(0) { $0 + p[$1] }
+        if frontal.count > 1 && frontal.contains(best) && frontalSum >= threshold {
+            decision.outcome = .frontalUncertain
+            decision.reason = String(format: "frontal (p %.3f), but %@ at p %.3f is below the threshold %.2f",
+                                     frontalSum, views[best].name, p[best], threshold)
+        } else {
+            decision.reason = String(format: "most likely %@ at p %.3f, below the threshold %.2f", views[best].name, p[best], threshold)
+        }
+        return decision
+    }
+}

@@ -1,0 +1,54 @@
+/// The header gate: only projection radiographs of the chest are classified. It decides from attributes
+/// alone, before any pixel is decoded, so a CT series or a multi-frame object costs nothing.
+public struct ChestGate: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        /// CR or DX with Body Part Examined CHEST: the header says it is a chest radiograph.
+        case chest
+        /// SC, OT, no Modality, or CR/DX without a body part (and PNG/JPEG): the content check decides.
+        case headerCannotTell
+        /// Not a chest projection radiograph; the reason names the attribute.
+        case skip(String)
+    }
+
+    /// Body Part Examined values taken as the chest (upper case), besides an absent or empty one.
+    public var chestBodyParts: Set<String> = ["CHEST"]
+
+    public init(extraChestBodyParts: [String] = []) {
+        chestBodyParts.formUnion(extraChestBodyParts.map { $0.uppercased() })
+    }
+
+    static let projectionModalities: Set<String> = ["CR", "DX"]
+    static let undecidedModalities: Set<String> = ["SC", "OT", ""]
+    /// SOP Classes of projection radiographs and of captures (SC, whose content decides); any other class
+    /// (CT, MR, mammography and intra-oral DX, …) is not a chest radiograph whatever Modality says.
+    static let acceptedSOPClasses: Set<String> = [
+        "1.2.840.10008.5.1.4.1.1.1",      // CR Image
+        "1.2.840.10008.5.1.4.1.1.1.1",    // Digital X-Ray Image, for presentation
+        "1.2.840.10008.5.1.4.1.1.1.1.1",  // Digital X-Ray Image, for processing
+        "1.2.840.10008.5.1.4.1.1.7",      // Secondary Capture
+        "1.2.840.10008.5.1.4.1.1.7.1", "1.2.840.10008.5.1.4.1.1.7.2", "1.2.840.10008.5.1.4.1.1.7.3", "1.2.840.10008.5.1.4.1.1.7.4",
+    ]
+
+    /// - Parameters: the object's Modality, Body Part Examined, SOP Class UID, Number of Frames and Image Type values.
+    public func check(modality: String?, bodyPart: String?, sopClassUID: String?, frames: Int?, imageType: [String]) -> Verdict {
+        let mod = (modality ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        if !Self.projectionModalities.contains(mod) && !Self.undecidedModalities.contains(mod) {
+            return .skip("Modality \(mod) is not a projection radiograph")
+        }
+        if let uid = sopClassUID?.trimmingCharacters(in: .whitespaces), !uid.isEmpty, !Self.acceptedSOPClasses.contains(uid) {
+            return .skip("SOP Class \(uid) is not a projection radiograph or a capture")
+        }
+        if let frames, frames > 1 { return .skip("\(frames) frames: not a single radiograph") }
+        if imageType.map({ $0.uppercased() }).contains("LOCALIZER") { return .skip("Image Type LOCALIZER: a scout image") }
+        let part = (bodyPart ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        if !part.isEmpty && !chestBodyParts.contains(part) { return .skip("Body Part Examined \(part) is not the chest") }
+        return Self.projectionModalities.contains(mod) && !part.isEmpty ? .chest : .headerCannotTell
+    }
+
+    /// The gate for a DICOM file, from its attributes.
+    public func check(_ file: DICOMFile) -> Verdict {
+        check(modality: file.text("Modality"), bodyPart: file.text("BodyPartExamined"), sopClassUID: file.text("SOPClassUID"),
+              frames: file.text("NumberOfFrames").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+              imageType: (file.text("ImageType") ?? "").split(separator: "\\").map(String.init))
+    }
+}

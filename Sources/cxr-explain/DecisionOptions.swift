@@ -1,0 +1,20 @@
+import ArgumentParser
+import Classifier
+import Preprocess
+
+/// The options that decide whether a view is written, shared by `classify` and `process` so both validate
+/// and apply them alike. The threshold's default is the model file's (chosen on its cross-validation).
+struct DecisionOptions: ParsableArguments {
+    @Option(help: "Calibrated probability a view needs to be written (default: the model file's, chosen on its cross-validation).")
+    var threshold: Double?
+
+    @Option(name: .customLong("chest-body-part"), parsing: .singleValue,
+            help: "A local Body Part Examined value that means the chest, besides CHEST (repeatable).")
+    var chestBodyParts: [String] = []
+
+    var gate: ChestGate { ChestGate(extraChestBodyParts: chestBodyParts) }
+
+    func validate() throws {
+        if let threshold, let problem = ViewDecisionPolicy.validate(threshold: threshold) { throw ValidationError(problem) }
+    }
+}

@@ -1,0 +1,219 @@
+import Classifier
+import Foundation
+import Preprocess
+import TensorEngine
+import TestSupport
+import Testing
+
+/// A model file with random weights whose classes and settings the test chooses.
+func makeModelFile(_ views: [RadiographView], in dir: URL, name: String, temperature: Double = 1, threshold: Double = 0.9,
+                   contentCheck: ContentCheck? = nil) throws -> String {
+    var config = TrainingConfig()
+    config.inputSize = 64
+    config.classes = views
+    let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: views.count, inputSize: 64))
+    net.initialise(seed: 3)
+    let path = dir.appendingPathComponent("\(name).safetensors").path
+    try net.save(path: path, metadata: ModelFile.metadata(name: name, config: config, temperature: temperature, threshold: threshold,
+                                                          contentLimit: contentCheck?.limit),
+                 extra: contentCheck.map(ModelFile.tensors(of:)) ?? [:])
+    return path
+}
+
+struct ModelFileTests {
+    let dir = TestPaths.temporaryDirectory("modelfile")
+
+    @Test("a model file with a class no code knows loads and decides with no code change")
+    func newClassFromFile() throws {
+        let custom = RadiographView(name: "PAE", viewPosition: "PA", codeValue: "272479007", codeMeaning: "postero-anterior", family: .frontal)
+        let path = try makeModelFile([.pa, .ap, .lateral, custom], in: dir, name: "four", temperature: 1.7, threshold: 0.8)
+        let model = try ModelFile(path: path)
+        #expect(model.views == [.pa, .ap, .lateral, custom])
+        #expect(model.network.classes == 4)
+        #expect(model.temperature == 1.7 && model.threshold == 0.8)
+        #expect(model.contentCheck == nil)
+        #expect(model.classIndex(named: "PAE") == 3)
+        #expect(model.classIndex(named: "LATERAL") == 2)
+        let classifier = ViewClassifier(model: model)
+        let gray = (0..<(64 * 64)).map { Float($0 % 64) / 64 }
+        let prediction = classifier.decide(file: "x", gray: gray, header: "AP", headerConfirmsChest: true)
+        #expect(Set(prediction.decision.probabilities.keys) == ["PA", "AP", "L", "PAE"])
+        #expect(abs(prediction.decision.probabilities.values.reduce(0, +) - 1) < 1e-5)
+    }
+
+    @Test("a model file of the first sessions (classes PA,L, no calibration) still loads")
+    func legacyFile() throws {
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: 64))
+        let path = dir.appendingPathComponent("legacy.safetensors").path
+        try net.save(path: path, metadata: ["classes": "PA,L", "input_size": "64"])
+        let model = try ModelFile(path: path)
+        #expect(model.views == [.pa, .lateral])
+        #expect(model.temperature == 1 && model.threshold == ModelFile.fallbackThreshold)
+    }
+
+    @Test("an unknown class without a definition is refused with the reason")
+    func unknownClass() throws {
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: 64))
+        let path = dir.appendingPathComponent("odd.safetensors").path
+        try net.save(path: path, metadata: ["classes": "PA,OBLIQUE", "input_size": "64"])
+        #expect(throws: ModelFile.LoadError.self) { try ModelFile(path: path) }
+    }
+}
+
+struct ViewDecisionPolicyTests {
+    func policy(threshold: Double = 0.9, temperature: Double = 1) throws -> ViewDecisionPolicy {
+        let dir = TestPaths.temporaryDirectory("policy")
+        let check = ContentCheck(mean: [Float](repeating: 0, count: 512), precision: (0..<(512 * 512)).map { $0 % 513 == 0 ? 1 : 0 }, limit: 3)
+        let model = try ModelFile(path: try makeModelFile([.pa, .ap, .lateral], in: dir, name: "p", temperature: temperature,
+                                                          threshold: threshold, contentCheck: check))
+        return ViewDecisionPolicy(model: model)
+    }
+
+    /// Logits whose softmax is `p` (at temperature 1).
+    func logits(_ p: [Double]) -> ArraySlice<Float> { ArraySlice(p.map { Float(log($0)) }) }
+    let near = ArraySlice([Float](repeating: 0, count: 512))
+
+    @Test("certain views, frontal AP/PA uncertain, uncertain")
+    func outcomes() throws {
+        let policy = try policy()
+        let pa = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false)
+        #expect(pa.outcome == .view && pa.view == .pa && abs(pa.probability! - 0.95) < 1e-5)
+        let frontal = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false)
+        #expect(frontal.outcome == .frontalUncertain && frontal.view == nil && frontal.mostLikely == .pa)
+        #expect(frontal.label == "frontal, AP/PA uncertain")
+        let unsure = policy.decide(logits: logits([0.5, 0.1, 0.4]), features: near, headerConfirmsChest: false)
+        #expect(unsure.outcome == .uncertain && unsure.view == nil)
+        let lateral = policy.decide(logits: logits([0.05, 0.02, 0.93]), features: near, headerConfirmsChest: false)
+        #expect(lateral.outcome == .view && lateral.view == .lateral)
+    }
+
+    @Test("the temperature softens probabilities before the threshold")
+    func temperature() throws {
+        let hot = try policy(temperature: 3)
+        let d = hot.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: true)
+        #expect(d.outcome != .view)
+        #expect(d.probability! < 0.9)
+    }
+
+    @Test("the content check refuses far images unless the header says chest")
+    func content() throws {
+        let policy = try policy()
+        var far = [Float](repeating: 0, count: 512)
+        far[0] = 16  // √16 = 4 from the mean along a unit-variance axis: distance 4 > limit 3
+        let refused = policy.decide(logits: logits([0.99, 0.005, 0.005]), features: ArraySlice(far), headerConfirmsChest: false)
+        #expect(refused.outcome == .notChest && refused.view == nil)
+        #expect(abs(refused.contentDistance! - 4) < 1e-6)
+        let kept = policy.decide(logits: logits([0.99, 0.005, 0.005]), features: ArraySlice(far), headerConfirmsChest: true)
+        #expect(kept.outcome == .view)
+    }
+
+    @Test("header agreement: AP with AP agrees, with PA disagrees; LATERAL agrees with L; LLD is not understood")
+    func agreement() throws {
+        let policy = try policy()
+        let ap = policy.decide(logits: logits([0.02, 0.97, 0.01]), features: near, headerConfirmsChest: true)
+        #expect(ViewPrediction(file: "f", decision: ap, headerViewPosition: "AP").agreement == .agree)
+        #expect(ViewPrediction(file: "f", decision: ap, headerViewPosition: "PA").agreement == .disagree)
+        #expect(ViewPrediction(file: "f", decision: ap, headerViewPosition: nil).agreement == .noHeader)
+        #expect(ViewPrediction(file: "f", decision: ap, headerViewPosition: "LLD").agreement == .headerNotUnderstood)
+        let l = policy.decide(logits: logits([0.02, 0.01, 0.97]), features: near, headerConfirmsChest: true)
+        #expect(ViewPrediction(file: "f", decision: l, headerViewPosition: "LATERAL").agreement == .agree)
+        let frontal = policy.decide(logits: logits([0.5, 0.49, 0.01]), features: near, headerConfirmsChest: true)
+        #expect(ViewPrediction(file: "f", decision: frontal, headerViewPosition: "AP").agreement == .undecided)
+    }
+
+    @Test("threshold validation is one rule for classify and process")
+    func validation() {
+        #expect(ViewDecisionPolicy.validate(threshold: 0.9) == nil)
+        #expect(ViewDecisionPolicy.validate(threshold: 1) == nil)
+        #expect(ViewDecisionPolicy.validate(threshold: 0.3) != nil)
+        #expect(ViewDecisionPolicy.validate(threshold: 1.2) != nil)
+    }
+}
+
+struct CalibrationTests {
+    @Test("temperature scaling recovers the temperature that generated the labels")
+    func recovers() {
+        // Logits scaled by 2.5 with labels drawn from softmax(logits / 2.5): the NLL minimum is near 2.5.
+        var rng = SplitMix64(seed: 4)
+        var logits: [Float] = [], labels: [Int] = []
+        for _ in 0..<4000 {
+            let base = (0..<3).map { _ in Float.random(in: -2...2, using: &rng) }
+            let p = SoftmaxCrossEntropy.softmax(base, classes: 3)
+            let u = Float.random(in: 0..<1, using: &rng)
+            labels.append(u < p[0] ? 0 : (u < p[0] + p[1] ? 1 : 2))
+            logits += base.map { $0 * 2.5 }
+        }
+        let t = Calibration.fitTemperature(logits: logits, labels: labels, classes: 3)
+        #expect(abs(t - 2.5) < 0.2, "T = \(t)")
+        let nll = { (t: Double) in Calibration.negativeLogLikelihood(logits: logits, labels: labels, classes: 3, temperature: t) }
+        #expect(nll(t) <= nll(1) && nll(t) <= nll(t * 1.1) && nll(t) <= nll(t / 1.1))
+    }
+}
+
+struct RiskCoverageTests {
+    @Test("counts per threshold on a hand-made case, and the chosen threshold keeps the tail under the risk")
+    func curve() {
+        // PA 0.95 right; AP 0.85 right; PA-labelled called AP at 0.92 (wrong); L 0.99 right; AP with PA 0.5 / AP 0.45.
+        let p: [Float] = [0.95, 0.04, 0.01, 0.1, 0.85, 0.05, 0.05, 0.92, 0.03, 0.005, 0.005, 0.99, 0.5, 0.45, 0.05]
+        let labels = [0, 1, 0, 2, 1]
+        let curve = RiskCoverage(probabilities: p, labels: labels, views: [.pa, .ap, .lateral], thresholds: [0.8, 0.9, 0.93])
+        let at08 = curve.points[0], at09 = curve.points[1], at093 = curve.points[2]
+        #expect(at08.tagged == 4 && at08.wrong == 1 && at08.frontalUncertain == 1)
+        #expect(at08.perClass.map(\.films) == [2, 2, 1])
+        #expect(at09.tagged == 3 && at09.wrong == 1)
+        #expect(at093.tagged == 2 && at093.wrong == 0)
+        #expect(curve.threshold(maximumRisk: 0.01) == 0.93)
+        #expect(curve.threshold(maximumRisk: 0.4) == 0.8)
+    }
+}
+
+struct ContentCheckTests {
+    @Test("the Mahalanobis distance of a fitted Gaussian: the training rows are near, a shifted row is far")
+    func fit() throws {
+        var rng = SplitMix64(seed: 8)
+        let d = 16, n = 200
+        let rows = (0..<(n * d)).map { _ in Float.random(in: 0.5...1.5, using: &rng) }
+        let check = try #require(ContentCheck.fit(features: rows, dimension: d, limit: 10))
+        let near = check.distances(features: rows)
+        #expect(near.reduce(0, +) / Double(n) < 5)
+        var far = Array(rows[0..<d])
+        for j in 0..<d { far[j] = 9 }
+        #expect(check.distance(features: far[...]) > 3 * near.max()!)
+    }
+}
+
+struct PadChestTests {
+    let dir = TestPaths.temporaryDirectory("padchest")
+
+    @Test("PadChest's CSV: projections mapped, COSTAL and EXCLUDE skipped and counted, patients from PatientID")
+    func labels() throws {
+        let images = dir.appendingPathComponent("images")
+        for (sub, name) in [("0", "a.png"), ("0", "b.png"), ("1", "c.png"), ("1", "d.png"), ("2", "e.png"), ("2", "f.png")] {
+            try FileManager.default.createDirectory(at: images.appendingPathComponent(sub), withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: images.appendingPathComponent("\(sub)/\(name)").path, contents: Data([0]))
+        }
+        let csv = """
+            ImageID,ImageDir,StudyDate_DICOM,StudyID,PatientID,PatientBirth,PatientSex_DICOM,ViewPosition_DICOM,Projection,Labels
+            a.png,0,20150101,s1,p1,1950,M,POSTEROANTERIOR,PA,"['normal', 'cardiomegaly']"
+            b.png,0,20150101,s1,p1,1950,M,LATERAL,L,"['normal']"
+            c.png,1,20150102,s2,p2,1960,F,AP,AP,"['pneumonia']"
+            d.png,1,20150102,s2,p2,1960,F,,AP_horizontal,"['line, central']"
+            e.png,2,20150103,s3,p3,1970,F,,COSTAL,"['rib fracture']"
+            f.png,2,20150103,s3,p3,1970,F,,EXCLUDE,"['exclude']"
+            missing.png,3,20150104,s4,p4,1980,M,PA,PA,"['normal']"
+
+            """
+        let path = dir.appendingPathComponent("PADCHEST_labels.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let data = try Dataset.load(path, images: images.path)
+        #expect(data.classes == [.pa, .ap, .lateral])
+        #expect(data.images.map { data.classes[$0.label].name } == ["PA", "L", "AP", "AP"])
+        #expect(data.images.map(\.patientID) == ["padchest-p1", "padchest-p1", "padchest-p2", "padchest-p2"])
+        #expect(data.images[0].path.hasSuffix("images/0/a.png"))
+        #expect(data.skipped == ["projection COSTAL": 1, "projection EXCLUDE": 1, "image not found": 1])
+        // Relabelled to a model's class order.
+        let relabelled = try data.relabelled(to: [.lateral, .pa, .ap])
+        #expect(relabelled.images.map(\.label) == [1, 0, 2, 2])
+        #expect(throws: DatasetError.self) { try data.relabelled(to: [.pa, .lateral]) }
+    }
+}

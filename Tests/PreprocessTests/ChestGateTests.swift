@@ -1,0 +1,103 @@
+import Preprocess
+import Testing
+
+/// The header gate as a table: modality × body part × frames × image type (and SOP Class).
+struct ChestGateTests {
+    let gate = ChestGate()
+
+    static let cases: [(modality: String?, bodyPart: String?, frames: Int?, imageType: [String], expected: String)] = [
+        ("CR", "CHEST", nil, ["ORIGINAL", "PRIMARY"], "chest"),
+        ("DX", "CHEST", 1, ["ORIGINAL", "PRIMARY"], "chest"),
+        ("DX", "chest", nil, [], "chest"),
+        ("CR", nil, nil, [], "content"),
+        ("CR", "", nil, [], "content"),
+        ("DX", "  ", nil, [], "content"),
+        ("SC", "CHEST", nil, [], "content"),
+        ("OT", nil, nil, [], "content"),
+        (nil, nil, nil, [], "content"),
+        ("CR", "HIP", nil, [], "skip:Body Part Examined HIP is not the chest"),
+        ("DX", "KNEE", nil, [], "skip:Body Part Examined KNEE is not the chest"),
+        ("SC", "SKULL", nil, [], "skip:Body Part Examined SKULL is not the chest"),
+        ("CT", "CHEST", nil, ["ORIGINAL", "PRIMARY", "AXIAL"], "skip:Modality CT is not a projection radiograph"),
+        ("CT", "CHEST", nil, ["ORIGINAL", "PRIMARY", "LOCALIZER"], "skip:Modality CT is not a projection radiograph"),
+        ("MR", nil, nil, [], "skip:Modality MR is not a projection radiograph"),
+        ("MG", "BREAST", nil, [], "skip:Modality MG is not a projection radiograph"),
+        ("US", nil, nil, [], "skip:Modality US is not a projection radiograph"),
+        ("NM", nil, nil, [], "skip:Modality NM is not a projection radiograph"),
+        ("PT", nil, nil, [], "skip:Modality PT is not a projection radiograph"),
+        ("XA", "CHEST", nil, [], "skip:Modality XA is not a projection radiograph"),
+        ("RF", "CHEST", nil, [], "skip:Modality RF is not a projection radiograph"),
+        ("IO", nil, nil, [], "skip:Modality IO is not a projection radiograph"),
+        ("PX", nil, nil, [], "skip:Modality PX is not a projection radiograph"),
+        ("CR", "CHEST", 3, [], "skip:3 frames: not a single radiograph"),
+        ("DX", "CHEST", nil, ["DERIVED", "SECONDARY", "LOCALIZER"], "skip:Image Type LOCALIZER: a scout image"),
+    ]
+
+    @Test("each row's verdict", arguments: cases.indices)
+    func table(index: Int) {
+        let c = Self.cases[index]
+        let verdict = gate.check(modality: c.modality, bodyPart: c.bodyPart, sopClassUID: nil, frames: c.frames, imageType: c.imageType)
+        let text: String
+        switch verdict {
+        case .chest: text = "chest"
+        case .headerCannotTell: text = "content"
+        case .skip(let reason): text = "skip:" + reason
+        }
+        #expect(text == c.expected, "\(c)")
+    }
+
+    @Test("SOP Classes: CR, DX and SC pass; CT, MR, mammography and intra-oral DX do not")
+    func sopClasses() {
+        for uid in ["1.2.840.10008.5.1.4.1.1.1", "1.2.840.10008.5.1.4.1.1.1.1", "1.2.840.10008.5.1.4.1.1.7"] {
+            #expect(gate.check(modality: "CR", bodyPart: "CHEST", sopClassUID: uid, frames: nil, imageType: []) == .chest)
+        }
+        for uid in ["1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4", "1.2.840.10008.5.1.4.1.1.1.2", "1.2.840.10008.5.1.4.1.1.1.3"] {
+            #expect(gate.check(modality: "DX", bodyPart: "CHEST", sopClassUID: uid, frames: nil, imageType: [])
+                    == .skip("SOP Class \(uid) is not a projection radiograph or a capture"))
+        }
+    }
+
+    @Test("local body part spellings are an option")
+    func localSpellings() {
+        #expect(gate.check(modality: "CR", bodyPart: "THORAX", sopClassUID: nil, frames: nil, imageType: []) == .skip("Body Part Examined THORAX is not the chest"))
+        let local = ChestGate(extraChestBodyParts: ["thorax", "TORAX"])
+        #expect(local.check(modality: "CR", bodyPart: "THORAX", sopClassUID: nil, frames: nil, imageType: []) == .chest)
+        #expect(local.check(modality: "DX", bodyPart: "Torax", sopClassUID: nil, frames: nil, imageType: []) == .chest)
+    }
+}
+
+/// Header views and dataset labels read into the one view type.
+struct RadiographViewTests {
+    @Test("spellings", arguments: [
+        ("PA", "PA"), ("pa", "PA"), ("P-A", "PA"), ("POSTERO-ANTERIOR", "PA"), ("AP", "AP"), ("AP SUPINE", "AP"),
+        ("AP_HORIZONTAL", "AP"), ("APS", "AP"), ("ANTEROPOSTERIOR", "AP"), ("LL", "LL"), ("RL", "RL"), ("LATERAL", "L"),
+        ("LAT", "L"), ("L", "L"), ("LEFT LATERAL", "LL"), ("Right Lateral", "RL"),
+    ])
+    func spellings(text: String, name: String) {
+        #expect(RadiographView(label: text)?.name == name)
+    }
+
+    @Test("decubitus, oblique and unknown values are none of our views", arguments: ["LLD", "RLD", "OBLIQUE", "LAO", "", "XYZ", "LEFT"])
+    func unknown(text: String) {
+        #expect(RadiographView(label: text) == nil)
+    }
+
+    @Test("agreement: AP with AP, any lateral with a lateral; AP never with PA")
+    func sameView() {
+        #expect(RadiographView.ap.sameView(as: .ap))
+        #expect(!RadiographView.ap.sameView(as: .pa))
+        #expect(!RadiographView.pa.sameView(as: .ap))
+        #expect(RadiographView.leftLateral.sameView(as: .lateral))
+        #expect(RadiographView.lateral.sameView(as: .rightLateral))
+        #expect(!RadiographView.lateral.sameView(as: .pa))
+    }
+
+    @Test("the lateral class is written as the lateral term; other views as they are")
+    func written() {
+        #expect(RadiographView.lateral.written(lateralTerm: .rightLateral).viewPosition == "RL")
+        #expect(RadiographView.lateral.written(lateralTerm: .rightLateral).codeValue == "399198007")
+        #expect(RadiographView.lateral.written(lateralTerm: .rightLateral).name == "L")
+        #expect(RadiographView.ap.written(lateralTerm: .rightLateral) == .ap)
+        #expect(RadiographView.ap.codeValue == "399348003" && RadiographView.pa.codeValue == "272479007")
+    }
+}
