@@ -16,8 +16,12 @@ public struct ModelFile: Sendable {
     public var views: [RadiographView]
     /// Probabilities are softmax(logits / temperature) (1 for a model trained before calibration existed).
     public var temperature: Double
-    /// The probability a view needs to be written, when the user gives none.
+    /// The probability the frontal classes together need for "frontal, AP/PA uncertain", and the one a view
+    /// of a class without its own threshold needs, when the user gives none.
     public var threshold: Double
+    /// Per class name, the probability a view of that class needs to be written (chosen per predicted class
+    /// on cross-validation), when the user gives no threshold.
+    public var classThresholds: [String: Double]
     /// nil for a model file without one: every image whose header cannot tell is then refused.
     public var contentCheck: ContentCheck?
 
@@ -43,6 +47,12 @@ public struct ModelFile: Sendable {
         name = metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         temperature = Double(metadata["temperature"] ?? "") ?? 1
         threshold = Double(metadata["threshold"] ?? "") ?? Self.fallbackThreshold
+        classThresholds = [:]
+        if let json = metadata["thresholds"] {
+            do { classThresholds = try JSONDecoder().decode([String: Double].self, from: Data(json.utf8)) } catch {
+                throw LoadError.malformed(file: path, reason: "metadata 'thresholds' is not a map of class names to probabilities")
+            }
+        }
         if let mean = tensors["content_check.mean"], let precision = tensors["content_check.precision"],
            let limit = Double(metadata["content_check.limit"] ?? "") {
             contentCheck = ContentCheck(mean: mean.values, precision: precision.values, limit: limit)
@@ -76,7 +86,7 @@ public struct ModelFile: Sendable {
 
     /// What a trained model file records besides its tensors.
     public static func metadata(name: String, config: TrainingConfig, temperature: Double, threshold: Double,
-                                contentLimit: Double?) -> [String: String] {
+                                classThresholds: [String: Double] = [:], contentLimit: Double?) -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var m = ["format": "cxr-explain", "name": name, "classes": config.classes.map(\.name).joined(separator: ","),
@@ -84,6 +94,7 @@ public struct ModelFile: Sendable {
                  "input_size": String(config.inputSize), "fit": config.fit, "architecture": "squeezenet1_1",
                  "temperature": String(temperature), "threshold": String(threshold)]
         if let contentLimit { m["content_check.limit"] = String(contentLimit) }
+        if !classThresholds.isEmpty { m["thresholds"] = String(decoding: try! encoder.encode(classThresholds), as: UTF8.self) }
         return m
     }
 

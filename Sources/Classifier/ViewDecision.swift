@@ -52,14 +52,25 @@ public struct ViewDecision: Sendable, Codable, Equatable {
 public struct ViewDecisionPolicy: Sendable {
     public var views: [RadiographView]
     public var temperature: Double
+    /// What the frontal classes together need for "frontal, AP/PA uncertain".
     public var threshold: Double
+    /// What a view of each class needs to be written (the model's per-class thresholds, or the user's one).
+    public var classThresholds: [Double]
     public var contentCheck: ContentCheck?
 
+    /// `threshold` (the user's) replaces every threshold the model file carries.
     public init(model: ModelFile, threshold: Double? = nil) {
         views = model.views
         temperature = model.temperature
         self.threshold = threshold ?? model.threshold
+        classThresholds = model.views.map { threshold ?? model.classThresholds[$0.name] ?? model.threshold }
         contentCheck = model.contentCheck
+    }
+
+    /// "PA 0.90, AP 0.97, L 0.80", or one number when all are the same.
+    public var thresholdSummary: String {
+        if Set(classThresholds).count == 1 { return String(format: "%.3f", classThresholds[0]) }
+        return zip(views, classThresholds).map { String(format: "%@ %.3f", $0.name, $1) }.joined(separator: ", ")
     }
 
     /// Checks a threshold given on the command line.
@@ -89,7 +100,7 @@ public struct ViewDecisionPolicy: Sendable {
             decision.reason = "not a chest radiograph by its header, and the model has no content check"
             return decision
         }
-        if p[best] >= threshold {
+        if p[best] >= classThresholds[best] {
             decision.outcome = .view
             decision.view = views[best]
             return decision
@@ -98,10 +109,10 @@ public struct ViewDecisionPolicy: Sendable {
         let frontalSum = frontal.reduce(0) { $0 + p[$1] }
         if frontal.count > 1 && frontal.contains(best) && frontalSum >= threshold {
             decision.outcome = .frontalUncertain
-            decision.reason = String(format: "frontal (p %.3f), but %@ at p %.3f is below the threshold %.2f",
-                                     frontalSum, views[best].name, p[best], threshold)
+            decision.reason = String(format: "frontal (p %.3f), but %@ at p %.3f is below its threshold %.3f",
+                                     frontalSum, views[best].name, p[best], classThresholds[best])
         } else {
-            decision.reason = String(format: "most likely %@ at p %.3f, below the threshold %.2f", views[best].name, p[best], threshold)
+            decision.reason = String(format: "most likely %@ at p %.3f, below its threshold %.3f", views[best].name, p[best], classThresholds[best])
         }
         return decision
     }

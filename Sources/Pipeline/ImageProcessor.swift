@@ -24,8 +24,8 @@ public struct ImageProcessor: Sendable {
         classifier = ViewClassifier(model: model, threshold: settings.threshold, gate: settings.gate)
     }
 
-    /// The threshold in force (the model's unless the settings give one).
-    public var classifierThreshold: Double { classifier.policy.threshold }
+    /// The thresholds in force (the model's unless the settings give one), in words.
+    public var thresholdSummary: String { classifier.policy.thresholdSummary }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -173,7 +173,7 @@ public struct ImageProcessor: Sendable {
         let decisionText = prediction.decision.reason.map { "\(prediction.decision.label): \($0)" } ?? prediction.decision.label
         let report = ViewReport(
             view: view, decision: decisionText, mostLikely: mostLikely.name, probability: prediction.decision.probability ?? 0,
-            threshold: classifier.policy.threshold,
+            threshold: model.views.firstIndex(of: mostLikely).map { classifier.policy.classThresholds[$0] } ?? classifier.policy.threshold,
             model: "\(model.name) (sha256 \(model.sha256))", headerView: prediction.headerViewPosition,
             agreement: prediction.agreement.rawValue, methods: srMethods,
             sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "sr|\(settingsDigest)", modelDigest: model.sha256),

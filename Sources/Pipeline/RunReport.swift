@@ -10,8 +10,8 @@ public struct RunReport: Sendable {
         public var modelSHA256: String
         public var methods: [String]
         public var methodParameters: [String]
-        /// The effective threshold (the model's unless --threshold).
-        public var threshold: Double
+        /// The thresholds in force (the model's per class unless --threshold), in words.
+        public var threshold: String
         /// The model's classes in output order.
         public var classes: [String]
         public var settingsDigest: String
@@ -19,7 +19,7 @@ public struct RunReport: Sendable {
         public var showPHI: Bool
 
         public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
-                    threshold: Double, classes: [String], settingsDigest: String, version: String, showPHI: Bool) {
+                    threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool) {
             self.classes = classes
             self.inputs = inputs; self.output = output; self.model = model; self.modelSHA256 = modelSHA256; self.methods = methods
             self.methodParameters = methodParameters; self.threshold = threshold; self.settingsDigest = settingsDigest

@@ -61,7 +61,7 @@ extension RunReport {
         h += "</div>\n<h2>Run parameters</h2><table>"
         let rows: [(String, String)] = [
             ("inputs", parameters.inputs.joined(separator: ", ")), ("output", parameters.output),
-            ("model", "\(parameters.model) (sha256 \(parameters.modelSHA256))"), ("threshold", String(parameters.threshold)),
+            ("model", "\(parameters.model) (sha256 \(parameters.modelSHA256))"), ("thresholds", parameters.threshold),
             ("methods", parameters.methodParameters.joined(separator: "; ")), ("settings digest", parameters.settingsDigest),
             ("patient data shown", parameters.showPHI ? "yes (--show-phi)" : "no"),
         ]

@@ -25,9 +25,9 @@ public struct RunState: Sendable {
         try AtomicFile.write(try encoder.encode(record), to: recordPath(record.relativePath))
     }
 
-    /// True when `record` is finished work for this content and these settings, and its outputs exist.
+    /// True when `record` is finished work (done or skipped) for this content and these settings, and its outputs exist.
     public func isFinished(_ record: ImageRecord?, inputSHA256: String, settingsDigest: String) -> Bool {
-        guard let record, record.status == .done, record.inputSHA256 == inputSHA256, record.settingsDigest == settingsDigest else { return false }
+        guard let record, record.status != .failed, record.inputSHA256 == inputSHA256, record.settingsDigest == settingsDigest else { return false }
         let fm = FileManager.default
         for o in record.outputs where !fm.fileExists(atPath: o.path.hasPrefix("/") ? o.path : (root as NSString).appendingPathComponent(o.path)) { return false }
         for t in record.thumbnails.values where !fm.fileExists(atPath: (root as NSString).appendingPathComponent(t)) { return false }

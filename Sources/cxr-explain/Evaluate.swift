@@ -60,12 +60,12 @@ struct Evaluate: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             struct PerClass: Encodable { var name: String; var outcomes: [String: Int]; var wrongViews: Int }
             struct Report: Encodable {
-                var model: String; var modelSHA256: String; var dataset: String; var threshold: Double
+                var model: String; var modelSHA256: String; var dataset: String; var thresholds: String
                 var metrics: ClassificationMetrics; var decisions: [PerClass]; var failures: [String]
             }
             let perClass = names.indices.map { PerClass(name: names[$0], outcomes: outcomes[$0], wrongViews: wrong[$0]) }
             print(String(decoding: try encoder.encode(Report(model: model.path, modelSHA256: model.sha256, dataset: dataset,
-                                                             threshold: classifier.policy.threshold, metrics: metrics,
+                                                             thresholds: classifier.policy.thresholdSummary, metrics: metrics,
                                                              decisions: perClass, failures: failures)), as: UTF8.self))
         } else {
             print("model    \(model.path) (classes \(names.joined(separator: ", ")), temperature \(String(format: "%.3f", model.temperature)))")
@@ -78,8 +78,7 @@ struct Evaluate: ParsableCommand {
             print("confusion (rows: true; columns: predicted \(names.joined(separator: ", ")))")
             for (name, row) in zip(names, metrics.confusion) { print("  \(name.padding(toLength: 4, withPad: " ", startingAt: 0))\(row.map { String(format: "%5d", $0) }.joined())") }
             let total = tagged.reduce(0, +), films = outcomes.map { $0.values.reduce(0, +) }.reduce(0, +)
-            print(String(format: "decisions at threshold %.3f: views written on %d of %d films, %d wrong", classifier.policy.threshold,
-                         total, films, wrong.reduce(0, +)))
+            print("decisions at thresholds \(classifier.policy.thresholdSummary): views written on \(total) of \(films) films, \(wrong.reduce(0, +)) wrong")
             for (i, name) in names.enumerated() {
                 let o = outcomes[i]
                 print("  \(name): \(o.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")); wrong views \(wrong[i])")

@@ -165,7 +165,7 @@ struct ProcessCommand: ParsableCommand {
         var report = RunReport(
             parameters: .init(inputs: inputs, output: out, model: model.path, modelSHA256: model.sha256, methods: methods.map(\.rawValue),
                               methodParameters: methods.map { settings.suite.summary($0) },
-                              threshold: processor.classifierThreshold, classes: model.views.map(\.name),
+                              threshold: processor.thresholdSummary, classes: model.views.map(\.name),
                               settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: showPHI),
             records: records, modelCard: try? String(contentsOfFile: cardPath, encoding: .utf8))
         let s = report.summary

@@ -44,7 +44,9 @@ struct Train: ParsableCommand {
     @Option(help: "Peak learning rate.") var lr: Float = 3e-4
     @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
     @Option(help: "Optimizer: adamw or sgd (momentum 0.9).") var optimizer: TrainingConfig.OptimizerKind = .adamw
-    @Option(help: "Early-stopping patience in epochs (0: off).") var patience = 8
+    @Option(help: "Early-stopping patience in epochs (0: off; cross-validation then trains each fold for --epochs on all its training patients).")
+    var patience = 8
+    @Option(help: "Average the weights of the last N epochs (stochastic weight averaging; 0: off).") var averageEpochs = 0
     @Option(help: "Random seed: the same seed gives the same model.") var seed: UInt64 = 42
     @Flag(help: "Turn augmentation off.") var noAugment = false
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
@@ -72,7 +74,7 @@ struct Train: ParsableCommand {
         global.apply()
         var config = TrainingConfig()
         config.epochs = epochs; config.batchSize = batchSize; config.learningRate = lr; config.weightDecay = weightDecay
-        config.optimizer = optimizer; config.patience = patience; config.seed = seed
+        config.optimizer = optimizer; config.patience = patience; config.seed = seed; config.averagedEpochs = averageEpochs
         config.fit = stretch ? NetworkInputOptions.Fit.stretch.rawValue : NetworkInputOptions.Fit.pad.rawValue
         if noAugment { config.augmentation = .none }
         config.initialWeights = initWeights
@@ -96,9 +98,13 @@ struct Train: ParsableCommand {
         var heldOutDistances: [Double] = []
         if crossValidate > 0 {
             (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable)
-            config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
-            config.patience = 0
-            print("final model: all \(samples.count) images, \(config.epochs) epochs (median best epoch of the folds)")
+            if config.patience > 0 {
+                config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
+                config.patience = 0
+                print("final model: all \(samples.count) images, \(config.epochs) epochs (median best epoch of the folds)")
+            } else {
+                print("final model: all \(samples.count) images, \(config.epochs) epochs (as each fold)")
+            }
         }
         let finalTrainer = Trainer(config: config)
         let (trainSamples, validationSamples, splitText) = try split(samples: samples, dataset: usable, config: config, crossValidated: crossValidation != nil)
@@ -118,8 +124,9 @@ struct Train: ParsableCommand {
                      Self.quantile(limitBasis, contentQuantile), heldOutDistances.isEmpty ? "training" : "held-out", contentMargin))
         let temperature = crossValidation?.temperature ?? 1
         let threshold = crossValidation?.threshold ?? ModelFile.fallbackThreshold
+        let classThresholds = crossValidation?.classThresholds.map { Dictionary(uniqueKeysWithValues: zip(config.classes.map(\.name), $0)) } ?? [:]
         try net.save(path: out, metadata: ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
-                                                             contentLimit: check.limit),
+                                                             classThresholds: classThresholds, contentLimit: check.limit),
                      extra: ModelFile.tensors(of: check))
         let card = ModelCard(
             name: modelName, created: ISO8601DateFormatter().string(from: Date()), codeVersion: CXRExplain.configuration.version,
@@ -177,9 +184,14 @@ struct Train: ParsableCommand {
         var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
         for (f, heldOut) in folds.enumerated() {
             let rest = folds.enumerated().filter { $0.offset != f }.flatMap { $0.element }
-            // Early stopping uses an inner patient-wise split of the training folds, never the held-out fold.
-            let inner = dataset.subset(rest).patientSplit(validationFraction: 0.15, seed: trainer.config.seed &+ UInt64(f))
-            let trainSet = inner.train.map { samples[rest[$0]] }, innerVal = inner.validation.map { samples[rest[$0]] }
+            // Early stopping uses an inner patient-wise split of the training folds, never the held-out fold;
+            // without it every training patient is used for the fixed epoch count.
+            var trainSet = rest.map { samples[$0] }, innerVal: [PreparedSample] = []
+            if trainer.config.patience > 0 {
+                let inner = dataset.subset(rest).patientSplit(validationFraction: 0.15, seed: trainer.config.seed &+ UInt64(f))
+                trainSet = inner.train.map { samples[rest[$0]] }
+                innerVal = inner.validation.map { samples[rest[$0]] }
+            }
             let net = try trainer.makeModel()
             print("fold \(f + 1)/\(folds.count): train \(trainSet.count), early-stopping \(innerVal.count), held out \(heldOut.count) images")
             let outcome = trainer.train(model: net, train: trainSet, validation: innerVal) { print("  " + $0.line) }
@@ -203,16 +215,22 @@ struct Train: ParsableCommand {
         let pooled = ClassificationMetrics(probabilities: calibrated, labels: pooledLabels, classes: k)
         let curve = RiskCoverage(probabilities: calibrated, labels: pooledLabels, views: dataset.classes)
         let threshold = curve.threshold(maximumRisk: targetRisk)
+        let classThresholds = curve.thresholdsPerClass(maximumRisk: targetRisk, floor: ModelCard.thresholdFloor)
+        let operating = RiskCoverage.point(probabilities: calibrated, labels: pooledLabels, views: dataset.classes,
+                                           thresholds: classThresholds, frontalThreshold: threshold)
         print(String(format: "cross-validation: mean fold accuracy %.4f, pooled accuracy %.4f, balanced %.4f; temperature %.3f (ECE %.4f → %.4f)",
                      accuracies.reduce(0, +) / Double(accuracies.count), pooled.accuracy, pooled.balancedAccuracy, temperature,
                      uncalibrated.expectedCalibrationError, pooled.expectedCalibrationError))
         if let p = curve.point(at: threshold) {
-            print(String(format: "threshold %.3f: %d of %d films tagged, %d wrong (%.2f %%)", threshold, p.tagged, curve.films, p.wrong, 100 * p.risk))
+            print(String(format: "one threshold %.3f: %d of %d films tagged, %d wrong (%.2f %%)", threshold, p.tagged, curve.films, p.wrong, 100 * p.risk))
         }
+        print("per-class thresholds \(zip(dataset.classes, classThresholds).map { "\($0.name) \(String(format: "%.3f", $1))" }.joined(separator: ", ")): "
+              + "\(operating.tagged) of \(curve.films) films tagged, \(operating.wrong) wrong (\(String(format: "%.2f", 100 * operating.risk)) %); "
+              + operating.perClass.map { "\($0.name) \($0.tagged)/\($0.films)" }.joined(separator: ", "))
         let cv = ModelCard.CrossValidation(folds: folds.count, foldAccuracies: accuracies, foldBestEpochs: bestEpochs,
                                            meanAccuracy: accuracies.reduce(0, +) / Double(accuracies.count), pooled: pooled,
                                            uncalibrated: uncalibrated, temperature: temperature, threshold: threshold,
-                                           targetRisk: targetRisk, riskCoverage: curve)
+                                           classThresholds: classThresholds, operatingPoint: operating, targetRisk: targetRisk, riskCoverage: curve)
         return (cv, distances)
     }
 }

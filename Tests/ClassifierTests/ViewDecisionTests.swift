@@ -7,7 +7,7 @@ import Testing
 
 /// A model file with random weights whose classes and settings the test chooses.
 func makeModelFile(_ views: [RadiographView], in dir: URL, name: String, temperature: Double = 1, threshold: Double = 0.9,
-                   contentCheck: ContentCheck? = nil) throws -> String {
+                   classThresholds: [String: Double] = [:], contentCheck: ContentCheck? = nil) throws -> String {
     var config = TrainingConfig()
     config.inputSize = 64
     config.classes = views
@@ -15,7 +15,7 @@ func makeModelFile(_ views: [RadiographView], in dir: URL, name: String, tempera
     net.initialise(seed: 3)
     let path = dir.appendingPathComponent("\(name).safetensors").path
     try net.save(path: path, metadata: ModelFile.metadata(name: name, config: config, temperature: temperature, threshold: threshold,
-                                                          contentLimit: contentCheck?.limit),
+                                                          classThresholds: classThresholds, contentLimit: contentCheck?.limit),
                  extra: contentCheck.map(ModelFile.tensors(of:)) ?? [:])
     return path
 }
@@ -85,6 +85,25 @@ struct ViewDecisionPolicyTests {
         #expect(unsure.outcome == .uncertain && unsure.view == nil)
         let lateral = policy.decide(logits: logits([0.05, 0.02, 0.93]), features: near, headerConfirmsChest: false)
         #expect(lateral.outcome == .view && lateral.view == .lateral)
+    }
+
+    @Test("per-class thresholds from the model file; --threshold replaces them all")
+    func perClass() throws {
+        let dir = TestPaths.temporaryDirectory("policy-classes")
+        let model = try ModelFile(path: try makeModelFile([.pa, .ap, .lateral], in: dir, name: "c", threshold: 0.95,
+                                                          classThresholds: ["PA": 0.8, "AP": 0.97, "L": 0.8]))
+        #expect(model.classThresholds == ["PA": 0.8, "AP": 0.97, "L": 0.8])
+        let policy = ViewDecisionPolicy(model: model)
+        #expect(policy.classThresholds == [0.8, 0.97, 0.8])
+        #expect(policy.thresholdSummary == "PA 0.800, AP 0.970, L 0.800")
+        let ap = policy.decide(logits: logits([0.04, 0.95, 0.01]), features: near, headerConfirmsChest: true)
+        #expect(ap.outcome == .frontalUncertain)
+        let pa = policy.decide(logits: logits([0.85, 0.14, 0.01]), features: near, headerConfirmsChest: true)
+        #expect(pa.outcome == .view && pa.view == .pa)
+        let user = ViewDecisionPolicy(model: model, threshold: 0.9)
+        #expect(user.classThresholds == [0.9, 0.9, 0.9] && user.threshold == 0.9)
+        #expect(user.decide(logits: logits([0.04, 0.95, 0.01]), features: near, headerConfirmsChest: true).view == .ap)
+        #expect(user.decide(logits: logits([0.85, 0.14, 0.01]), features: near, headerConfirmsChest: true).outcome == .frontalUncertain)
     }
 
     @Test("the temperature softens probabilities before the threshold")
@@ -164,6 +183,13 @@ struct RiskCoverageTests {
         #expect(at093.tagged == 2 && at093.wrong == 0)
         #expect(curve.threshold(maximumRisk: 0.01) == 0.93)
         #expect(curve.threshold(maximumRisk: 0.4) == 0.8)
+        // By prediction: AP was written twice at 0.8 (one wrong), PA once, L once.
+        #expect(at08.perPrediction.map(\.tagged) == [1, 2, 1] && at08.perPrediction.map(\.wrong) == [0, 1, 0])
+        // Per class: PA and L are never wrong (floor 0.8); AP needs 0.93 to be.
+        #expect(curve.thresholdsPerClass(maximumRisk: 0.01, floor: 0.8) == [0.8, 0.93, 0.8])
+        let operating = RiskCoverage.point(probabilities: p, labels: labels, views: [.pa, .ap, .lateral], thresholds: [0.8, 0.93, 0.8],
+                                           frontalThreshold: 0.8)
+        #expect(operating.tagged == 2 && operating.wrong == 0)
     }
 }
 

@@ -4,6 +4,9 @@ import Preprocess
 
 /// What a trained model is and how it came to be; written beside the weights as JSON and Markdown.
 public struct ModelCard: Sendable, Codable {
+    /// No class threshold is chosen below this, however clean the held-out films look.
+    public static let thresholdFloor = 0.8
+
     public struct DataSummary: Sendable, Codable {
         public var source: String
         public var digest: String
@@ -31,12 +34,16 @@ public struct ModelCard: Sendable, Codable {
         public var uncalibrated: ClassificationMetrics?
         public var temperature: Double?
         public var threshold: Double?
+        /// Per class, the shipped thresholds, and the held-out outcome at them.
+        public var classThresholds: [Double]?
+        public var operatingPoint: RiskCoverage.Point?
         public var targetRisk: Double?
         public var riskCoverage: RiskCoverage?
 
         public init(folds: Int, foldAccuracies: [Double], foldBestEpochs: [Int], meanAccuracy: Double, pooled: ClassificationMetrics,
-                    uncalibrated: ClassificationMetrics?, temperature: Double?, threshold: Double?, targetRisk: Double?,
-                    riskCoverage: RiskCoverage?) {
+                    uncalibrated: ClassificationMetrics?, temperature: Double?, threshold: Double?, classThresholds: [Double]?,
+                    operatingPoint: RiskCoverage.Point?, targetRisk: Double?, riskCoverage: RiskCoverage?) {
+            self.classThresholds = classThresholds; self.operatingPoint = operatingPoint
             self.folds = folds; self.foldAccuracies = foldAccuracies; self.foldBestEpochs = foldBestEpochs
             self.meanAccuracy = meanAccuracy; self.pooled = pooled; self.uncalibrated = uncalibrated
             self.temperature = temperature; self.threshold = threshold; self.targetRisk = targetRisk; self.riskCoverage = riskCoverage
@@ -117,7 +124,7 @@ public struct ModelCard: Sendable, Codable {
             - Trained: \(created) by cxr-explain \(codeVersion), \(epochsTrained) epochs (weights of epoch \(bestEpoch) kept).
             - Data: `\(data.source)` — \(data.images) images from \(data.patients) patients (\(data.classCounts.sorted { $0.key > $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))); manifest digest `\(data.digest)`.
             - Split: \(split).
-            - Hyper-parameters: \(config.optimizer.rawValue), lr \(config.learningRate), weight decay \(config.weightDecay), batch \(config.batchSize), cosine schedule with \(config.warmupEpochs) warm-up epoch(s), patience \(config.patience), class-weighted loss \(config.classWeighting), seed \(config.seed); augmentation: crop \(config.augmentation.cropFraction), rotation ±\(config.augmentation.rotationDegrees)°, flip p \(config.augmentation.flipProbability), brightness ±\(config.augmentation.brightness), contrast \(config.augmentation.contrast), gamma \(config.augmentation.gamma).
+            - Hyper-parameters: \(config.optimizer.rawValue), lr \(config.learningRate), weight decay \(config.weightDecay), batch \(config.batchSize), cosine schedule with \(config.warmupEpochs) warm-up epoch(s), patience \(config.patience), weights averaged over the last \(config.averagedEpochs) epoch(s), class-weighted loss \(config.classWeighting), seed \(config.seed); augmentation: crop \(config.augmentation.cropFraction), rotation ±\(config.augmentation.rotationDegrees)°, flip p \(config.augmentation.flipProbability), brightness ±\(config.augmentation.brightness), contrast \(config.augmentation.contrast), gamma \(config.augmentation.gamma).
 
             """
         if let cv = crossValidation {
@@ -164,6 +171,21 @@ public struct ModelCard: Sendable, Codable {
                     | threshold | films tagged | wrong views | \(names.map { "\($0): tagged/films" }.joined(separator: " | ")) | frontal, AP/PA uncertain |
                     |---|---|---|\(names.map { _ in "---|" }.joined())---|
                     \(rows.joined(separator: "\n"))
+
+                    """
+            }
+            if let t = cv.classThresholds, let p = cv.operatingPoint {
+                md += """
+
+                    ### Shipped thresholds, per predicted class
+
+                    Each class gets the lowest threshold (at least \(String(format: "%.2f", Self.thresholdFloor))) from which on the views of that class written in cross-validation are wrong at most \(pct(cv.targetRisk ?? 0)) of the time: \(zip(names, t).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", ")); "frontal, AP/PA uncertain" needs p(PA) + p(AP) ≥ \(String(format: "%.3f", cv.threshold ?? 0)).
+
+                    At these thresholds, on the \(p.perClass.reduce(0) { $0 + $1.films }) held-out films: **\(p.tagged) tagged (\(pct(Double(p.tagged) / Double(max(1, p.perClass.reduce(0) { $0 + $1.films }))))), \(p.wrong) wrong views (\(pct(p.risk)) of those tagged)**, \(p.frontalUncertain) "frontal, AP/PA uncertain".
+
+                    | true class | films | tagged | wrong | coverage |
+                    |---|---:|---:|---:|---:|
+                    \(p.perClass.map { "| \($0.name) | \($0.films) | \($0.tagged) | \($0.wrong) | \(pct(Double($0.tagged) / Double(max(1, $0.films)))) |" }.joined(separator: "\n"))
 
                     """
             }

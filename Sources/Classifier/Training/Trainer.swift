@@ -12,8 +12,12 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var weightDecay: Float = 1e-4
     public var optimizer: OptimizerKind = .adamw
     public var warmupEpochs = 1
-    /// Stop when the validation loss has not improved for this many epochs (0: never).
+    /// Stop when the validation loss has not improved for this many epochs (0: never; then cross-validation
+    /// trains every fold for the fixed epoch count on all its training patients, with no inner split).
     public var patience = 8
+    /// Average the weights of the last this-many epochs (stochastic weight averaging; 0: keep the last
+    /// epoch's). SqueezeNet has no batch norm, so the average needs no statistics pass.
+    public var averagedEpochs = 0
     public var seed: UInt64 = 42
     public var inputSize = 227
     public var fit: String = NetworkInputOptions.Fit.pad.rawValue
@@ -107,6 +111,8 @@ public final class Trainer {
         var best: (loss: Double, epoch: Int, parameters: [Float])? = nil
         var dropoutRNG = SplitMix64(seed: config.seed &+ 17)
         var step = 0
+        let averageFrom = config.averagedEpochs > 0 ? max(1, config.epochs - config.averagedEpochs + 1) : Int.max
+        var average: [Double] = [], averaged = 0
 
         for epoch in 1...max(1, config.epochs) {
             let started = Date()
@@ -130,6 +136,15 @@ public final class Trainer {
                 step += 1
                 lossSum += Double(loss) * Double(members.count)
                 for (i, label) in labels.enumerated() where SoftmaxCrossEntropy.argmax(used[(i * k)..<(i * k + k)]) == label { correct += 1 }
+            }
+            if epoch >= averageFrom {
+                let p = net.parameters.pointer
+                if average.isEmpty { average = [Double](repeating: 0, count: net.layout.total) }
+                for i in 0..<average.count { average[i] += Double(p[i]) }
+                averaged += 1
+                if epoch == config.epochs {
+                    for i in 0..<average.count { p[i] = Float(average[i] / Double(averaged)) }
+                }
             }
             let metrics = validation.isEmpty ? nil : evaluate(net, samples: validation, workspace: ws)
             let report = EpochReport(epoch: epoch, epochs: config.epochs, loss: lossSum / Double(train.count),
