@@ -9,6 +9,16 @@ swift build -c release --product cxr-explain >/dev/null
 bin=$(swift build -c release --show-bin-path)/cxr-explain
 staged=sample-data/staged
 out=out/demo
+shared=${CXR_SHARED:-../shared}
+if [ ! -f "$shared/data/dicom/MANIFEST.tsv" ] || [ ! -f "$shared/data/cxr-views/MANIFEST.tsv" ]; then
+  # A plain clone: the committed demo films (sample-data/demo, permissive licences, see its NOTICE).
+  echo "== no shared data at $shared: processing the committed demo films in sample-data/demo"
+  rm -rf "$out" && mkdir -p "$out"
+  "$bin" process sample-data/demo --out "$out/results" --methods gradcam lime
+  echo
+  echo "Open the report: $out/results/report.html  (results.json, results.csv beside it; DICOM outputs under $out/results/)"
+  exit 0
+fi
 sample-data/stage.sh "$staged"
 rm -rf "$out" && mkdir -p "$out/studies"
 

@@ -24,6 +24,7 @@ public struct ContentCheck: Sendable, Equatable {
     /// shrunk covariance is not positive definite.
     public static func fit(features raw: [Float], dimension d: Int, limit: Double = .infinity) -> ContentCheck? {
         let n = raw.count / d
+        _ = Parallel.singleThreadedBLAS
         guard n >= 2 else { return nil }
         let x = raw.map { Double($0 < 0 ? 0 : $0).squareRoot() }
         var mu = [Double](repeating: 0, count: d)

@@ -38,7 +38,8 @@ public struct ViewPrediction: Sendable, Codable {
         let p = decision.probability.map { String(format: "%.4f", $0) } ?? "-"
         var what = decision.label
         if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
-        if decision.outcome == .skipped || decision.outcome == .notChest, let r = decision.reason { what += ": \(r)" }
+        if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }
+        if decision.outcome == .notChest, let r = decision.reason { what = r }
         return "\(file)\t\(what)\t\(p)\t\(header)\t\(agreement.rawValue)"
     }
 }

@@ -2,27 +2,23 @@ import COpenBLAS
 import Dispatch
 import Foundation
 
-/// Splits element-wise work over the cores (the GEMMs are threaded by OpenBLAS; everything between
-/// them — im2col, ReLU, pooling — would otherwise leave the second core idle).
+/// Splits element-wise work over the cores. GEMMs always run on one OpenBLAS thread: with more, OpenBLAS
+/// splits a GEMM's output into per-thread blocks whose edges fall on different elements for different
+/// thread counts, and its edge kernels round differently (seen with the generic "Prescott" kernels: Grad-CAM
+/// maps 2.4e-7 apart, RGB Secondary Captures a few values apart). Parallelism comes from our side instead:
+/// images (`process --jobs`), batches of perturbed images (LIME, occlusion) and element-wise loops, so the
+/// same input gives the same bits whatever the thread count.
 public enum Parallel {
-    /// Threads for element-wise work; set it together with OpenBLAS's thread count (`setThreads`).
+    /// Threads for element-wise work and per-image pipelines (`process` divides the cores among its jobs).
     nonisolated(unsafe) public private(set) static var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Sets the threads for both our loops and OpenBLAS's GEMMs. Call before any pass runs, not during one.
+    /// OpenBLAS's thread count, set once to one and never changed (any GEMM calls this first).
+    public static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
+
+    /// Sets the threads for our loops. Call before any pass runs, not during one. Results do not depend on it.
     public static func setThreads(_ n: Int) {
+        _ = singleThreadedBLAS
         workers = max(1, n)
-        openblas_set_num_threads(Int32(workers))
-    }
-
-    /// Serialises the work that changes the process-wide thread count (ParallelPredictor drops OpenBLAS to
-    /// one thread per worker for a while) with the work whose bits depend on it (training): a training
-    /// run beside a LIME explanation in the same process was not reproducible (seen in the test suite).
-    private static let threadCountLock = NSRecursiveLock()
-
-    public static func withStableThreadCount<T>(_ body: () throws -> T) rethrows -> T {
-        threadCountLock.lock()
-        defer { threadCountLock.unlock() }
-        return try body()
     }
 
     /// Calls `body` on contiguous sub-ranges of `0..<count`, concurrently when the work is large enough.

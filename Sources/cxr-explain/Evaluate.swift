@@ -30,7 +30,10 @@ struct Evaluate: ParsableCommand {
         let model = try modelOption.load()
         let data: Dataset
         do { data = try Dataset.load(dataset, images: images).relabelled(to: model.views) } catch { printError("\(error)"); throw ExitCode(1) }
-        for (reason, n) in data.skipped.sorted(by: { $0.key < $1.key }) { print("skipped \(n) rows: \(reason)") }
+        for (reason, n) in data.skipped.sorted(by: { $0.key < $1.key }) {
+            let line = "skipped \(n) rows: \(reason)"
+            if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
         if faithfulnessOptions.faithfulness { return try runFaithfulness(model: model, data: data) }
         let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
         let names = model.views.map(\.name)

@@ -41,6 +41,7 @@ struct Train: ParsableCommand {
 
     @Option(help: "Epochs.") var epochs = 30
     @Option(help: "Mini-batch size.") var batchSize = 32
+    @Option(help: "Network input side in pixels (the model file records it).") var inputSize = 227
     @Option(help: "Peak learning rate.") var lr: Float = 3e-4
     @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
     @Option(help: "Optimizer: adamw or sgd (momentum 0.9).") var optimizer: TrainingConfig.OptimizerKind = .adamw
@@ -51,16 +52,17 @@ struct Train: ParsableCommand {
     @Flag(help: "Turn augmentation off.") var noAugment = false
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
-    @Option(help: "Highest wrong-view rate among films tagged in cross-validation when choosing the threshold.")
-    var targetRisk = 0.01
+    @Option(help: "Highest wrong-view rate, per predicted class, among films tagged in cross-validation when choosing the thresholds.")
+    var targetRisk = 0.03
     @Option(help: "Quantile of the held-out films' content distances that sets the content check's limit.")
     var contentQuantile = 0.995
     @Option(help: "Factor on that quantile (room for films unlike the training set).")
-    var contentMargin = 1.25
+    var contentMargin = 1.0
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        guard (64...1024).contains(inputSize) else { throw ValidationError("--input-size must be between 64 and 1024") }
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("epochs, batch size and learning rate must be positive") }
         guard (0.05...0.5).contains(valFraction) else { throw ValidationError("--val-fraction must be between 0.05 and 0.5") }
         guard crossValidate == 0 || crossValidate >= 2 else { throw ValidationError("--cross-validate needs at least 2 folds") }
@@ -73,7 +75,7 @@ struct Train: ParsableCommand {
     func run() throws {
         global.apply()
         var config = TrainingConfig()
-        config.epochs = epochs; config.batchSize = batchSize; config.learningRate = lr; config.weightDecay = weightDecay
+        config.epochs = epochs; config.batchSize = batchSize; config.inputSize = inputSize; config.learningRate = lr; config.weightDecay = weightDecay
         config.optimizer = optimizer; config.patience = patience; config.seed = seed; config.averagedEpochs = averageEpochs
         config.fit = stretch ? NetworkInputOptions.Fit.stretch.rawValue : NetworkInputOptions.Fit.pad.rawValue
         if noAugment { config.augmentation = .none }

@@ -8,31 +8,46 @@ import Testing
 struct ClassifierCLITests {
     static let shippedModel = TestPaths.packageRoot.appendingPathComponent("sample-data/models/cxr-views-squeezenet.safetensors").path
 
-    @Test("train writes weights and a model card; evaluate reads them back")
-    func trainAndEvaluate() throws {
+    @Test("train and evaluate take PadChest's label CSV with --images: three views, skipped rows counted, a card")
+    func trainAndEvaluatePadChest() throws {
         let dir = TestPaths.temporaryDirectory("cli-train")
         let rows = readTSV(TestPaths.viewData.appendingPathComponent("MANIFEST.tsv"))
-        let picked = rows.filter { $0["label"] == "PA" }.prefix(6) + rows.filter { $0["label"] == "L" }.prefix(4)
-        let manifest = dir.appendingPathComponent("MANIFEST.tsv").path
-        let text = "file\tlabel\tpatient_id\n" + picked.map {
-            "\(TestPaths.viewData.appendingPathComponent($0["file"]!).path)\t\($0["label"]!)\t\($0["patient_id"]!)"
-        }.joined(separator: "\n")
-        try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+        // PadChest's spellings of the development films' views; two rows of projections that are skipped.
+        let picked = rows.filter { $0["label"] == "PA" }.prefix(6).map { ($0, "PA") }
+            + rows.filter { $0["label"] == "AP" }.prefix(4).enumerated().map { ($0.element, $0.offset % 2 == 0 ? "AP" : "AP_horizontal") }
+            + rows.filter { $0["label"] == "L" }.prefix(4).map { ($0, "L") }
+        var csv = "ImageID,ImageDir,StudyDate_DICOM,StudyID,PatientID,PatientBirth,PatientSex_DICOM,ViewPosition_DICOM,Projection,Labels\n"
+        for (row, projection) in picked {
+            let file = row["file"]!
+            csv += "\((file as NSString).lastPathComponent),\((file as NSString).deletingLastPathComponent),20200101,s,\(row["patient_id"]!),1950,M,,\(projection),\"['normal', 'x']\"\n"
+        }
+        csv += "rib.png,PA,20200101,s,p-costal,1950,M,,COSTAL,\"['rib']\"\nbad.png,PA,20200101,s,p-ex,1950,M,,EXCLUDE,\"['exclude']\"\n"
+        let labels = dir.appendingPathComponent("PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv").path
+        try csv.write(toFile: labels, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("tiny.safetensors").path
-        let r = try CLI.run(["train", manifest, "--out", out, "--epochs", "2", "--batch-size", "4", "--seed", "3"])
+        let r = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--epochs", "2", "--batch-size", "4", "--seed", "3"])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("classes: PA, AP, L (6 / 4 / 4 images)"), "\(r.stdout)")
+        #expect(r.stdout.contains("skipped 1 rows: projection COSTAL") && r.stdout.contains("skipped 1 rows: projection EXCLUDE"))
         #expect(r.stdout.contains("epoch   1/2") && r.stdout.contains("val acc"))
         let card = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("tiny.card.json"))) as! [String: Any]
-        #expect((card["data"] as! [String: Any])["images"] as? Int == 10)
+        #expect((card["data"] as! [String: Any])["images"] as? Int == 14)
+        #expect(card["classes"] as? [String] == ["PA", "AP", "L"])
         #expect(card["weightsSHA256"] as? String == (try Digest.sha256Hex(ofFileAt: out)))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("tiny.card.md").path))
-        let e = try CLI.run(["evaluate", manifest, "--model", out, "--json"])
+        let e = try CLI.run(["evaluate", labels, "--images", TestPaths.viewData.path, "--model", out, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
-        let metrics = (try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any])["metrics"] as! [String: Any]
-        #expect(metrics["count"] as? Int == 10)
+        let report = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        let metrics = report["metrics"] as! [String: Any]
+        let decisions = report["decisions"] as! [[String: Any]]
+        let films = decisions.map { ($0["outcomes"] as! [String: Int]).values.reduce(0, +) }
+        #expect(decisions.map { $0["name"] as! String } == ["PA", "AP", "L"])
+        #expect(films == [6, 4, 4])
+        // Every film is scored by the classifier (the content check's refusals included); the decisions are apart.
+        #expect(metrics["count"] as? Int == 14)
     }
 
-    @Test("classify with the shipped model: view, probability, header agreement; a bad file fails alone")
+    @Test("classify with the shipped model: decision, calibrated probabilities of three views, header agreement; a bad file fails alone")
     func classify() throws {
         guard FileManager.default.fileExists(atPath: Self.shippedModel) else {
             Issue.record("the shipped model is missing: \(Self.shippedModel)")
@@ -46,13 +61,19 @@ struct ClassifierCLITests {
         #expect(r.stderr.contains(bad))
         let results = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
         #expect(results.count == 2)
-        #expect(results[0]["mostLikely"] as? String == "PA")
+        let decisions = results.map { $0["decision"] as! [String: Any] }
+        #expect((decisions[0]["mostLikely"] as? [String: Any])?["name"] as? String == "PA")
         #expect(results[0]["headerViewPosition"] as? String == "PA")
-        #expect(results[1]["mostLikely"] as? String == "L")
-        for result in results {
-            let p = result["probabilities"] as! [String: Double]
-            #expect(abs(p["PA"]! + p["L"]! - 1) < 1e-5)
+        #expect((decisions[1]["mostLikely"] as? [String: Any])?["name"] as? String == "L")
+        for d in decisions {
+            let p = d["probabilities"] as! [String: Double]
+            #expect(Set(p.keys) == ["PA", "AP", "L"])
+            #expect(abs(p.values.reduce(0, +) - 1) < 1e-5)
         }
+        // The text form shows the same decision.
+        let text = try CLI.run(["classify", "--model", Self.shippedModel, "--threshold", "0.5", chest])
+        #expect(text.status == 0 && text.stdout.contains("\tPA\t") && text.stdout.contains("agree"), "\(text.stdout)")
+        #expect(try CLI.run(["classify", "--threshold", "0.2", chest]).status == 2)
     }
 }
 

@@ -64,11 +64,13 @@ struct PACSRoundTripTests {
 
     static func makeInput() throws -> URL {
         let input = TestPaths.temporaryDirectory("pacs-in")
-        for (folder, file) in [("studyA", TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm")),
+        for (folder, file) in [("studyA", TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")),
                                ("studyB", TestPaths.viewData.appendingPathComponent("L/000002-3.png").path)] {
             try FileManager.default.createDirectory(at: input.appendingPathComponent(folder), withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: file, toPath: input.appendingPathComponent("\(folder)/\((file as NSString).lastPathComponent)").path)
         }
+        // Without a header view, the (surely PA) chest CR gets a tagged copy, which must stay local.
+        _ = try Tool.run("dcmodify", ["-nb", "-e", "(0018,5101)", input.appendingPathComponent("studyA/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm").path])
         return input
     }
 
@@ -100,14 +102,14 @@ struct PACSRoundTripTests {
         let send = try #require(document.send)
         #expect(send.stored == 11 && send.notStored == 0 && send.error == nil)
         #expect(send.objects.allSatisfy { $0.stored && $0.status == 0 })
-        #expect(Set(send.objects.map(\.path)) == Set(files.filter { $0 != "studyA/chest_CR_PA_RG1_JLSN.dcm" }))
+        #expect(Set(send.objects.map(\.path)) == Set(files.filter { $0 != "studyA/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm" }))
 
         for rel in files {
             let file = try DICOMFile(path: out.appendingPathComponent(rel).path)
             let uid = try #require(file.text("SOPInstanceUID"))
             let found = try #require(try orthanc.request("POST", "/tools/lookup", body: uid) as? [[String: Any]])
             let id = found.first { $0["Type"] as? String == "Instance" }?["ID"] as? String
-            if rel == "studyA/chest_CR_PA_RG1_JLSN.dcm" {
+            if rel == "studyA/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm" {
                 #expect(id == nil, "the tagged copy was sent")
                 continue
             }
@@ -147,7 +149,7 @@ struct PACSRoundTripTests {
         #expect(r.status == 1)
         let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
         #expect(errors.count == 1 && errors[0].contains("cannot associate with PACS@127.0.0.1:\(port)"), "\(r.stderr)")
-        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/chest_CR_PA_RG1_JLSN.sr.dcm").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/chest_CR_PA_gdcm-CR-MONO1-10-chest.sr.dcm").path))
         let send = try #require(try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json"))).send)
         #expect(send.stored == 0 && send.notStored == 7)
     }

@@ -11,21 +11,36 @@ struct ProcessCLITests {
     static let mono1 = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
     static let lateralPNG = TestPaths.viewData.appendingPathComponent("L/000002-3.png").path
 
-    /// studyA/rg1.dcm (header PA, no view code), studyA/said-lateral.dcm (header LL: the model says PA),
-    /// studyB/lateral.png, studyB/broken.dcm (a preamble and nothing else), notes.txt.
+    /// studyA/rg1.dcm (header PA), studyA/no-view.dcm (the MONOCHROME1 chest without ViewPosition),
+    /// studyA/said-lateral.dcm (the same with header LL: the model says frontal), studyB/lateral.png,
+    /// studyB/broken.dcm (a preamble and nothing else), notes.txt.
     static func makeTree() throws -> URL {
         let root = TestPaths.temporaryDirectory("process-in")
         let fm = FileManager.default
         for folder in ["studyA", "studyB"] { try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true) }
         try fm.copyItem(atPath: rg1, toPath: root.appendingPathComponent("studyA/rg1.dcm").path)
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        let noView = root.appendingPathComponent("studyA/no-view.dcm").path
+        try fm.copyItem(atPath: mono1, toPath: noView)
+        #expect(try Tool.run(dcmodify, ["-nb", "-e", "(0018,5101)", noView]).status == 0)
         let lat = root.appendingPathComponent("studyA/said-lateral.dcm").path
         try fm.copyItem(atPath: mono1, toPath: lat)
-        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
         #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0018,5101)=LL", lat]).status == 0)
         try fm.copyItem(atPath: lateralPNG, toPath: root.appendingPathComponent("studyB/lateral.png").path)
         try Data([UInt8](repeating: 0, count: 128) + Array("DICM".utf8) + [1, 2, 3]).write(to: root.appendingPathComponent("studyB/broken.dcm"))
         try Data("not an image\n".utf8).write(to: root.appendingPathComponent("notes.txt"))
         return root
+    }
+
+    /// `classify --json`'s decision per file name: what `process` must act on.
+    static func decisions(_ paths: [String]) throws -> [String: (outcome: String, view: String?)] {
+        let r = try CLI.run(["classify", "--json"] + paths)
+        let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
+        return Dictionary(uniqueKeysWithValues: list.map { item in
+            let d = item["decision"] as! [String: Any]
+            let view = (d["view"] as? [String: Any])?["name"] as? String
+            return ((item["file"] as! NSString).lastPathComponent, (d["outcome"] as! String, view))
+        })
     }
 
     /// SHA-256 of every file under `root`, by relative path.
@@ -63,18 +78,34 @@ struct ProcessCLITests {
         #expect(r.stderr.contains("broken.dcm") && r.stderr.contains("1 input(s) failed"))
         #expect(try Self.digests(input) == before, "inputs changed")
         let images = try Self.results(out)
-        #expect(Set(images.keys) == ["studyA/rg1.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png", "studyB/broken.dcm"])
+        #expect(Set(images.keys) == ["studyA/rg1.dcm", "studyA/no-view.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png", "studyB/broken.dcm"])
         #expect(images["studyB/broken.dcm"]?.status == "failed")
-        #expect(images["studyA/rg1.dcm"]?.view == "PA" && images["studyA/rg1.dcm"]?.headerAction == "tagged")
+        // process acts on the decision classify shows for the same file.
+        let decided = try Self.decisions(["studyA/rg1.dcm", "studyA/no-view.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png"]
+            .map { input.appendingPathComponent($0).path })
+        for (rel, image) in images where image.status == "done" {
+            let d = try #require(decided[(rel as NSString).lastPathComponent])
+            #expect(image.view == d.view, "\(rel): process \(image.view ?? "none"), classify \(d.view ?? "none")")
+        }
+        // The MONOCHROME1 chest is a sure PA for the shipped model, and the lateral PNG a sure lateral: the
+        // writing paths below are exercised.
+        #expect(decided["no-view.dcm"]?.view == "PA" && decided["lateral.png"]?.view == "L")
+        // No header view + a certain view on a CR → tagged copy with ViewPosition only, the insertion recorded.
+        #expect(images["studyA/no-view.dcm"]?.headerAction == "tagged")
+        let tagged = try DICOMFile(path: out.appendingPathComponent("studyA/no-view.dcm").path)
+        #expect(tagged.text("ViewPosition") == "PA" && tagged.sequenceCount("ViewCodeSequence") == 0)
+        #expect(tagged.string("OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition") == "")
+        // rg1's header already says PA: whatever the decision, no copy (agree → unchanged; AP → kept; none → uncertain).
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/rg1.dcm").path), "rg1 got a tagged copy")
         let lat = try #require(images["studyA/said-lateral.dcm"])
         #expect(lat.view == "PA" && lat.agreement == "disagree" && lat.headerAction == "kept-different")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/said-lateral.dcm").path), "a disagreeing header was copied")
-        #expect(images["studyB/lateral.png"]?.view == "L" && images["studyB/lateral.png"]?.headerAction == "converted")
-
-        // The tagged copy carries the view code; the conversion carries LL.
-        let tagged = try DICOMFile(path: out.appendingPathComponent("studyA/rg1.dcm").path)
-        #expect(tagged.text("ViewPosition") == "PA" && tagged.text("ViewCodeSequence[0].CodeValue") == "272479007")
-        #expect(try DICOMFile(path: out.appendingPathComponent("studyB/lateral.dcm").path).text("ViewPosition") == "LL")
+        // The converted PNG is a Secondary Capture: its IOD has no view attribute; the view is in the SR.
+        #expect(images["studyB/lateral.png"]?.view == "L" && images["studyB/lateral.png"]?.headerAction == "not-in-iod")
+        let converted = try DICOMFile(path: out.appendingPathComponent("studyB/lateral.dcm").path)
+        #expect(converted.text("ViewPosition") == nil && converted.sequenceCount("ViewCodeSequence") == 0)
+        let srPath = out.appendingPathComponent(try #require(images["studyB/lateral.png"]?.outputs.first { $0.kind == "SR" }).path).path
+        #expect(try Tool.run("dcmdump", ["+L", srPath]).stdout.contains("399173006"), "the SR lacks the lateral's SNOMED CT code")
 
         // Every SC and SR passes dciodvfy, and the SR names the source and its SC instances.
         for image in images.values where image.status == "done" {
@@ -102,15 +133,16 @@ struct ProcessCLITests {
         let first = try outputs()
         let again = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
         #expect(again.status == 1)
-        #expect(again.stdout.components(separatedBy: "skipped").count - 1 == 3, "\(again.stdout)")
+        #expect(again.stdout.components(separatedBy: "(done before, skipped)").count - 1 == 4, "\(again.stdout)")
         #expect(try outputs() == first)
     }
 
     @Test("--in-place tags the input through a rename: only the view attributes change; --overwrite-view replaces a different view")
     func inPlaceAndOverwrite() throws {
         let input = TestPaths.temporaryDirectory("process-inplace")
-        let file = input.appendingPathComponent("rg1.dcm").path
-        try FileManager.default.copyItem(atPath: Self.rg1, toPath: file)
+        let file = input.appendingPathComponent("no-view.dcm").path
+        try FileManager.default.copyItem(atPath: Self.mono1, toPath: file)
+        _ = try Tool.run("dcmodify", ["-nb", "-e", "(0018,5101)", file])
         let lat = input.appendingPathComponent("said-lateral.dcm").path
         try FileManager.default.copyItem(atPath: Self.mono1, toPath: lat)
         _ = try Tool.run("dcmodify", ["-nb", "-m", "(0018,5101)=LL", lat])
@@ -123,12 +155,12 @@ struct ProcessCLITests {
         #expect(try DICOMChecks.pixelDataTail(file) == tailBefore)
         #expect(try Digest.sha256Hex(ofFileAt: lat) == latBefore, "a disagreeing header was changed without --overwrite-view")
         let dumpAfter = try Tool.run("dcmdump", ["-q", file]).stdout
-        // Everything outside the View Code Sequence is the same, line for line (group lengths aside).
+        // Everything outside ViewPosition and Original Attributes Sequence is the same, line for line (group lengths aside).
         func stripped(_ dump: String) -> [String] {
-            var lines: [String] = [], inViewCode = false
+            var lines: [String] = [], inOriginal = false
             for line in dump.split(separator: "\n").map(String.init) {
-                if line.hasPrefix("(0054,0220)") { inViewCode = true; continue }
-                if inViewCode { if line.hasPrefix("(fffe,e0dd)") { inViewCode = false }; continue }
+                if line.hasPrefix("(0400,0561)") { inOriginal = true; continue }
+                if inOriginal { if line.hasPrefix("(fffe,e0dd)") && !line.hasPrefix(" ") { inOriginal = false }; continue }
                 if line.contains("GroupLength") || line.hasPrefix("(0018,5101)") { continue }
                 lines.append(line)
             }
@@ -136,8 +168,9 @@ struct ProcessCLITests {
         }
         let (a, b) = (stripped(dumpBefore), stripped(dumpAfter))
         #expect(a == b, "changed beyond the view: \(b.filter { !a.contains($0) }.prefix(8)) replaced \(a.filter { !b.contains($0) }.prefix(8))")
-        #expect(dumpAfter.contains("272479007"))
-        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("rg1.dcm").path), "--in-place also wrote a copy")
+        let taggedInput = try DICOMFile(path: file)
+        #expect(taggedInput.text("ViewPosition") == "PA" && taggedInput.sequenceCount("OriginalAttributesSequence") == 1)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("no-view.dcm").path), "--in-place also wrote a copy")
 
         let out2 = TestPaths.temporaryDirectory("process-overwrite-out")
         let o = try CLI.run(["process", lat, "--out", out2.path, "--methods", "gradcam", "--overwrite-view"])

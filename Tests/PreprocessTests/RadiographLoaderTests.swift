@@ -99,7 +99,7 @@ struct DisplayPipelineTests {
 
     @Test("every image of cxr-views loads at the manifest's size")
     func viewsLoad() throws {
-        #expect(Self.views.count == 112)
+        #expect(Self.views.count == 197)
         for row in Self.views {
             let path = TestPaths.viewData.appendingPathComponent(row["file"]!).path
             let image = try RadiographLoader.load(path: path)

@@ -179,7 +179,7 @@ public struct ModelCard: Sendable, Codable {
 
                     ### Shipped thresholds, per predicted class
 
-                    Each class gets the lowest threshold (at least \(String(format: "%.2f", Self.thresholdFloor))) from which on the views of that class written in cross-validation are wrong at most \(pct(cv.targetRisk ?? 0)) of the time: \(zip(names, t).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", ")); "frontal, AP/PA uncertain" needs p(PA) + p(AP) ≥ \(String(format: "%.3f", cv.threshold ?? 0)).
+                    Each class gets the lowest threshold (at least \(String(format: "%.2f", Self.thresholdFloor))) at which the views of that class written in cross-validation (all those at or above it) are wrong at most \(pct(cv.targetRisk ?? 0)) of the time: \(zip(names, t).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", ")); "frontal, AP/PA uncertain" needs p(PA) + p(AP) ≥ \(String(format: "%.3f", cv.threshold ?? 0)).
 
                     At these thresholds, on the \(p.perClass.reduce(0) { $0 + $1.films }) held-out films: **\(p.tagged) tagged (\(pct(Double(p.tagged) / Double(max(1, p.perClass.reduce(0) { $0 + $1.films }))))), \(p.wrong) wrong views (\(pct(p.risk)) of those tagged)**, \(p.frontalUncertain) "frontal, AP/PA uncertain".
 

@@ -5,24 +5,16 @@ import Preprocess
 /// Probabilities for many independent images (LIME samples, occlusion masks, deletion steps): one
 /// single-threaded forward pipeline per core, each with its own workspace, taking every n-th batch.
 /// Faster than one two-threaded pipeline because nothing synchronises between layers; each image's
-/// result is the same either way (OpenBLAS does not split a GEMM's inner dimension across threads).
+/// result is the same for any number of workers (every GEMM runs on one OpenBLAS thread).
 public enum ParallelPredictor {
     /// - Parameter image: makes image `i` (gray, size², [0, 1]); called from the worker threads.
     /// - Returns: `count × classes` probabilities in image order.
     public static func probabilities(_ net: SqueezeNet, count: Int, batch: Int, options: NetworkInputOptions,
                                      image: @Sendable (Int) -> [Float]) -> [Float] {
-        let workers = Parallel.workers
-        if workers <= 1 || count <= batch {
-            return inWorkers(net, count: count, batch: batch, batches: (count + batch - 1) / batch, workers: 1, options: options, image: image)
-        }
-        // The batch is split over the workers: the images in flight (and the workspaces' memory) stay as
-        // for one pipeline of `batch`.
-        let slice = max(1, batch / workers), batches = (count + slice - 1) / slice
-        return Parallel.withStableThreadCount {
-            Parallel.setThreads(1)
-            defer { Parallel.setThreads(workers) }
-            return inWorkers(net, count: count, batch: slice, batches: batches, workers: workers, options: options, image: image)
-        }
+        // Slices of a fixed size, whatever the worker count: an image's GEMM columns (and so its bits) depend
+        // on the batch it is computed in, never on how many workers share the batches.
+        let slice = max(1, batch / 2), batches = (count + slice - 1) / slice
+        return inWorkers(net, count: count, batch: slice, batches: batches, workers: Parallel.workers, options: options, image: image)
     }
 
     /// `workers` pipelines, each taking every `workers`-th batch of `slice` images (one pipeline runs inline).

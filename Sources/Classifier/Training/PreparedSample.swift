@@ -27,9 +27,9 @@ public struct PreparedSample: Sendable {
         self.image = image
         evaluationGray = NetworkInput(radiograph: radiograph, options: options).gray
         var big = options
-        big.size = Self.baseSide
+        big.size = max(Self.baseSide, options.size * 9 / 7)  // room to crop and rotate at any input size
         augmentationBase = NetworkInput(radiograph: radiograph, options: big).gray
-        baseSide = Self.baseSide
+        baseSide = big.size
     }
 
     /// Reads images on all cores; failures are returned with their reasons, never stop the rest.

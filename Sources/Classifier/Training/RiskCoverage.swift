@@ -80,19 +80,16 @@ public struct RiskCoverage: Sendable, Codable, Equatable {
         return chosen
     }
 
-    /// Per predicted class, the lowest threshold (not under `floor`) from which on the views of that class
-    /// written are wrong at most `maximumRisk` of the time: views the model gets reliably right are written
-    /// more often than views it confuses.
+    /// Per predicted class, the lowest threshold (not under `floor`) at which the views of that class written
+    /// are wrong at most `maximumRisk` of the time (the selective risk of all views at or above it): views the
+    /// model gets reliably right are written more often than views it confuses.
     public func thresholdsPerClass(maximumRisk: Double, floor: Double) -> [Double] {
         guard let classes = points.first?.perPrediction.count else { return [] }
         return (0..<classes).map { c in
-            var chosen = points.last?.threshold ?? 0.99
-            for point in points.reversed() where point.threshold >= floor {
+            points.first { point in
                 let counts = point.perPrediction[c]
-                guard counts.tagged == 0 || Double(counts.wrong) / Double(counts.tagged) <= maximumRisk else { break }
-                chosen = point.threshold
-            }
-            return chosen
+                return point.threshold >= floor && Double(counts.wrong) <= maximumRisk * Double(counts.tagged)
+            }?.threshold ?? points.last?.threshold ?? 0.999
         }
     }
 

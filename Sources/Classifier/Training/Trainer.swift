@@ -89,7 +89,7 @@ public final class Trainer {
 
     public func train(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],
                       progress: (EpochReport) -> Void) -> TrainingOutcome {
-        Parallel.withStableThreadCount { trainLocked(model: net, train: train, validation: validation, progress: progress) }
+        trainLocked(model: net, train: train, validation: validation, progress: progress)
     }
 
     func trainLocked(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],

@@ -1,4 +1,5 @@
 import COpenBLAS
+import TensorEngine
 
 /// Weighted ridge regression with an intercept, as scikit-learn's `Ridge(alpha:, fit_intercept: true)`
 /// with `sample_weight`: centre X and y by their weighted means, solve (XcᵀWXc + αI)β = XcᵀWyc with
@@ -8,6 +9,7 @@ public enum RidgeRegression {
     /// - Returns: coefficients (p) and the intercept; nil if the system is not positive definite.
     public static func fit(x: [Double], y: [Double], weights: [Double], features p: Int, alpha: Double = 1) -> (coefficients: [Double], intercept: Double)? {
         let n = y.count
+        _ = Parallel.singleThreadedBLAS
         precondition(x.count == n * p && weights.count == n)
         let wsum = weights.reduce(0, +)
         var xmean = [Double](repeating: 0, count: p)

@@ -7,6 +7,7 @@ public final class SqueezeNet: @unchecked Sendable {
     public let parameters: FloatBuffer
 
     public init(architecture: SqueezeNetArchitecture, parameters: FloatBuffer? = nil) {
+        _ = Parallel.singleThreadedBLAS
         self.architecture = architecture
         layout = architecture.layout
         if let parameters { precondition(parameters.count == layout.total, "parameter count \(parameters.count) ≠ \(layout.total)") }
