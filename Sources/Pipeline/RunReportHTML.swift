@@ -109,11 +109,23 @@ extension RunReport {
         if r.view == nil, let reason = r.decisionReason { c += "<div class=\"muted\">\(Self.escape(reason)); no view written</div>" }
         c += " · header: \(Self.escape(r.headerView ?? "none"))"
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
-        c += " · \(Self.escape(r.headerAction?.rawValue ?? ""))"
+        c += " · \(Self.escape(r.headerAction.map(Self.actionText) ?? ""))"
         if parameters.showPHI, r.patientID != nil || r.patientName != nil {
             c += "<div class=\"muted\">patient \(Self.escape(r.patientID ?? "")) \(Self.escape(r.patientName ?? ""))</div>"
         }
         return c + "</div></div>\n"
+    }
+
+    /// What happened to the header, in words.
+    static func actionText(_ action: ImageRecord.HeaderAction) -> String {
+        switch action {
+        case .tagged: return "view written into the header"
+        case .unchanged: return "the header already says so"
+        case .keptDifferent: return "header view kept (it differs; --overwrite-view replaces it)"
+        case .uncertain: return "no view written"
+        case .notInIOD: return "view in the SR only (this object's IOD has no view attribute)"
+        case .notWrittenAnonymized: return "no tagged copy (--anonymize)"
+        }
     }
 
     static func label(_ method: String) -> String {
