@@ -10,6 +10,13 @@ public enum Calibration {
         SoftmaxCrossEntropy.softmax(logits.map { Float(Double($0) / temperature) }, classes: k)
     }
 
+    /// Calibrated probabilities from a network's plain softmax p: softmax(z / T) = p^(1/T) / Σ p^(1/T).
+    public static func probabilities(fromSoftmax p: [Float], temperature: Double) -> [Double] {
+        let powered = p.map { pow(max(Double($0), 1e-300), 1 / temperature) }
+        let sum = powered.reduce(0, +)
+        return powered.map { $0 / sum }
+    }
+
     /// Mean negative log-likelihood of the labels at a temperature (double precision).
     public static func negativeLogLikelihood(logits: [Float], labels: [Int], classes k: Int, temperature t: Double) -> Double {
         var total = 0.0

@@ -125,7 +125,7 @@ struct ExplainCommand: ParsableCommand {
                 var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
                 var metrics: [String: DeletionInsertion.Result]?
             }
-            let s = Summary(file: image, predicted: predicted, probability: Double(first.probabilities[first.predictedClass]),
+            let s = Summary(file: image, predicted: predicted, probability: Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
                             targetClass: model.views[first.targetClass].name, methods: method.map(\.rawValue),
                             layer: layer.rawValue, target: target.rawValue, colormap: colormap.rawValue, model: model.name,
                             modelSHA256: model.sha256, seconds: seconds, outputs: written, metrics: metrics ? scores : nil)
@@ -133,7 +133,7 @@ struct ExplainCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(s), as: UTF8.self))
         } else {
-            print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, first.probabilities[first.predictedClass],
+            print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
                          method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
             for w in written { print("  wrote \(w)") }
             for (name, r) in scores.sorted(by: { $0.key < $1.key }) {
@@ -162,7 +162,7 @@ extension ExplainCommand {
         for m in method {
             let e = explanations[m]!
             let context = ExplanationCapture.Context(
-                predictedView: model.views[e.map.targetClass].name, probability: Double(e.map.probabilities[e.map.targetClass]),
+                predictedView: model.views[e.map.targetClass].name, probability: Calibration.probabilities(fromSoftmax: e.map.probabilities, temperature: model.temperature)[e.map.targetClass],
                 modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m))
             let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
             for (kind, file) in [("gray", objects.gray), ("rgb", objects.rgb)] {

@@ -89,6 +89,11 @@ struct ExplainCLITests {
         let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect(summary["predicted"] as? String == "PA")
         #expect((summary["outputs"] as! [String]).count == 5)
+        // The calibrated probability, as classify reports it.
+        let c = try CLI.run(["classify", "--json", "--model", ClassifierCLITests.shippedModel, image])
+        let decision = (try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]])[0]["decision"] as! [String: Any]
+        let p = try #require(decision["probability"] as? Double), q = try #require(summary["probability"] as? Double)
+        #expect(abs(p - q) < 1e-5, "explain \(q), classify \(p)")
         let stem = "chest_CR_PA_gdcm-CR-MONO1-10-chest"
         let map = try Data(contentsOf: dir.appendingPathComponent("\(stem).gradcam.npy"))
         #expect(map.count == 128 + 227 * 227 * 4)
