@@ -18,21 +18,29 @@ public enum RadiographLoader {
 
     /// Loads any supported file. Unknown content is tried as DICOM without a meta header.
     public static func load(path: String) throws(ImageReadError) -> Radiograph {
+        try requireFile(path)
+        let kind = kind(ofFileAt: path)
+        switch kind {
+        case .png: return try loadRaster(path: path, format: .png)
+        case .jpeg: return try loadRaster(path: path, format: .jpeg)
+        case .dicom, .unknown: return try loadDICOM(dicomFile(path: path, kind: kind))
+        }
+    }
+
+    /// Fails unless `path` names an existing file that is not a directory.
+    static func requireFile(_ path: String) throws(ImageReadError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .io(file: path, reason: "no such file")
         }
         if isDirectory.boolValue { throw .io(file: path, reason: "is a directory") }
-        switch kind(ofFileAt: path) {
-        case .png: return try loadRaster(path: path, format: .png)
-        case .jpeg: return try loadRaster(path: path, format: .jpeg)
-        case .dicom: return try loadDICOM(DICOMFile(path: path))
-        case .unknown:
-            do {
-                return try loadDICOM(DICOMFile(path: path))
-            } catch .notAnImage(let file, _) {
-                throw .notAnImage(file: file, reason: "not a DICOM, PNG or JPEG file")
-            }
+    }
+
+    /// Parses a file found to be DICOM by content, or tried as DICOM without a meta header (`.unknown`),
+    /// where a parse failure means the file is none of the formats read.
+    static func dicomFile(path: String, kind: FileKind) throws(ImageReadError) -> DICOMFile {
+        do { return try DICOMFile(path: path) } catch .notAnImage(let file, let reason) {
+            throw .notAnImage(file: file, reason: kind == .unknown ? "not a DICOM, PNG or JPEG file" : reason)
         }
     }
 

@@ -189,13 +189,14 @@ public final class Trainer {
 
     /// Probabilities for samples, in batches of the workspace's size (inference mode).
     public static func predict(_ net: SqueezeNet, grays: [[Float]], workspace ws: Workspace, options: NetworkInputOptions) -> [Float] {
-        SoftmaxCrossEntropy.softmax(logitsAndFeatures(net, grays: grays, workspace: ws, options: options).logits, classes: net.classes)
+        SoftmaxCrossEntropy.softmax(logitsAndFeatures(net, grays: grays, workspace: ws, options: options, features: false).logits,
+                                    classes: net.classes)
     }
 
-    /// Logits (N × classes) and fire9's spatially pooled activations (N × 512) of samples, in batches of
-    /// the workspace's size (inference mode).
+    /// Logits (N × classes) and fire9's spatially pooled activations (N × 512; empty without `features`) of
+    /// samples, in batches of the workspace's size (inference mode).
     public static func logitsAndFeatures(_ net: SqueezeNet, grays: [[Float]], workspace ws: Workspace,
-                                         options: NetworkInputOptions) -> (logits: [Float], features: [Float]) {
+                                         options: NetworkInputOptions, features wanted: Bool = true) -> (logits: [Float], features: [Float]) {
         let plane = 3 * options.size * options.size
         let input = FloatBuffer(count: ws.batch * plane)
         var logits: [Float] = [], features: [Float] = []
@@ -208,7 +209,7 @@ public final class Trainer {
                 }
             }
             logits += net.forward(ws, input: input.pointer).prefix(members.count * net.classes)
-            features += ws.pooledFeatures.prefix(members.count * ws.featureChannels)
+            if wanted { features += ws.pooledFeatures.prefix(members.count * ws.featureChannels) }
         }
         return (logits, features)
     }
