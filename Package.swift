@@ -2,7 +2,7 @@
 import PackageDescription
 
 // System C libraries come from Debian packages (see README / .ci/run):
-// libdcmtk-dev, libpng-dev, libjpeg-dev, libopenjp2-7-dev, libssl-dev.
+// libdcmtk-dev, libpng-dev, libjpeg-dev, libopenjp2-7-dev, libssl-dev, libopenblas-dev, libdnnl-dev.
 let package = Package(
     name: "CXRExplain",
     platforms: [.macOS(.v13)],
@@ -32,9 +32,11 @@ let package = Package(
         .target(name: "Preprocess", dependencies: ["DICOMBridge", "CCrypto"]),
         // Debian's OpenBLAS (CBLAS + LAPACK); the environment's OpenBLAS variables are left alone.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // The tensor engine: layers, SqueezeNet, weights and optimisers over flat buffers. Only BLAS: it knows
-        // no image or DICOM format and nothing of views.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS"]),
+        // Debian's oneDNN (libdnnl-dev): GEMM kernels chosen by the running CPU's instruction set.
+        .systemLibrary(name: "COneDNN", providers: [.apt(["libdnnl-dev"])]),
+        // The tensor engine: layers, SqueezeNet, weights and optimisers over flat buffers. Only oneDNN and BLAS:
+        // it knows no image or DICOM format and nothing of views.
+        .target(name: "TensorEngine", dependencies: ["COneDNN", "COpenBLAS"]),
         // The view model: classes, training, calibration, the content check, inference on radiographs.
         .target(name: "Classifier", dependencies: ["TensorEngine", "Preprocess", "COpenBLAS"]),
         .target(name: "Explain", dependencies: ["TensorEngine", "Classifier", "Preprocess", "COpenBLAS"]),

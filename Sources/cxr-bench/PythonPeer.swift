@@ -1,10 +1,10 @@
 import Foundation
 
-/// Runs a benchmark script under Debian's python3 and collects its `key value` lines; other lines
-/// (versions, warnings) are echoed when `echoOthers`.
-func runPythonPeer(_ arguments: [String], echoOthers: Bool = false) throws -> [String: Double] {
+/// Runs a benchmark script under Debian's python3 (or another interpreter, e.g. ONNX Runtime's virtual
+/// environment) and collects its `key value` lines; other lines (versions, warnings) are echoed when `echoOthers`.
+func runPythonPeer(_ arguments: [String], python: String = "/usr/bin/python3", echoOthers: Bool = false) throws -> [String: Double] {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    p.executableURL = URL(fileURLWithPath: python)
     p.arguments = arguments
     let pipe = Pipe()
     p.standardOutput = pipe

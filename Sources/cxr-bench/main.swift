@@ -1,4 +1,4 @@
-// cxr-bench: forward and training speed of the Swift SqueezeNet against torchvision's in the same run.
+// cxr-bench: forward and training speed of the Swift SqueezeNet against torchvision's and ONNX Runtime's in the same run.
 // Not a test. `swift run -c release cxr-bench [--quick] [--train-only]`; `--explain` for Grad-CAM and LIME.
 import COpenBLAS
 import Classifier
@@ -10,11 +10,15 @@ let repeats = quick ? 3 : 10
 
 func now() -> Double { Date().timeIntervalSinceReferenceDate }
 
-/// Median seconds of `body` over `n` runs after one warm-up.
+/// Fastest seconds of the last `median` call: on a shared machine the minimum shows the code, the median the machine.
+nonisolated(unsafe) var lastMinimum = 0.0
+
+/// Median seconds of `body` over `n` runs after one warm-up (the minimum goes to `lastMinimum`).
 func median(_ n: Int, _ body: () -> Void) -> Double {
     body()
     var times: [Double] = []
     for _ in 0..<n { let t0 = now(); body(); times.append(now() - t0) }
+    lastMinimum = times.min()!
     return times.sorted()[times.count / 2]
 }
 
@@ -40,14 +44,14 @@ func input(batch: Int) -> [Float] {
 
 var results: [String: Double] = [:]
 let trainOnly = CommandLine.arguments.contains("--train-only")
-print("cxr-bench: SqueezeNet 1.1, \(size)x\(size), OpenBLAS core \(String(cString: openblas_get_corename()))")
+print("cxr-bench: SqueezeNet 1.1, \(size)x\(size); GEMM \(GEMM.kernels); OpenBLAS core \(String(cString: openblas_get_corename())) (LAPACK, LIME ridge)")
 for threads in trainOnly ? [] : [1, 2] {
     Parallel.setThreads(threads)
     for batch in [1, 32] {
         let ws = net.makeWorkspace(batch: batch), x = input(batch: batch)
-        let t = median(batch == 1 ? repeats * 3 : repeats) { net.forward(ws, input: x) }
+        let t = median(batch == 1 ? repeats * 10 : repeats) { net.forward(ws, input: x) }
         results["swift.forward.t\(threads).b\(batch)"] = t * 1000 / Double(batch)
-        print(String(format: "swift forward  threads %d batch %2d: %7.2f ms/image", threads, batch, t * 1000 / Double(batch)))
+        print(String(format: "swift forward  threads %d batch %2d: %7.2f ms/image (fastest %.2f)", threads, batch, t * 1000 / Double(batch), lastMinimum * 1000 / Double(batch)))
     }
 }
 // Training: forward + backward + AdamW at batch 32, 2 threads.
@@ -71,18 +75,31 @@ do {
 }
 
 if trainOnly { exit(0) }
-// torchvision in the same run, when python3-torch is installed.
+// torchvision and ONNX Runtime in the same run, when installed (benchmarks/install-python-peers.sh).
+var peers: [String: Double] = [:]
 let script = packageRoot.appendingPathComponent("benchmarks/torch_squeezenet.py").path
-if FileManager.default.fileExists(atPath: "/usr/bin/python3"), FileManager.default.fileExists(atPath: script) {
-    let torch = try runPythonPeer([script, String(repeats)])
-    if torch.isEmpty {
-        print("torch: not measured (python3-torch missing?)")
-    } else {
-        print("\ncase                         swift ms   torch ms   ratio (swift/torch)")
-        for key in ["forward.t1.b1", "forward.t1.b32", "forward.t2.b1", "forward.t2.b32", "train.t2.b32"] {
-            guard let s = results["swift.\(key)"], let t = torch["torch.\(key)"] else { continue }
-            print(key.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: " %10.2f %10.2f %8.2f", s, t, s / t))
-        }
-        if let rss = torch["torch.train.peakRSS"] { print(String(format: "peak RSS training: swift %.0f MiB, torch %.0f MiB", results["swift.train.peakRSS"]!, rss)) }
-    }
+if FileManager.default.fileExists(atPath: "/usr/bin/python3") {
+    peers.merge(try runPythonPeer([script, String(repeats)])) { a, _ in a }
+    if peers.isEmpty { print("torch: not measured (python3-torch missing?)") }
 }
+// ONNX Runtime from PyPI lives in its own virtual environment (it needs numpy 2, which breaks Debian's torch);
+// the network is exported by Debian's torch with the same seed as torch_squeezenet.py.
+let ortPython = ProcessInfo.processInfo.environment["CXR_ORT_VENV", default: "/opt/cxr-ort"] + "/bin/python"
+if FileManager.default.fileExists(atPath: ortPython) {
+    let onnx = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-bench-squeezenet.onnx").path
+    _ = try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/export_onnx.py").path, onnx])
+    peers.merge(try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/ort_squeezenet.py").path, onnx, String(repeats)],
+                                  python: ortPython, echoOthers: true)) { a, _ in a }
+} else {
+    print("ONNX Runtime: not measured (no virtual environment at \(ortPython); benchmarks/install-python-peers.sh makes it)")
+}
+print("\ncase                         swift ms   torch ms  swift/torch     ORT ms   swift/ORT")
+for key in ["forward.t1.b1", "forward.t1.b32", "forward.t2.b1", "forward.t2.b32", "train.t2.b32"] {
+    guard let s = results["swift.\(key)"] else { continue }
+    var line = key.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: " %10.2f", s)
+    if let t = peers["torch.\(key)"] { line += String(format: " %10.2f %12.2f", t, s / t) } else { line += String(repeating: " ", count: 24) }
+    if let o = peers["ort.\(key)"] { line += String(format: " %10.2f %11.2f", o, s / o) }
+    print(line)
+}
+if let o = peers["ort.forward1000.t2"] { print(String(format: "ONNX Runtime, 1000 forward passes at 2 threads (batches of 16): %.2f s", o)) }
+if let rss = peers["torch.train.peakRSS"] { print(String(format: "peak RSS training: swift %.0f MiB, torch %.0f MiB", results["swift.train.peakRSS"]!, rss)) }

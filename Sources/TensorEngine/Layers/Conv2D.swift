@@ -32,7 +32,7 @@ public struct ConvShape: Sendable, Equatable {
     public func columnCount(batch: Int) -> Int { isPointwise ? 0 : patch * batch * outHeight * outWidth }
 }
 
-/// Convolution + bias via im2col and `cblas_sgemm`; an optional fused ReLU.
+/// Convolution + bias via im2col and `GEMM`; an optional fused ReLU.
 public enum Conv2D {
     /// inp (C, N, H, W) → col (C·R·S, N·P·Q).
     /// Each output row splits into a zero border and a middle that is a copy (stride 1) or a strided gather.
@@ -111,12 +111,16 @@ public enum Conv2D {
         let columns = n * s.outHeight * s.outWidth
         let b: UnsafePointer<Float>
         if s.isPointwise { b = inp } else { im2col(col!, inp, s, batch: n); b = UnsafePointer(col!) }
+        GEMM.multiply(m: s.outChannels, n: columns, k: s.patch, a: weight, lda: s.patch, b: b, ldb: columns,
+                      beta: 0, c: out, ldc: columns)
+        // Bias and ReLU in one pass over the output (the GEMM adds C as beta·C + A·B, so this rounds alike).
         Parallel.chunks(s.outChannels, minimumChunk: max(1, 65536 / columns)) { ks in
-            for k in ks { (out + k * columns).update(repeating: bias[k], count: columns) }
+            for k in ks {
+                let row = out + k * columns, b = bias[k]
+                if relu { for i in 0..<columns { row[i] = max(row[i] + b, 0) } }
+                else { for i in 0..<columns { row[i] += b } }
+            }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(s.outChannels), Int32(columns), Int32(s.patch),
-                    1, weight, Int32(s.patch), b, Int32(columns), 1, out, Int32(columns))
-        if relu { ReLU.forward(out, count: s.outChannels * columns) }
     }
 
     /// Accumulates dweight, dbias and (when given) dinp from dout (K, N, P, Q), which must already be
@@ -130,7 +134,7 @@ public enum Conv2D {
                                 shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?,
                                 columnsReady: Bool = false, dcol: UnsafeMutablePointer<Float>? = nil) {
         let columns = n * s.outHeight * s.outWidth
-        let (k32, c32, p32) = (Int32(s.outChannels), Int32(columns), Int32(s.patch))
+        let (k, c, p) = (s.outChannels, columns, s.patch)
         if let dbias {
             Parallel.chunks(s.outChannels, minimumChunk: max(1, 65536 / columns)) { ks in
                 for k in ks {
@@ -147,14 +151,14 @@ public enum Conv2D {
                 if !columnsReady { im2col(col!, inp, s, batch: n) }
                 b = UnsafePointer(col!)
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k32, p32, c32, 1, dout, c32, b, c32, 1, dweight, p32)
+            GEMM.multiply(transposeB: true, m: k, n: p, k: c, a: dout, lda: c, b: b, ldb: c, beta: 1, c: dweight, ldc: p)
         }
         if let dinp {
             if s.isPointwise {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, c32, k32, 1, weight, p32, dout, c32, 1, dinp, c32)
+                GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 1, c: dinp, ldc: c)
             } else {
                 let scratch = dcol ?? col!
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p32, c32, k32, 1, weight, p32, dout, c32, 0, scratch, c32)
+                GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 0, c: scratch, ldc: c)
                 col2im(dinp, scratch, s, batch: n)
             }
         }
