@@ -385,23 +385,36 @@ static bool uses_undefined_length_sequences(DcmDataset *dataset) {
     return false;
 }
 
-extern "C" int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen) {
+extern "C" int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, const char *implementation_class_uid,
+                        const char *implementation_version_name, char *err, size_t errlen) {
     OFCondition cond;
     errno = 0;
+    E_TransferSyntax xfer = EXS_LittleEndianExplicit;
+    E_EncodingType encoding = EET_ExplicitLength;
     if (keep_transfer_syntax) {
         // Like dcmodify: everything in memory first, and the original encoding (compressed pixel data
-        // included, sequence length encoding, the meta header as it was) written back unchanged.
+        // included, sequence length encoding) written back unchanged. A copy keeps the rest of its source's
+        // meta header (Source AE title, private information); DCMTK fills only what is missing.
         cond = ds->file.loadAllDataIntoMemory();
         if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("reading source: ") + cond.text());
-        const E_EncodingType encoding =
-            uses_undefined_length_sequences(ds->file.getDataset()) ? EET_UndefinedLength : EET_ExplicitLength;
-        const bool hasMeta = ds->file.getMetaInfo() != nullptr && ds->file.getMetaInfo()->card() > 0;
-        cond = ds->file.saveFile(path, EXS_Unknown, encoding, EGL_recalcGL, EPD_noChange, 0, 0,
-                                 hasMeta ? EWM_dontUpdateMeta : EWM_fileformat);
+        xfer = ds->file.getDataset()->getOriginalXfer();
+        if (xfer == EXS_Unknown) xfer = EXS_LittleEndianExplicit;
+        encoding = uses_undefined_length_sequences(ds->file.getDataset()) ? EET_UndefinedLength : EET_ExplicitLength;
+        cond = ds->file.validateMetaInfo(xfer, EWM_fileformat);
     } else {
-        cond = ds->file.saveFile(path, EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
-                                 0, 0, EWM_createNewMeta);
+        // A new object gets a new meta header (nothing of a source's).
+        cond = ds->file.validateMetaInfo(xfer, EWM_createNewMeta);
     }
+    if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("meta header: ") + cond.text());
+    // Whatever we write names us as its writer. DCMTK would put its own identity back on any meta update, so
+    // the header is final here: our two values, the group length recomputed, and no further update on save.
+    DcmMetaInfo *meta = ds->file.getMetaInfo();
+    meta->putAndInsertString(DCM_ImplementationClassUID, implementation_class_uid);
+    meta->putAndInsertString(DCM_ImplementationVersionName, implementation_version_name);
+    cond = meta->computeGroupLengthAndPadding(EGL_withGL, EPD_noChange, META_HEADER_DEFAULT_TRANSFERSYNTAX, EET_ExplicitLength);
+    if (cond.bad()) return fail(err, errlen, DCB_ERR_IO, std::string("meta header length: ") + cond.text());
+    cond = ds->file.saveFile(path, keep_transfer_syntax ? EXS_Unknown : xfer, encoding, EGL_recalcGL, EPD_noChange,
+                             0, 0, EWM_dontUpdateMeta);
     if (cond.bad()) {
         // DCMTK reports a failed write as a stream error; the OS says why (a full disk, a quota).
         const int saved = errno;

@@ -67,7 +67,8 @@ extension DICOMFile {
         }
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         var err = [CChar](repeating: 0, count: 512)
-        guard dcb_save(handle, temporary, keepTransferSyntax ? 1 : 0, &err, err.count) == 0 else {
+        guard dcb_save(handle, temporary, keepTransferSyntax ? 1 : 0, Software.implementationClassUID,
+                       Software.implementationVersionName, &err, err.count) == 0 else {
             unlink(temporary)
             throw .io(file: destination, reason: bridgeString(err))
         }

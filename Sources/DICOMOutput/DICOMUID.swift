@@ -1,7 +1,8 @@
 import Preprocess
 
-/// UIDs for what we write: `2.25.` + the decimal value of a name-based UUID (version 5, SHA-1),
-/// so that rerunning on the same source with the same model reproduces the same objects (DESIGN §7).
+/// UIDs for what we write: `2.25.` + the decimal value of a name-based UUID (version 5, SHA-1). The name
+/// holds everything that determines an object's content, so a rerun on the same input with the same settings
+/// and model reproduces the same UIDs, and any change gives new ones: never two different objects under one UID.
 public enum DICOMUID {
     /// RFC 4122 namespace for ISO OIDs (6ba7b812-9dad-11d1-80b4-00c04fd430c8): our names start with a UID.
     static let oidNamespace: [UInt8] = [0x6b, 0xa7, 0xb8, 0x12, 0x9d, 0xad, 0x11, 0xd1,
@@ -15,9 +16,16 @@ public enum DICOMUID {
         return hash
     }
 
-    /// `2.25.<uuid as unsigned decimal>` for the name made of the source UID, the output kind and the model digest.
-    public static func derived(from sourceUID: String, kind: String, modelDigest: String) -> String {
-        uid(forName: "\(sourceUID)|\(kind)|\(modelDigest)")
+    /// The UID of one object derived from an input: its kind (with the parameters that shape it), the input
+    /// file's SHA-256 (pixels and every header value copied from it) and the run's settings digest (which
+    /// names the model).
+    public static func derived(kind: String, inputSHA256: String, settingsDigest: String) -> String {
+        uid(forName: "cxr-explain object|\(kind)|input=\(inputSHA256)|settings=\(settingsDigest)")
+    }
+
+    /// A series UID shared by the objects of one kind in one study (a series groups objects; it is not one).
+    public static func series(kind: String, studyInstanceUID: String, settingsDigest: String) -> String {
+        uid(forName: "cxr-explain series|\(kind)|study=\(studyInstanceUID)|settings=\(settingsDigest)")
     }
 
     public static func uid(forName name: String) -> String {

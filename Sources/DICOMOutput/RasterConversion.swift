@@ -35,16 +35,32 @@ public enum RasterConversion {
             pixels = .gray8(gray.map { UInt8($0) })
             window = (center: 128, width: 256)  // LINEAR: (x - 127.5) / 255 + 0.5 = x / 255, as the PNG shows
         }
+        // The UID names everything the object holds: the file's bytes and each identity value written with them.
+        let identity = ["file=\(contentDigest)", "patient=\(options.patientID)", "name=\(options.patientName)",
+                        "accession=\(options.accessionNumber)", "study=\(studyUID)"].joined(separator: "|")
         var sc = SecondaryCapture(
             width: raster.width, height: raster.height, pixels: pixels,
-            sopInstanceUID: DICOMUID.uid(forName: "cxr-explain convert|\(contentDigest)"),
+            sopInstanceUID: DICOMUID.uid(forName: "cxr-explain convert|\(identity)"),
             seriesInstanceUID: DICOMUID.uid(forName: "cxr-explain convert series|\(studyUID)"),
-            seriesNumber: 1, seriesDescription: "Converted from \(raster.format.rawValue)",
+            seriesNumber: 1, instanceNumber: instanceNumber(of: path), seriesDescription: "Converted by \(Software.name)",
             derivationDescription: "Converted from \(raster.format.rawValue) (\(raster.bitDepth)-bit, \(raster.channels) channel) by \(Software.name) \(Software.version)")
         sc.window = window
         sc.imageType = "DERIVED\\PRIMARY"
+        if raster.format == .jpeg {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            sc.lossyHistory = .jpegFile(bytes: size ?? 0, uncompressedBytes: raster.width * raster.height * raster.channels)
+        }
         let study = NewStudy(studyInstanceUID: studyUID, patientID: options.patientID, patientName: options.patientName,
                              accessionNumber: options.accessionNumber)
         return try sc.build(source: nil, newStudy: study)
+    }
+
+    /// The file's 1-based place among the PNG and JPEG files of its folder, by name: converted images of one
+    /// folder share a series, so each needs its own Instance Number, the same on every run.
+    static func instanceNumber(of path: String) -> Int {
+        let url = URL(fileURLWithPath: path)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
+        let rasters = names.filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        return (rasters.firstIndex(of: url.lastPathComponent) ?? rasters.count) + 1
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Preprocess
 
 /// A Secondary Capture Image (SOP class 1.2.840.10008.5.1.4.1.1.7): grayscale with 1-bit overlay
@@ -46,7 +47,14 @@ public struct SecondaryCapture: Sendable {
     public var window: (center: Double, width: Double)?
     public var imageType = "DERIVED\\SECONDARY"
     public var conversionType = "WSD"
-    public var burnedInAnnotation = false
+    /// Burned In Annotation for an image without a source (a conversion); nil writes none: we cannot know
+    /// what text a PNG or JPEG shows. With a source, the source's value is copied instead.
+    public var burnedInAnnotation: Bool?
+    /// Instance Creation Date/Time: when the tool acted (nil: not written, as for conversions, which are
+    /// named by their content alone).
+    public var createdAt: Date?
+    /// For an image without a source: the lossy compression its pixels went through (a JPEG file).
+    public var lossyHistory: LossyHistory?
 
     public init(width: Int, height: Int, pixels: Pixels, sopInstanceUID: String, seriesInstanceUID: String,
                 seriesNumber: Int, instanceNumber: Int = 1, seriesDescription: String, derivationDescription: String) {
@@ -93,7 +101,9 @@ public struct SecondaryCapture: Sendable {
         if let source {
             try PatientStudyModules.copy(from: source, to: ds)
             try ds.copy(DICOMTag(0x0020, 0x0062), from: source)  // Image Laterality
-            if let lossy = source.text("LossyImageCompression") { try ds.put("LossyImageCompression", lossy) }
+            try LossyHistory(source: source)?.write(to: ds)
+            // Our derived pixels show whatever the source's show: its Burned In Annotation, never a claim of ours.
+            if let burnedIn = source.text("BurnedInAnnotation") { try ds.put("BurnedInAnnotation", burnedIn) }
             if let cls = source.text("SOPClassUID"), let inst = source.text("SOPInstanceUID") {
                 try ds.put("SourceImageSequence[0].ReferencedSOPClassUID", cls)
                 try ds.put("SourceImageSequence[0].ReferencedSOPInstanceUID", inst)
@@ -105,6 +115,10 @@ public struct SecondaryCapture: Sendable {
         }
         try ds.put("SOPClassUID", Self.sopClassUID)
         try ds.put("SOPInstanceUID", sopInstanceUID)
+        if let createdAt {
+            try ds.put("InstanceCreationDate", DICOMDateTime.date(createdAt))
+            try ds.put("InstanceCreationTime", DICOMDateTime.time(createdAt))
+        }
         // General Series, General Equipment, SC Equipment
         try ds.put("Modality", "OT")
         try ds.put("SeriesInstanceUID", seriesInstanceUID)
@@ -119,7 +133,8 @@ public struct SecondaryCapture: Sendable {
         try ds.put("InstanceNumber", String(instanceNumber))
         try ds.put("ImageType", imageType)
         try ds.put("DerivationDescription", derivationDescription)
-        try ds.put("BurnedInAnnotation", burnedInAnnotation ? "YES" : "NO")
+        if let burnedInAnnotation { try ds.put("BurnedInAnnotation", burnedInAnnotation ? "YES" : "NO") }
+        try lossyHistory?.write(to: ds)
         // Image Laterality satisfies General Series' Laterality condition; "U" (unpaired) fits a chest.
         if source?.text("ImageLaterality") == nil { try ds.put("ImageLaterality", source?.text("Laterality") ?? "U") }
         try writePixels(to: ds)

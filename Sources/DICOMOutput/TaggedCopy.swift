@@ -91,6 +91,10 @@ public enum TaggedCopy {
 public enum Software {
     public static let name = "CXRExplain"
     public static let version = "0.3.0"
+    /// The meta header's writer identity: `2.25.` + uuid5(NAMESPACE_OID, "CXRExplain implementation class").
+    public static let implementationClassUID = "2.25.186586493288399124360583939538916151549"
+    /// At most 16 characters (SH).
+    public static var implementationVersionName: String { "CXREXPLAIN_" + version.replacingOccurrences(of: ".", with: "") }
 }
 
 /// DICOM DA/TM/DT strings in UTC (DCMTK 3.6.7 rejects an explicit "+0000" offset).

@@ -33,7 +33,7 @@ public struct ViewReport: Sendable {
     public var sopInstanceUID: String
     public var seriesInstanceUID: String
     public var seriesNumber = 9100
-    /// Content Date/Time (type 1): the caller passes a time tied to the source so reruns are identical.
+    /// Content Date/Time and Instance Creation Date/Time: when the tool acted (the first run's time on a rerun).
     public var contentDateTime: Date
 
     public init(view: RadiographView?, decision: String, mostLikely: String, probability: Double, threshold: Double, model: String,
@@ -55,6 +55,8 @@ public struct ViewReport: Sendable {
         ds.delete("PatientOrientation")
         try ds.put("SOPClassUID", Self.sopClassUID)
         try ds.put("SOPInstanceUID", sopInstanceUID)
+        try ds.put("InstanceCreationDate", DICOMDateTime.date(contentDateTime))
+        try ds.put("InstanceCreationTime", DICOMDateTime.time(contentDateTime))
         // SR Document Series, General Equipment
         try ds.put("Modality", "SR")
         try ds.put("SeriesInstanceUID", seriesInstanceUID)

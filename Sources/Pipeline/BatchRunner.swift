@@ -67,11 +67,13 @@ public final class BatchRunner: @unchecked Sendable {
             r.error = "\(input.path): cannot read (\(error))"
             return (r, false)
         }
-        if let previous = state.load(input.relativePath),
-           state.isFinished(previous, inputSHA256: digest, settingsDigest: processor.settingsDigest) {
+        let previous = state.load(input.relativePath)
+        if let previous, state.isFinished(previous, inputSHA256: digest, settingsDigest: processor.settingsDigest) {
             return (previous, true)
         }
-        let record = processor.process(input, inputSHA256: digest)
+        // The first run on this content fixed the time; a rerun (other settings, lost outputs) keeps it.
+        let actedAt = previous?.inputSHA256 == digest ? previous?.actedAt : nil
+        let record = processor.process(input, inputSHA256: digest, actedAt: actedAt ?? ImageRecord.now())
         do { try state.save(record) } catch {
             var r = record
             r.status = .failed

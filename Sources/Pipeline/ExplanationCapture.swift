@@ -35,10 +35,17 @@ public struct ExplanationCapture: Sendable {
         public var modelName: String
         public var modelSHA256: String
         public var parameters: String
+        /// What names the objects' UIDs: the input's SHA-256 and the run's settings digest.
+        public var inputSHA256: String
+        public var settingsDigest: String
+        /// When the tool acted (Instance Creation Date/Time).
+        public var actedAt: Date?
 
-        public init(predictedView: String, probability: Double, modelName: String, modelSHA256: String, parameters: String) {
+        public init(predictedView: String, probability: Double, modelName: String, modelSHA256: String, parameters: String,
+                    inputSHA256: String, settingsDigest: String) {
             self.predictedView = predictedView; self.probability = probability
             self.modelName = modelName; self.modelSHA256 = modelSHA256; self.parameters = parameters
+            self.inputSHA256 = inputSHA256; self.settingsDigest = settingsDigest
         }
     }
 
@@ -66,9 +73,9 @@ public struct ExplanationCapture: Sendable {
         let map = projection.map(explanation.map.values)
         let region = MapProjection.topRegion(map, fraction: topFraction)
         let method = explanation.method
-        // UIDs name the source, the method with its parameters, and the model: a rerun reproduces them.
+        // UIDs name the input's content, the method with its parameters, and the settings (with the model).
         let kind = "\(method.rawValue)|\(context.parameters)|top=\(topFraction)|side=\(maxSide)|\(colormap.rawValue)"
-        let series = DICOMUID.derived(from: studyUID, kind: "series|\(kind)", modelDigest: context.modelSHA256)
+        let series = DICOMUID.series(kind: kind, studyInstanceUID: studyUID, settingsDigest: context.settingsDigest)
         let instance = Int(source.text("InstanceNumber") ?? "") ?? 1
         let what = "\(context.parameters) for the \(context.predictedView) prediction (p = \(String(format: "%.4f", context.probability))) "
             + "of model \(context.modelName) (sha256 \(context.modelSHA256.prefix(16)))"
@@ -84,19 +91,21 @@ public struct ExplanationCapture: Sendable {
         }
         var graySC = SecondaryCapture(
             width: w, height: h, pixels: .gray8(gray.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }),
-            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "gray|\(kind)", modelDigest: context.modelSHA256),
+            sopInstanceUID: DICOMUID.derived(kind: "gray|\(kind)|source=\(sourceUID)", inputSHA256: context.inputSHA256, settingsDigest: context.settingsDigest),
             seriesInstanceUID: series, seriesNumber: Self.seriesNumber(method), instanceNumber: 2 * instance - 1,
             seriesDescription: "\(Software.name) \(method.displayName)",
-            derivationDescription: "Source image with overlays of \(method.displayName) \(what)")
+            derivationDescription: "Source image with overlays of \(what)")  // `what` starts with the method's name
         graySC.window = (center: 128, width: 256)
+        graySC.createdAt = context.actedAt
         graySC.overlays = overlays
         let rgbPixels = Overlay.blend(gray: gray, map: map, colormap: colormap, alpha: alpha)
-        let rgbSC = SecondaryCapture(
+        var rgbSC = SecondaryCapture(
             width: w, height: h, pixels: .rgb8(rgbPixels),
-            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "rgb|\(kind)", modelDigest: context.modelSHA256),
+            sopInstanceUID: DICOMUID.derived(kind: "rgb|\(kind)|source=\(sourceUID)", inputSHA256: context.inputSHA256, settingsDigest: context.settingsDigest),
             seriesInstanceUID: series, seriesNumber: Self.seriesNumber(method), instanceNumber: 2 * instance,
             seriesDescription: "\(Software.name) \(method.displayName)",
-            derivationDescription: "\(colormap.rawValue) heatmap (alpha \(alpha)) of \(method.displayName) \(what)")
+            derivationDescription: "\(colormap.rawValue) heatmap (alpha \(alpha)) of \(what)")
+        rgbSC.createdAt = context.actedAt
         let grayFile = try graySC.build(source: source)
         let rgbFile = try rgbSC.build(source: source)
         return Objects(gray: grayFile, rgb: rgbFile,

@@ -32,9 +32,11 @@ public struct ImageProcessor: Sendable {
     }
 
     /// Never throws: a failure becomes a record with the reason.
-    public func process(_ input: InputFile, inputSHA256: String) -> ImageRecord {
+    /// - Parameter actedAt: when the tool acted on this content (the first run's time on a rerun).
+    public func process(_ input: InputFile, inputSHA256: String, actedAt: Date) -> ImageRecord {
         var record = ImageRecord(input: input.path, relativePath: input.relativePath, inputSHA256: inputSHA256,
                                  settingsDigest: settingsDigest, status: .done)
+        record.actedAt = actedAt
         do {
             try run(input, into: &record)
         } catch let e as ImageReadError {
@@ -153,8 +155,10 @@ public struct ImageProcessor: Sendable {
         let projectedImage = settings.capture.projectedImage(of: radiograph, geometry: networkInput.geometry)
         for m in settings.methods {
             let e = explanations[m]!
-            let context = ExplanationCapture.Context(predictedView: predictedName, probability: prediction.decision.probability ?? 0,
-                                                     modelName: model.name, modelSHA256: model.sha256, parameters: settings.suite.summary(m))
+            var context = ExplanationCapture.Context(predictedView: predictedName, probability: prediction.decision.probability ?? 0,
+                                                     modelName: model.name, modelSHA256: model.sha256, parameters: settings.suite.summary(m),
+                                                     inputSHA256: record.inputSHA256, settingsDigest: settingsDigest)
+            context.actedAt = record.actedAt
             let objects = try settings.capture.build(source: source, radiograph: radiograph, geometry: networkInput.geometry,
                                                      explanation: e, context: context, projectedImage: projectedImage)
             for (kind, file, ref) in [("gray", objects.gray, objects.grayReference), ("rgb", objects.rgb, objects.rgbReference)] {
@@ -176,9 +180,9 @@ public struct ImageProcessor: Sendable {
             threshold: model.views.firstIndex(of: mostLikely).map { classifier.policy.classThresholds[$0] } ?? classifier.policy.threshold,
             model: "\(model.name) (sha256 \(model.sha256))", headerView: prediction.headerViewPosition,
             agreement: prediction.agreement.rawValue, methods: srMethods,
-            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "sr|\(settingsDigest)", modelDigest: model.sha256),
-            seriesInstanceUID: DICOMUID.derived(from: source.text("StudyInstanceUID") ?? sourceUID, kind: "sr-series", modelDigest: model.sha256),
-            contentDateTime: Self.contentDate(of: source, input: input.path))
+            sopInstanceUID: DICOMUID.derived(kind: "sr|source=\(sourceUID)", inputSHA256: record.inputSHA256, settingsDigest: settingsDigest),
+            seriesInstanceUID: DICOMUID.series(kind: "sr", studyInstanceUID: source.text("StudyInstanceUID") ?? sourceUID, settingsDigest: settingsDigest),
+            contentDateTime: record.actedAt!)
         let srRel = layout.report(input)
         try anonymizedIfAsked(try report.build(source: source), sourceUIDs: sourceUIDs).save(to: layout.absolute(srRel), keepTransferSyntax: false)
         record.outputs.append(.init(path: srRel, kind: "SR", sopInstanceUID: report.sopInstanceUID))
@@ -204,7 +208,7 @@ public struct ImageProcessor: Sendable {
         let target = try DICOMFile(path: input.path)
         let change = try TaggedCopy.apply(view: view, to: target, overwrite: settings.overwriteView,
                                           modifyingSystem: "\(Software.name) \(Software.version) (model \(model.name), sha256 \(model.sha256.prefix(16)))",
-                                          modificationTime: Self.contentDate(of: dicom, input: input.path))
+                                          modificationTime: record.actedAt!)
         guard change.modified else { return .unchanged }
         if settings.inPlace {
             try target.save(to: input.path, keepTransferSyntax: true)
@@ -228,21 +232,5 @@ public struct ImageProcessor: Sendable {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let size = model.options.size
         try RasterImage.writePNG(bytes, width: size, height: size, channels: channels, to: path)
-    }
-
-    /// A time tied to the source, so reruns write identical objects: Content Date/Time, else Study
-    /// Date/Time, else the input file's modification time.
-    static func contentDate(of file: DICOMFile, input: String) -> Date {
-        for (d, t) in [("ContentDate", "ContentTime"), ("StudyDate", "StudyTime"), ("AcquisitionDate", "AcquisitionTime")] {
-            guard let day = file.text(d), day.count == 8 else { continue }
-            let time = String((file.text(t) ?? "").prefix(6)).padding(toLength: 6, withPad: "0", startingAt: 0)
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyyMMddHHmmss"
-            if let date = f.date(from: day + time) { return date }
-        }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: input)
-        return (attributes?[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `process` did with one input: the run's memory of it (resuming) and one row of the report.
 public struct ImageRecord: Sendable, Codable {
     /// done: classified (a view may or may not have been written); skipped: not a chest radiograph (header
@@ -32,6 +34,9 @@ public struct ImageRecord: Sendable, Codable {
     public var relativePath: String
     public var inputSHA256: String
     public var settingsDigest: String
+    /// When the tool first acted on this content (UTC, whole seconds): the creation and modification times
+    /// of what it writes. A rerun on the same input keeps it, so the same objects come out byte for byte.
+    public var actedAt: Date?
     public var status: Status
     public var error: String?
     /// Why the image was skipped (header gate or content check).
@@ -64,5 +69,15 @@ public struct ImageRecord: Sendable, Codable {
     public init(input: String, relativePath: String, inputSHA256: String, settingsDigest: String, status: Status) {
         self.input = input; self.relativePath = relativePath; self.inputSHA256 = inputSHA256
         self.settingsDigest = settingsDigest; self.status = status
+    }
+}
+
+extension ImageRecord {
+    /// Now, to the whole second (what DICOM's DT values and the record keep); `SOURCE_DATE_EPOCH` (seconds
+    /// since 1970, the reproducible-builds convention) fixes it, so two runs into different folders can
+    /// write the same bytes.
+    public static func now(environment: [String: String] = ProcessInfo.processInfo.environment) -> Date {
+        if let epoch = environment["SOURCE_DATE_EPOCH"].flatMap({ TimeInterval($0) }) { return Date(timeIntervalSince1970: epoch) }
+        return Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     }
 }

@@ -50,6 +50,7 @@ public struct RunReport: Sendable {
         struct Document: Encodable { var parameters: Parameters; var summary: RunSummary; var send: SendSummary?; var images: [ImageRecord] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(Document(parameters: parameters, summary: summary, send: sending, images: records))
     }
 

@@ -16,12 +16,15 @@ public struct RunState: Sendable {
 
     public func load(_ relativePath: String) -> ImageRecord? {
         guard let data = FileManager.default.contents(atPath: recordPath(relativePath)) else { return nil }
-        return try? JSONDecoder().decode(ImageRecord.self, from: data)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(ImageRecord.self, from: data)
     }
 
     public func save(_ record: ImageRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
         try AtomicFile.write(try encoder.encode(record), to: recordPath(record.relativePath))
     }
 

@@ -159,11 +159,17 @@ extension ExplainCommand {
         }
         var capture = ExplanationCapture()
         capture.colormap = colormap
+        // The objects' UIDs name the input's bytes and everything that shapes them (the method's parameters are
+        // in each object's kind).
+        let inputSHA256 = try Digest.sha256Hex(ofFileAt: image)
+        let settings = "explain|model=\(model.sha256)|colormap=\(colormap.rawValue)|version=\(Software.version)"
+        let settingsDigest = Digest.hex(Digest.sha256(Array(settings.utf8)))
         for m in method {
             let e = explanations[m]!
             let context = ExplanationCapture.Context(
                 predictedView: model.views[e.map.targetClass].name, probability: Calibration.probabilities(fromSoftmax: e.map.probabilities, temperature: model.temperature)[e.map.targetClass],
-                modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m))
+                modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m),
+                inputSHA256: inputSHA256, settingsDigest: settingsDigest)
             let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
             for (kind, file) in [("gray", objects.gray), ("rgb", objects.rgb)] {
                 let path = (out as NSString).appendingPathComponent("\(stem).\(m.fileName).\(kind).dcm")

@@ -155,13 +155,14 @@ struct ProcessCLITests {
         #expect(try DICOMChecks.pixelDataTail(file) == tailBefore)
         #expect(try Digest.sha256Hex(ofFileAt: lat) == latBefore, "a disagreeing header was changed without --overwrite-view")
         let dumpAfter = try Tool.run("dcmdump", ["-q", file]).stdout
-        // Everything outside ViewPosition and Original Attributes Sequence is the same, line for line (group lengths aside).
+        // Everything outside ViewPosition and Original Attributes Sequence is the same, line for line (group lengths
+        // aside; the meta header's writer is now us).
         func stripped(_ dump: String) -> [String] {
             var lines: [String] = [], inOriginal = false
             for line in dump.split(separator: "\n").map(String.init) {
                 if line.hasPrefix("(0400,0561)") { inOriginal = true; continue }
                 if inOriginal { if line.hasPrefix("(fffe,e0dd)") && !line.hasPrefix(" ") { inOriginal = false }; continue }
-                if line.contains("GroupLength") || line.hasPrefix("(0018,5101)") { continue }
+                if line.contains("GroupLength") || line.hasPrefix("(0018,5101)") || line.hasPrefix("(0002,0012)") || line.hasPrefix("(0002,0013)") { continue }
                 lines.append(line)
             }
             return lines
@@ -170,6 +171,7 @@ struct ProcessCLITests {
         #expect(a == b, "changed beyond the view: \(b.filter { !a.contains($0) }.prefix(8)) replaced \(a.filter { !b.contains($0) }.prefix(8))")
         let taggedInput = try DICOMFile(path: file)
         #expect(taggedInput.text("ViewPosition") == "PA" && taggedInput.sequenceCount("OriginalAttributesSequence") == 1)
+        #expect(dumpAfter.contains("(0002,0013) SH [CXREXPLAIN_"), "the meta header does not name its writer")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("no-view.dcm").path), "--in-place also wrote a copy")
 
         let out2 = TestPaths.temporaryDirectory("process-overwrite-out")

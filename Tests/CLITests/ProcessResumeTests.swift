@@ -42,7 +42,7 @@ struct ProcessResumeTests {
         let input = try Self.makeInputs()
         let inputsBefore = try ProcessCLITests.digests(input)
         let reference = TestPaths.temporaryDirectory("resume-ref")
-        let r = try CLI.run(["process", input.path, "--out", reference.path] + Self.arguments)
+        let r = try CLI.run(["process", input.path, "--out", reference.path] + Self.arguments, environment: CLI.fixedClock)
         #expect(r.status == 0, "\(r.stderr)")
 
         let out = TestPaths.temporaryDirectory("resume-out")
@@ -51,6 +51,7 @@ struct ProcessResumeTests {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: executable)
             p.arguments = ["process", input.path, "--out", out.path] + Self.arguments
+            p.environment = ProcessInfo.processInfo.environment.merging(CLI.fixedClock) { $1 }
             p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             p.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try p.run()
@@ -61,7 +62,7 @@ struct ProcessResumeTests {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
         }
-        let finish = try CLI.run(["process", input.path, "--out", out.path] + Self.arguments)
+        let finish = try CLI.run(["process", input.path, "--out", out.path] + Self.arguments, environment: CLI.fixedClock)
         #expect(finish.status == 0, "\(finish.stderr)")
         #expect(finish.stdout.contains("skipped"), "the rerun redid everything")
         let (a, b) = (try Self.outputs(reference), try Self.outputs(out))
@@ -76,8 +77,8 @@ struct ProcessResumeTests {
     func jobsAgree() throws {
         let input = try Self.makeInputs()
         let one = TestPaths.temporaryDirectory("jobs1"), two = TestPaths.temporaryDirectory("jobs2")
-        #expect(try CLI.run(["process", input.path, "--out", one.path, "--jobs", "1"] + Self.arguments).status == 0)
-        #expect(try CLI.run(["process", input.path, "--out", two.path, "--jobs", "2"] + Self.arguments).status == 0)
+        #expect(try CLI.run(["process", input.path, "--out", one.path, "--jobs", "1"] + Self.arguments, environment: CLI.fixedClock).status == 0)
+        #expect(try CLI.run(["process", input.path, "--out", two.path, "--jobs", "2"] + Self.arguments, environment: CLI.fixedClock).status == 0)
         let (a, b) = (try Self.outputs(one), try Self.outputs(two))
         #expect(Set(a.keys) == Set(b.keys))
         #expect(a.filter { b[$0.key] != $0.value }.isEmpty, "differ: \(a.filter { b[$0.key] != $0.value }.keys.sorted())")

@@ -5,18 +5,23 @@ struct DICOMUIDTests {
     @Test("2.25 UIDs are Python's uuid.uuid5(NAMESPACE_OID, name).int")
     func matchesPython() {
         // Reference values printed by /usr/bin/python3 -c "import uuid; print(uuid.uuid5(uuid.NAMESPACE_OID, NAME).int)".
-        #expect(DICOMUID.derived(from: "1.2.3.4", kind: "sc-gray:gradcam", modelDigest: "abc123")
-                == "2.25.205378239373792876432209496722562731089")
+        #expect(DICOMUID.derived(kind: "gray|gradcam", inputSHA256: "ab12", settingsDigest: "cd34")
+                == "2.25.284808256988561388033469570332615749999")
+        #expect(DICOMUID.series(kind: "gradcam", studyInstanceUID: "1.2.3", settingsDigest: "cd34")
+                == "2.25.115671523246034219316591179713320046006")
         #expect(DICOMUID.uid(forName: "cxr-explain convert|00") == "2.25.172834396903836223882083332571461538503")
     }
 
-    @Test("derived UIDs are valid, at most 64 characters, and differ by kind")
+    @Test("derived UIDs are valid, at most 64 characters, and differ by kind, input content and settings")
     func valid() {
-        let a = DICOMUID.derived(from: "1.2.840.113619.2.55.3.604688119.868.1234567890.123", kind: "sc-gray:gradcam", modelDigest: String(repeating: "f", count: 64))
-        let b = DICOMUID.derived(from: "1.2.840.113619.2.55.3.604688119.868.1234567890.123", kind: "sc-rgb:gradcam", modelDigest: String(repeating: "f", count: 64))
-        #expect(DICOMUIDSyntax.isValid(a) && DICOMUIDSyntax.isValid(b))
-        #expect(a.count <= 64)
-        #expect(a != b)
+        let sha = String(repeating: "f", count: 64), settings = String(repeating: "e", count: 64)
+        let a = DICOMUID.derived(kind: "gray|gradcam", inputSHA256: sha, settingsDigest: settings)
+        let b = DICOMUID.derived(kind: "rgb|gradcam", inputSHA256: sha, settingsDigest: settings)
+        let c = DICOMUID.derived(kind: "gray|gradcam", inputSHA256: String(repeating: "0", count: 64), settingsDigest: settings)
+        let d = DICOMUID.derived(kind: "gray|gradcam", inputSHA256: sha, settingsDigest: String(repeating: "0", count: 64))
+        #expect([a, b, c, d].allSatisfy { DICOMUIDSyntax.isValid($0) && $0.count <= 64 })
+        #expect(Set([a, b, c, d]).count == 4)
+        #expect(a == DICOMUID.derived(kind: "gray|gradcam", inputSHA256: sha, settingsDigest: settings))
     }
 
     @Test func uidSyntax() {

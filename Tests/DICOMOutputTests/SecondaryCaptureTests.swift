@@ -23,8 +23,8 @@ struct SecondaryCaptureTests {
         let sourceUID = source.text("SOPInstanceUID")!
         var sc = SecondaryCapture(
             width: width, height: height, pixels: .gray8(gray),
-            sopInstanceUID: DICOMUID.derived(from: sourceUID, kind: "sc-gray:test", modelDigest: "0"),
-            seriesInstanceUID: DICOMUID.derived(from: source.text("StudyInstanceUID")!, kind: "series:test", modelDigest: "0"),
+            sopInstanceUID: DICOMUID.derived(kind: "sc-gray:test|\(sourceUID)", inputSHA256: "0", settingsDigest: "0"),
+            seriesInstanceUID: DICOMUID.series(kind: "test", studyInstanceUID: source.text("StudyInstanceUID")!, settingsDigest: "0"),
             seriesNumber: 9001, seriesDescription: "Test overlay", derivationDescription: "test")
         sc.overlays = masks.enumerated().map { .init(mask: $1, label: "M\($0)", description: "mask \($0)") }
         return try sc.build(source: source)

@@ -81,7 +81,7 @@ struct ExplanationCaptureTests {
         capture.maxSide = 256
         capture.limeTopSuperpixels = 2
         let context = ExplanationCapture.Context(predictedView: "PA", probability: 0.97, modelName: "test", modelSHA256: "ab12",
-                                                 parameters: "LIME (samples=10)")
+                                                 parameters: "LIME (samples=10)", inputSHA256: "cd34", settingsDigest: "ef56")
         let e = explanation(size: 64)
         let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
         let again = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)

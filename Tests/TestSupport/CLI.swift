@@ -14,10 +14,13 @@ public enum CLI {
         return candidates.first { fm.isExecutableFile(atPath: $0) }
     }()
 
-    public static func run(_ arguments: [String]) throws -> ToolResult {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolResult {
         guard let executable else { throw MissingBinary() }
-        return try Tool.run(executable, arguments)
+        return try Tool.run(executable, arguments, environment: environment)
     }
+
+    /// Fixes the run's clock (`SOURCE_DATE_EPOCH`) so runs into different folders can be compared byte for byte.
+    public static let fixedClock = ["SOURCE_DATE_EPOCH": "1796083200"]
 
     public struct MissingBinary: Error, CustomStringConvertible {
         public var description: String { "cxr-explain binary not found; build it first (swift build)" }

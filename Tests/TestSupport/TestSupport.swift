@@ -65,10 +65,13 @@ public enum Tool {
     /// In CI (CI=true) every external tool must exist; elsewhere a missing tool skips its test.
     public static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> ToolResult {
+    /// - Parameter environment: variables added to this process's environment for the tool.
+    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
+                           environment: [String: String] = [:]) throws -> ToolResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : (find(executable) ?? executable))
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         // stderr goes to a file, so a chatty tool cannot block on a second full pipe.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-stderr-\(UUID().uuidString)")

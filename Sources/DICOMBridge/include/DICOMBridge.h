@@ -85,8 +85,10 @@ int dcb_put_uint16_array(dcb_dataset *ds, uint16_t group, uint16_t element, cons
 
 /* Writes the dataset to `path`. keep_transfer_syntax != 0 writes in the syntax it was read in
  * (encapsulated pixel data is written back byte for byte); otherwise Explicit VR Little Endian
- * with a new meta header. */
-int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, char *err, size_t errlen);
+ * with a new meta header. Either way the meta header names the writer: Implementation Class UID and
+ * Implementation Version Name are set to the given ones. */
+int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, const char *implementation_class_uid,
+             const char *implementation_version_name, char *err, size_t errlen);
 
 /* ---- DICOM network: C-STORE --------------------------------------------------------------- */
 
