@@ -36,8 +36,10 @@ def read_safetensors(path):
     return out
 
 
-model = torchvision.models.squeezenet1_1(num_classes=2)
-model.load_state_dict(read_safetensors(model_path))
+# The network's tensors only (a model file also carries the content check's); classes from the last layer.
+weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith("content_check.")}
+model = torchvision.models.squeezenet1_1(num_classes=weights["classifier.1.bias"].shape[0])
+model.load_state_dict(weights)
 model.eval()
 gray = np.load(gray_path).astype(np.float32)
 mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
