@@ -292,7 +292,17 @@ extern "C" unsigned long dcb_sequence_count(const dcb_dataset *ds, const char *p
     return static_cast<DcmSequenceOfItems *>(obj)->card();
 }
 
+static int put_string(dcb_dataset *ds, const char *path, const char *value, bool check, char *err, size_t errlen);
+
 extern "C" int dcb_put_string(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen) {
+    return put_string(ds, path, value, true, err, errlen);
+}
+
+extern "C" int dcb_put_string_as_is(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen) {
+    return put_string(ds, path, value, false, err, errlen);
+}
+
+static int put_string(dcb_dataset *ds, const char *path, const char *value, bool check, char *err, size_t errlen) {
     if (!path || !value) return fail(err, errlen, DCB_ERR_INVALID, "no path or value");
     DcmPathProcessor proc;
     OFList<DcmPath *> results;
@@ -306,7 +316,7 @@ extern "C" int dcb_put_string(dcb_dataset *ds, const char *path, const char *val
         auto *elem = static_cast<DcmElement *>(obj);
         // The value stays out of the message: it may be patient data (a name, an ID) and errors are printed.
         cond = elem->putString(value);
-        if (cond.good()) cond = elem->checkValue("1-n");
+        if (cond.good() && check) cond = elem->checkValue("1-n");
         if (cond.bad())
             return fail(err, errlen, DCB_ERR_INVALID,
                         std::string(path) + ": invalid value of " + std::to_string(std::strlen(value)) +

@@ -61,8 +61,8 @@ namespace dcb {
 
 std::string openJPEGName() { return std::string("OpenJPEG ") + opj_version(); }
 
-int decodeJPEG2000(DcmDataset *d, unsigned rows, unsigned columns, unsigned samples, int32_t *out, char *err,
-                   size_t errlen) {
+int decodeJPEG2000(DcmDataset *d, unsigned rows, unsigned columns, unsigned samples, unsigned bitsStored,
+                   bool isSigned, int32_t *out, char *err, size_t errlen) {
     DcmElement *elem = nullptr;
     if (d->findAndGetElement(DCM_PixelData, elem).bad() || !elem)
         return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data");
@@ -129,6 +129,17 @@ int decodeJPEG2000(DcmDataset *d, unsigned rows, unsigned columns, unsigned samp
     const size_t plane = size_t(rows) * columns;
     for (size_t i = 0; i < plane; ++i)
         for (unsigned c = 0; c < samples; ++c) out[i * samples + c] = image->comps[c].data[i];
+    // A codestream whose signedness disagrees with Pixel Representation (an unsigned codestream of signed
+    // data is common): reinterpret its bits as the dataset declares them.
+    bool agrees = true;
+    for (unsigned c = 0; c < samples; ++c) agrees = agrees && (image->comps[c].sgnd != 0) == isSigned;
+    if (!agrees && bitsStored > 0 && bitsStored < 32) {
+        const uint32_t mask = (uint32_t(1) << bitsStored) - 1, sign = uint32_t(1) << (bitsStored - 1);
+        for (size_t i = 0; i < plane * samples; ++i) {
+            uint32_t v = uint32_t(out[i]) & mask;
+            out[i] = isSigned && (v & sign) ? int32_t(v) - int32_t(mask) - 1 : int32_t(v);
+        }
+    }
     return DCB_OK;
 }
 

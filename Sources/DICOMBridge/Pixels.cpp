@@ -149,12 +149,20 @@ extern "C" int dcb_decode_stored(const dcb_dataset *ds, int32_t *out, size_t cou
     PixelModule m;
     readModule(d, m, err, errlen);
 
-    if (!info.encapsulated) return extractNative(d, m, out, count, err, errlen);
+    if (!info.encapsulated) {
+        status = extractNative(d, m, out, count, err, errlen);
+        DcmMetaInfo *meta = const_cast<dcb_dataset *>(ds)->file.getMetaInfo();
+        if (status != DCB_OK && meta && meta->card() > 0 && !meta->tagExists(DCM_TransferSyntaxUID))
+            return fail(err, errlen, DCB_ERR_UNSUPPORTED,
+                        "the meta header has no Transfer Syntax UID (0002,0010): the Pixel Data's encoding cannot be "
+                        "known (read as uncompressed: " + std::string(err) + ")");
+        return status;
+    }
 
     if (isJPEG2000(x)) {
         if (count != size_t(m.rows) * m.columns * m.spp)
             return fail(err, errlen, DCB_ERR_INVALID, "output buffer size does not match the image");
-        return dcb::decodeJPEG2000(d, m.rows, m.columns, m.spp, out, err, errlen);
+        return dcb::decodeJPEG2000(d, m.rows, m.columns, m.spp, m.bs, m.pr != 0, out, err, errlen);
     }
     if (decoderName(x)[0] == '\0')
         return fail(err, errlen, DCB_ERR_UNSUPPORTED,

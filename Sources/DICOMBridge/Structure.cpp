@@ -146,8 +146,13 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
             walkDataset(Reader{inflated.data(), inflated.size()}, 0, true, limit, check);
             return check;
         }
-        explicitVR = syntax != "1.2.840.10008.1.2";
-        r.big = syntax == "1.2.840.10008.1.2.2";
+        if (syntax.empty()) {
+            // A meta header without Transfer Syntax UID: DCMTK then detects the dataset's encoding; so do we.
+            explicitVR = pos + 6 <= size && data[pos + 4] >= 'A' && data[pos + 4] <= 'Z' && data[pos + 5] >= 'A' && data[pos + 5] <= 'Z';
+        } else {
+            explicitVR = syntax != "1.2.840.10008.1.2";
+            r.big = syntax == "1.2.840.10008.1.2.2";
+        }
     } else if (size >= 6) {
         // No meta header: explicit if bytes 4–5 look like a VR.
         explicitVR = data[4] >= 'A' && data[4] <= 'Z' && data[5] >= 'A' && data[5] <= 'Z';

@@ -18,6 +18,15 @@ extension DICOMFile {
         }
     }
 
+    /// Writes a value carried from a source exactly as the source has it, valid for its VR or not (a source
+    /// UID with a leading-zero component is still the UID that names that source).
+    public func putAsIs(_ path: String, _ value: String) throws(DICOMWriteError) {
+        var err = [CChar](repeating: 0, count: 512)
+        guard dcb_put_string_as_is(handle, path, value, &err, err.count) == 0 else {
+            throw .invalid(file: self.path, reason: bridgeString(err))
+        }
+    }
+
     /// Creates an empty attribute or sequence item (type 2 attributes that have no value).
     public func putEmpty(_ path: String) throws(DICOMWriteError) {
         var err = [CChar](repeating: 0, count: 512)

@@ -106,7 +106,7 @@ public struct SecondaryCapture: Sendable {
             if let burnedIn = source.text("BurnedInAnnotation") { try ds.put("BurnedInAnnotation", burnedIn) }
             if let cls = source.text("SOPClassUID"), let inst = source.text("SOPInstanceUID") {
                 try ds.put("SourceImageSequence[0].ReferencedSOPClassUID", cls)
-                try ds.put("SourceImageSequence[0].ReferencedSOPInstanceUID", inst)
+                try ds.putAsIs("SourceImageSequence[0].ReferencedSOPInstanceUID", inst)
             }
         } else if let newStudy {
             try newStudy.write(to: ds)

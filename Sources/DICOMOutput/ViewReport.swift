@@ -74,13 +74,13 @@ public struct ViewReport: Sendable {
         try ds.putEmpty("PerformedProcedureCodeSequence")
         var evidence: [(series: String, refs: [DICOMFileReference])] = [(sourceSeries, [DICOMFileReference(sopClassUID: sourceClass, sopInstanceUID: sourceInstance)])]
         for m in methods { evidence.append((m.seriesInstanceUID, m.images)) }
-        try ds.put("CurrentRequestedProcedureEvidenceSequence[0].StudyInstanceUID", study)
+        try ds.putAsIs("CurrentRequestedProcedureEvidenceSequence[0].StudyInstanceUID", study)
         for (i, e) in evidence.enumerated() {
             let series = "CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[\(i)]"
-            try ds.put("\(series).SeriesInstanceUID", e.series)
+            try ds.putAsIs("\(series).SeriesInstanceUID", e.series)
             for (j, r) in e.refs.enumerated() {
                 try ds.put("\(series).ReferencedSOPSequence[\(j)].ReferencedSOPClassUID", r.sopClassUID)
-                try ds.put("\(series).ReferencedSOPSequence[\(j)].ReferencedSOPInstanceUID", r.sopInstanceUID)
+                try ds.putAsIs("\(series).ReferencedSOPSequence[\(j)].ReferencedSOPInstanceUID", r.sopInstanceUID)
             }
         }
         // SR Document Content: the root container and its items.
@@ -141,6 +141,6 @@ public struct ViewReport: Sendable {
     func putImage(_ ds: DICOMFile, _ path: String, _ r: DICOMFileReference) throws(DICOMWriteError) {
         try ds.put("\(path).ValueType", "IMAGE")
         try ds.put("\(path).ReferencedSOPSequence[0].ReferencedSOPClassUID", r.sopClassUID)
-        try ds.put("\(path).ReferencedSOPSequence[0].ReferencedSOPInstanceUID", r.sopInstanceUID)
+        try ds.putAsIs("\(path).ReferencedSOPSequence[0].ReferencedSOPInstanceUID", r.sopInstanceUID)
     }
 }

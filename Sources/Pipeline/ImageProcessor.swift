@@ -42,7 +42,8 @@ public struct ImageProcessor: Sendable {
         } catch let e as ImageReadError {
             record.status = .failed; record.error = e.description
         } catch let e as DICOMWriteError {
-            record.status = .failed; record.error = e.description
+            // A write error names what was being written (a generated UID, an output path); the line names the input.
+            record.status = .failed; record.error = e.description.hasPrefix(input.path) ? e.description : "\(input.path): writing \(e.description)"
         } catch {
             record.status = .failed; record.error = "\(input.path): \(error)"
         }
@@ -112,6 +113,14 @@ public struct ImageProcessor: Sendable {
         let options = model.options
         guard let loaded = try read(input, into: &record) else { return }
         let radiograph = loaded.radiograph, dicom = loaded.dicom
+        if let dicom {
+            // A source UID that breaks the UID syntax is still the UID that names it: carried as it is, with a warning.
+            for keyword in ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"] {
+                if let uid = dicom.text(keyword), !DICOMUIDSyntax.isValid(uid) {
+                    record.warnings.append("the source's \(keyword) is not a valid UID (PS3.5 9.1); referenced as it is")
+                }
+            }
+        }
         let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
         let prediction = classify(loaded, input: networkInput, file: input.path, into: &record)
         guard record.status == .done, let mostLikely = prediction.decision.mostLikely,

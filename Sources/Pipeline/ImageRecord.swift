@@ -39,6 +39,8 @@ public struct ImageRecord: Sendable, Codable {
     public var actedAt: Date?
     public var status: Status
     public var error: String?
+    /// What was done despite a fault in the input (an invalid source UID carried as it is).
+    public var warnings: [String] = []
     /// Why the image was skipped (header gate or content check).
     public var skipReason: String?
     public var format: String?

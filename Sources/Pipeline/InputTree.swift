@@ -1,16 +1,18 @@
 import Foundation
 import Preprocess
 
-/// One input image and where it sits in the tree it was found in.
+/// One input file and where it sits in the tree it was found in.
 public struct InputFile: Sendable, Hashable, Codable {
     public var path: String
     /// Relative to the input root (prefixed with the root's name when several roots are given).
     public var relativePath: String
 }
 
-/// Walks input folders in a stable order and keeps the files that are images by content: DICOM (the
-/// "DICM" preamble, or an ACR-NEMA group-0008 start), PNG and JPEG signatures. Hidden files and DICOMDIR are
-/// skipped. Symbolic links are not followed unless asked; when they are, each real folder is visited once.
+/// The one input walker of every command: walks input folders in a stable order and returns every regular
+/// file. What is an image is decided by reading it (`GatedInput`): DICOM with or without preamble and meta
+/// header (as DCMTK reads it), PNG and JPEG are processed; anything else (a DICOMDIR, notes, an unknown
+/// format) is listed as skipped with its reason. Hidden files (names starting with ".") are not inputs.
+/// Symbolic links are not followed unless asked; when they are, each real folder is visited once.
 public enum InputTree {
     public static func walk(_ roots: [String], followLinks: Bool = false) -> (files: [InputFile], errors: [String]) {
         var files: [InputFile] = [], errors: [String] = []
@@ -47,7 +49,7 @@ public enum InputTree {
         do { entries = try fm.contentsOfDirectory(atPath: directory).sorted() } catch {
             errors.append("\(directory): cannot list the folder (\(error.localizedDescription))"); return
         }
-        for name in entries where !name.hasPrefix(".") && name != "DICOMDIR" {
+        for name in entries where !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)
             let rel = join(relative, name)
             var st = stat()
@@ -58,22 +60,10 @@ public enum InputTree {
             guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }  // dangling link
             if isDir.boolValue {
                 walk(directory: path, relative: rel, prefix: prefix, followLinks: followLinks, visited: &visited, into: &found, errors: &errors)
-            } else if isImage(path) {
+            } else {
+                // Every file is an input: an image is processed, anything else is listed as skipped with its reason.
                 found.append(InputFile(path: path, relativePath: join(prefix, rel)))
             }
-        }
-    }
-
-    /// By content: PNG, JPEG, DICOM with preamble, or a file starting with an implicit little-endian
-    /// group 0008 element (ACR-NEMA / no preamble).
-    public static func isImage(_ path: String) -> Bool {
-        switch RadiographLoader.kind(ofFileAt: path) {
-        case .png, .jpeg, .dicom: return true
-        case .unknown:
-            guard let h = FileHandle(forReadingAtPath: path) else { return false }
-            defer { try? h.close() }
-            let head = [UInt8]((try? h.read(upToCount: 4)) ?? Data())
-            return head.count == 4 && head[0] == 0x08 && head[1] == 0x00 && head[3] == 0x00
         }
     }
 }

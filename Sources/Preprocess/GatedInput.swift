@@ -13,7 +13,11 @@ public enum GatedInput {
         case .png: return .radiograph(try RadiographLoader.loadRaster(path: path, format: .png), dicom: nil, verdict: .headerCannotTell)
         case .jpeg: return .radiograph(try RadiographLoader.loadRaster(path: path, format: .jpeg), dicom: nil, verdict: .headerCannotTell)
         case .dicom, .unknown:
-            let file = try RadiographLoader.dicomFile(path: path, kind: kind)
+            let file: DICOMFile
+            do { file = try DICOMFile(path: path) } catch .notAnImage where kind == .unknown {
+                // No signature and DCMTK cannot parse it: not an image at all (notes, an unknown format).
+                return .skipped(reason: "not an image: neither DICOM, PNG nor JPEG", tags: RadiographTags())
+            }
             let verdict = gate.check(file)
             if case .skip(let reason) = verdict { return .skipped(reason: reason, tags: .read(from: file)) }
             return .radiograph(try RadiographLoader.loadDICOM(file), dicom: file, verdict: verdict)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Classifier
 import TensorEngine
 import Foundation
+import Pipeline
 import Preprocess
 
 struct Classify: ParsableCommand {
@@ -28,7 +29,8 @@ struct Classify: ParsableCommand {
     func run() throws {
         global.apply()
         let model = try modelOption.load()
-        let (files, walkErrors) = InputWalker.images(in: inputs)
+        let (inputFiles, walkErrors) = InputTree.walk(inputs)
+        let files = inputFiles.map(\.path)
         for e in walkErrors { printError(e) }
         let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
         var results: [ViewPrediction] = [], failures = walkErrors.count

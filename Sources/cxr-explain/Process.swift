@@ -145,7 +145,7 @@ struct ProcessCommand: ParsableCommand {
         let layout = OutputLayout(root: out, inputs: files)
         let processor = ImageProcessor(model: model, settings: settings, layout: layout)
         let runner = BatchRunner(processor: processor, jobs: resolvedJobs)
-        print("process: \(files.count) images from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
+        print("process: \(files.count) files from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
         let progress = Progress(label: "process", everyLine: true)
         let records = runner.run(files) { event in
             let r = event.record
@@ -158,7 +158,8 @@ struct ProcessCommand: ParsableCommand {
                 what = String(format: "%@ p=%.4f header %@ → %@%@", view, r.probability ?? 0, r.headerView ?? "none",
                               r.headerAction?.rawValue ?? "", event.skipped ? " (done before, skipped)" : "")
             }
-            progress.update(event.done, event.total, line: "[\(event.done)/\(event.total)] \(r.relativePath): \(what)")
+            let warnings = r.warnings.map { "; warning: \($0)" }.joined()
+            progress.update(event.done, event.total, line: "[\(event.done)/\(event.total)] \(r.relativePath): \(what)\(warnings)")
         }
         progress.finish()
         let cardPath = (model.path as NSString).deletingPathExtension + ".card.md"
@@ -170,7 +171,7 @@ struct ProcessCommand: ParsableCommand {
             records: records, modelCard: try? String(contentsOfFile: cardPath, encoding: .utf8))
         let s = report.summary
         print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
-              + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph), \(s.disagreements) disagree with the header, \(s.failures) failed")
+              + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph or not an image), \(s.disagreements) disagree with the header, \(s.failures) failed")
         var sendFailed = false
         if let send, let peer = try? StoragePeer(parsing: send) {
             let objects = ResultSending.objects(of: records)

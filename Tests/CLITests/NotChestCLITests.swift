@@ -75,7 +75,7 @@ struct NotChestCLITests {
         // Only the report and the run's records: no DICOM object, no thumbnail of a skipped input.
         let written = FileManager.default.enumerator(atPath: out.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") || $0.hasSuffix(".png") }
         #expect(written.isEmpty, "\(written)")
-        #expect(r.stdout.contains("11 skipped (not a chest radiograph)"), "\(r.stdout)")
+        #expect(r.stdout.contains("11 skipped (not a chest radiograph or not an image)"), "\(r.stdout)")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("Modality CT is not a projection radiograph") && html.contains("data-f=\"skipped\""))
 

@@ -78,8 +78,9 @@ struct ProcessCLITests {
         #expect(r.stderr.contains("broken.dcm") && r.stderr.contains("1 input(s) failed"))
         #expect(try Self.digests(input) == before, "inputs changed")
         let images = try Self.results(out)
-        #expect(Set(images.keys) == ["studyA/rg1.dcm", "studyA/no-view.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png", "studyB/broken.dcm"])
+        #expect(Set(images.keys) == ["studyA/rg1.dcm", "studyA/no-view.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png", "studyB/broken.dcm", "notes.txt"])
         #expect(images["studyB/broken.dcm"]?.status == "failed")
+        #expect(images["notes.txt"]?.status == "skipped", "every file is listed: a note as skipped, not an image")
         // process acts on the decision classify shows for the same file.
         let decided = try Self.decisions(["studyA/rg1.dcm", "studyA/no-view.dcm", "studyA/said-lateral.dcm", "studyB/lateral.png"]
             .map { input.appendingPathComponent($0).path })

@@ -37,6 +37,19 @@ struct DICOMReadingTests {
         #expect(try file.pixelInfo().isEncapsulated)
     }
 
+    @Test("JPEG 2000: the dataset's Pixel Representation wins over an unsigned codestream (as GDCM and pydicom read it)")
+    func jpeg2000SignednessFromDataset() throws {
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        let copy = TestPaths.temporaryDirectory("j2k-signed").appendingPathComponent("signed.dcm").path
+        try FileManager.default.copyItem(atPath: TestPaths.dicom("nonchest_CR_RG2_J2KR.dcm"), toPath: copy)
+        #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0028,0103)=1", copy]).status == 0)
+        let unsigned = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_J2KR.dcm")).decodeStoredValues()
+        let signed = try DICOMFile(path: copy).decodeStoredValues()
+        // 10 bits stored: 512…1023 are −512…−1 in two's complement.
+        #expect(signed == unsigned.map { $0 >= 512 ? $0 - 1024 : $0 })
+        #expect(signed.min()! < 0 && unsigned.min()! >= 0 && unsigned.max()! >= 512)
+    }
+
     @Test("the lossy 12-bit JPEG (JPLY) decodes close to the reference")
     func lossyIsClose() throws {
         let reference = try DICOMFile(path: TestPaths.dicom("nonchest_CR_RG2_UNC.dcm")).decodeStoredValues()

@@ -71,6 +71,9 @@ unsigned long dcb_sequence_count(const dcb_dataset *ds, const char *path);
 
 /* Sets a value from a string, creating sequence items on the way. The VR comes from the dictionary. */
 int dcb_put_string(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen);
+/* The same without checking the value against its VR: for values carried from a source as they are (a
+ * source UID that breaks the UID syntax still has to be referenced by exactly that UID). */
+int dcb_put_string_as_is(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen);
 /* Creates an empty sequence item or empty element at the path (e.g. "SourceImageSequence[0]"). */
 int dcb_put_empty(dcb_dataset *ds, const char *path, char *err, size_t errlen);
 /* Deletes every attribute the path matches. DCB_OK even if nothing matched. */

@@ -1,0 +1,46 @@
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// Inputs that are DICOM in unusual ways, and files that are not images: each is processed or listed with
+/// its reason, and every line names the file.
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
+struct ReadingEdgeCasesCLITests {
+    @Test("no preamble or meta header: read as DCMTK reads it; an invalid source UID is carried with a warning; a missing Transfer Syntax UID says so; other files are listed as skipped")
+    func edgeCases() throws {
+        let input = TestPaths.temporaryDirectory("edge-in"), out = TestPaths.temporaryDirectory("edge-out")
+        let mono1 = ProcessCLITests.mono1
+        let dcmconv = try #require(Tool.find("dcmconv"), "dcmconv (dcmtk) is needed")
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        #expect(try Tool.run(dcmconv, ["-F", "+te", mono1, input.appendingPathComponent("no_file_meta").path]).status == 0)
+        let badUID = input.appendingPathComponent("bad-uid.dcm").path
+        try FileManager.default.copyItem(atPath: mono1, toPath: badUID)
+        #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0008,0018)=999.999.01.23", badUID]).status == 0)
+        try Data("a note\n".utf8).write(to: input.appendingPathComponent("notes.txt"))
+        var noSyntax: String?
+        if let python = Tool.python, Tool.pydicomAvailable {
+            // A meta header without (0002,0010) before JPEG-LS pixel data: nothing can tell how to decode it.
+            let path = input.appendingPathComponent("no-syntax.dcm").path
+            let script = "import pydicom,sys; ds=pydicom.dcmread(sys.argv[1]); del ds.file_meta.TransferSyntaxUID; ds.save_as(sys.argv[2], enforce_file_format=False)"
+            #expect(try Tool.run(python, ["-c", script, ProcessCLITests.rg1, path]).status == 0)
+            noSyntax = path
+        }
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        let lines = r.stdout.split(separator: "\n").map(String.init) + r.stderr.split(separator: "\n").map(String.init)
+        func line(_ name: String) -> String { lines.first { $0.contains("] \(name):") } ?? "" }
+        #expect(line("no_file_meta").contains("PA p="), "\(r.stdout)")
+        #expect(line("bad-uid.dcm").contains("PA p=") && line("bad-uid.dcm").contains("warning: the source's SOPInstanceUID is not a valid UID"), "\(r.stdout)")
+        #expect(line("notes.txt").contains("skipped: not an image"), "\(r.stdout)")
+        // The SR of the bad-UID source references it by exactly its UID.
+        let sr = try DICOMFile(path: out.appendingPathComponent("bad-uid.sr.dcm").path)
+        #expect(sr.text("CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID") == "999.999.01.23")
+        if noSyntax != nil {
+            #expect(line("no-syntax.dcm").contains("failed: ") && line("no-syntax.dcm").contains("no Transfer Syntax UID (0002,0010)"), "\(r.stdout)")
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("no-syntax.dcm"))
+        } else {
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+    }
+}
