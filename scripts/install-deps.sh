@@ -14,4 +14,7 @@ fi
 # pydicom reads back what we write in the tests (Debian's python3, not another interpreter on PATH).
 /usr/bin/python3 -c "import pydicom" 2>/dev/null || \
   $SUDO /usr/bin/python3 -m pip install --quiet --break-system-packages pydicom
+# highdicom reads back the TID 1500 SRs in the tests; numpy stays below 2 (Debian's torch needs 1.x).
+/usr/bin/python3 -c "import highdicom" 2>/dev/null || \
+  $SUDO /usr/bin/python3 -m pip install --quiet --break-system-packages highdicom "numpy<2"
 echo "dependencies installed"

@@ -325,6 +325,21 @@ static int put_string(dcb_dataset *ds, const char *path, const char *value, bool
     return DCB_OK;
 }
 
+extern "C" long dcb_replace_uid(dcb_dataset *ds, const char *old_uid, const char *new_uid) {
+    if (!ds || !old_uid || !new_uid) return 0;
+    long replaced = 0;
+    DcmStack stack;
+    DcmDataset *dataset = ds->file.getDataset();
+    while (dataset->nextObject(stack, OFTrue).good()) {
+        DcmObject *object = stack.top();
+        if (object->ident() != EVR_UI) continue;
+        auto *element = static_cast<DcmElement *>(object);
+        OFString value;
+        if (element->getOFStringArray(value).good() && value == old_uid && element->putString(new_uid).good()) ++replaced;
+    }
+    return replaced;
+}
+
 extern "C" int dcb_put_empty(dcb_dataset *ds, const char *path, char *err, size_t errlen) {
     DcmPathProcessor proc;
     OFList<DcmPath *> results;

@@ -33,19 +33,8 @@ public enum Anonymizer {
             try file.put("ContentDate", "19000101")
             try file.put("ContentTime", "000000")
         }
-        func swap(_ path: String) throws(DICOMWriteError) {
-            if let uid = file.text(path), sourceUIDs.contains(uid) { try file.put(path, replacement(for: uid)) }
-        }
-        try swap("StudyInstanceUID")
-        try swap("SourceImageSequence[0].ReferencedSOPInstanceUID")
-        let evidence = "CurrentRequestedProcedureEvidenceSequence[0]"
-        try swap("\(evidence).StudyInstanceUID")
-        for s in 0..<file.sequenceCount("\(evidence).ReferencedSeriesSequence") {
-            let series = "\(evidence).ReferencedSeriesSequence[\(s)]"
-            try swap("\(series).SeriesInstanceUID")
-            for i in 0..<file.sequenceCount("\(series).ReferencedSOPSequence") { try swap("\(series).ReferencedSOPSequence[\(i)].ReferencedSOPInstanceUID") }
-        }
-        for i in 0..<file.sequenceCount("ContentSequence") { try swap("ContentSequence[\(i)].ReferencedSOPSequence[0].ReferencedSOPInstanceUID") }
+        // Every reference to the source (evidence, source image, SR content at any depth) gets the replacement.
+        for uid in sourceUIDs { file.replaceUID(uid, with: replacement(for: uid)) }
         try file.put("PatientIdentityRemoved", "YES")
         try file.put("DeidentificationMethod", "PS3.15 Basic Profile, copied attributes (\(Software.name))")
         try file.put("DeidentificationMethodCodeSequence[0].CodeValue", "113100")

@@ -27,6 +27,10 @@ extension DICOMFile {
         }
     }
 
+    /// Replaces a UID wherever it occurs (any attribute of VR UI, at any depth); returns how many.
+    @discardableResult
+    public func replaceUID(_ old: String, with new: String) -> Int { dcb_replace_uid(handle, old, new) }
+
     /// Creates an empty attribute or sequence item (type 2 attributes that have no value).
     public func putEmpty(_ path: String) throws(DICOMWriteError) {
         var err = [CChar](repeating: 0, count: 512)

@@ -129,6 +129,7 @@ public struct SecondaryCapture: Sendable {
         try ds.put("SecondaryCaptureDeviceManufacturer", Software.name)
         try ds.put("SecondaryCaptureDeviceManufacturerModelName", "cxr-explain")
         try ds.put("SecondaryCaptureDeviceSoftwareVersions", Software.version)
+        if source != nil { try ContributingEquipment.processing.write(to: ds) }
         // General Image
         try ds.put("InstanceNumber", String(instanceNumber))
         try ds.put("ImageType", imageType)

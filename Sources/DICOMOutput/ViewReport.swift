@@ -1,13 +1,19 @@
+import DICOMBridge
 import Foundation
 import Preprocess
 
-/// The run's finding for one image as a Comprehensive SR (SOP class 1.2.840.10008.5.1.4.1.1.88.33) in the
-/// source's study: the view (SNOMED CT), its probability, the model, the header's view, and per method its
-/// parameters with references to the Secondary Captures. Concepts without a standard code use the local
-/// scheme `99CXRX` (PS3.16 8.2: private schemes start with "99").
+/// The run's finding for one image as a TID 1500 Imaging Measurement Report (Comprehensive SR, SOP class
+/// 1.2.840.10008.5.1.4.1.1.88.33) in the source's study, built with DCMTK's dcmsr/cmr template classes:
+/// language, the algorithm as device observer, the procedure (SNOMED CT 399208008 "Plain chest X-ray"), an
+/// image library with the source, and one measurement group per image: tracking identifier and UID, the
+/// probability (DCM 122157) with TID 4019 algorithm identification, the view as a qualitative evaluation
+/// (DCM 111031 "Image View": its CID 4010 code, or SNOMED CT 82334004 "Indeterminate" when none was decided,
+/// with the decision in words), the source as "Source of Measurement" (with the presentation state, when
+/// one was written) and every explanation image as an "Illustration of ROI". Standard codes only.
+/// Comprehensive SR rather than Enhanced: the same class earlier versions wrote, and room for the spatial
+/// coordinates a region of interest would need; no 3D coordinates are used, so not Comprehensive 3D.
 public struct ViewReport: Sendable {
     public static let sopClassUID = "1.2.840.10008.5.1.4.1.1.88.33"
-    public static let localScheme = "99CXRX"
 
     public struct Method: Sendable {
         public var name: String
@@ -27,12 +33,19 @@ public struct ViewReport: Sendable {
     public var probability: Double
     public var threshold: Double
     public var model: String
+    /// The model's name and SHA-256: the device observer and the algorithm's identity.
+    public var modelName: String = ""
+    public var modelSHA256: String = ""
     public var headerView: String?
     public var agreement: String
     public var methods: [Method]
     public var sopInstanceUID: String
     public var seriesInstanceUID: String
     public var seriesNumber = 9100
+    /// Instance Number within the SR series (one series per study): the source's, so reports sort as their images.
+    public var instanceNumber = 1
+    /// The image library then describes the source without its dates and times (`--anonymize`).
+    public var anonymized = false
     /// Content Date/Time and Instance Creation Date/Time: when the tool acted (the first run's time on a rerun).
     public var contentDateTime: Date
 
@@ -44,15 +57,26 @@ public struct ViewReport: Sendable {
         self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID; self.contentDateTime = contentDateTime
     }
 
+    /// The probability as written: never "1" (a saturated softmax is not certainty), at most 6 decimals.
+    public static func probabilityText(_ p: Double) -> String {
+        var text = String(format: "%.6f", min(max(p, 0), 0.999999))
+        while text.hasSuffix("0") && !text.hasSuffix(".0") { text.removeLast() }
+        return text
+    }
+
+    /// The algorithm as a device: a UID per model file, so reports of one model share their observer.
+    public var deviceObserverUID: String { DICOMUID.uid(forName: "cxr-explain device|model=\(modelSHA256)") }
+    public var trackingUID: String { DICOMUID.uid(forName: "cxr-explain tracking|\(sopInstanceUID)") }
+
     public func build(source: DICOMFile) throws(DICOMWriteError) -> DICOMFile {
         guard let sourceClass = source.text("SOPClassUID"), let sourceInstance = source.text("SOPInstanceUID"),
               let sourceSeries = source.text("SeriesInstanceUID"), let study = source.text("StudyInstanceUID") else {
             throw .invalid(file: source.path, reason: "the source lacks SOP Class, SOP Instance, Series or Study Instance UID")
         }
-        let ds = DICOMFile.empty(name: sopInstanceUID)
+        let ds = try content(source: source)
+        // DCMTK's document carries its own identity and times: ours replace them.
         try PatientStudyModules.copy(from: source, to: ds)
-        ds.delete("BodyPartExamined")  // image-level attributes: not part of the SR IOD
-        ds.delete("PatientOrientation")
+        for keyword in ["BodyPartExamined", "PatientOrientation", "InstanceCreatorUID", "TimezoneOffsetFromUTC"] { ds.delete(keyword) }
         try ds.put("SOPClassUID", Self.sopClassUID)
         try ds.put("SOPInstanceUID", sopInstanceUID)
         try ds.put("InstanceCreationDate", DICOMDateTime.date(contentDateTime))
@@ -65,13 +89,15 @@ public struct ViewReport: Sendable {
         try ds.putEmpty("ReferencedPerformedProcedureStepSequence")
         try ds.put("Manufacturer", Software.name)
         try ds.put("SoftwareVersions", Software.version)
+        try ContributingEquipment.processing.write(to: ds)
         // SR Document General
-        try ds.put("InstanceNumber", "1")
+        try ds.put("InstanceNumber", String(instanceNumber))
         try ds.put("CompletionFlag", "COMPLETE")
         try ds.put("VerificationFlag", "UNVERIFIED")
         try ds.put("ContentDate", DICOMDateTime.date(contentDateTime))
         try ds.put("ContentTime", DICOMDateTime.time(contentDateTime))
         try ds.putEmpty("PerformedProcedureCodeSequence")
+        ds.delete("CurrentRequestedProcedureEvidenceSequence")
         var evidence: [(series: String, refs: [DICOMFileReference])] = [(sourceSeries, [DICOMFileReference(sopClassUID: sourceClass, sopInstanceUID: sourceInstance)])]
         for m in methods { evidence.append((m.seriesInstanceUID, m.images)) }
         try ds.putAsIs("CurrentRequestedProcedureEvidenceSequence[0].StudyInstanceUID", study)
@@ -83,64 +109,56 @@ public struct ViewReport: Sendable {
                 try ds.putAsIs("\(series).ReferencedSOPSequence[\(j)].ReferencedSOPInstanceUID", r.sopInstanceUID)
             }
         }
-        // SR Document Content: the root container and its items.
-        try ds.put("ValueType", "CONTAINER")
-        try putCode(ds, "ConceptNameCodeSequence[0]", value: "18748-4", scheme: "LN", meaning: "Diagnostic imaging report")
-        try ds.put("ContinuityOfContent", "SEPARATE")
-        var item = 0
-        func next() -> String { defer { item += 1 }; return "ContentSequence[\(item)]" }
-        func concept(_ path: String, _ code: String, _ meaning: String) throws(DICOMWriteError) {
-            try ds.put("\(path).RelationshipType", "CONTAINS")
-            try putCode(ds, "\(path).ConceptNameCodeSequence[0]", value: code, scheme: Self.localScheme, meaning: meaning)
-        }
-        let viewItem = next()
-        try concept(viewItem, "VIEW", "Predicted view")
-        if let view, let code = view.codeValue, let meaning = view.codeMeaning {
-            try ds.put("\(viewItem).ValueType", "CODE")
-            try putCode(ds, "\(viewItem).ConceptCodeSequence[0]", value: code, scheme: "SCT", meaning: meaning)
-        } else {
-            try ds.put("\(viewItem).ValueType", "TEXT")
-            try ds.put("\(viewItem).TextValue", decision)
-        }
-        let probabilityItem = next()
-        try concept(probabilityItem, "PROB", "Probability of the most likely view")
-        try ds.put("\(probabilityItem).ValueType", "NUM")
-        try ds.put("\(probabilityItem).MeasuredValueSequence[0].NumericValue", DecimalString.format(probability))
-        try putCode(ds, "\(probabilityItem).MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0]", value: "1", scheme: "UCUM", meaning: "no units")
-        for (code, meaning, text) in [("MODEL", "Classification model", model),
-                                      ("HDRVIEW", "View Position in the source header", headerView ?? "(none)"),
-                                      ("AGREE", "Agreement with the header", agreement)] {
-            let path = next()
-            try concept(path, code, meaning)
-            try ds.put("\(path).ValueType", "TEXT")
-            try ds.put("\(path).TextValue", text)
-        }
-        let sourceItem = next()
-        try concept(sourceItem, "SRCIMG", "Classified image")
-        try putImage(ds, sourceItem, DICOMFileReference(sopClassUID: sourceClass, sopInstanceUID: sourceInstance))
-        for m in methods {
-            let path = next()
-            try concept(path, "EXPL", "Explanation method")
-            try ds.put("\(path).ValueType", "TEXT")
-            try ds.put("\(path).TextValue", m.parameters)
-            for r in m.images {
-                let image = next()
-                try concept(image, "EXPLIMG", "Explanation image")
-                try putImage(ds, image, r)
-            }
-        }
         return ds
     }
 
-    func putCode(_ ds: DICOMFile, _ path: String, value: String, scheme: String, meaning: String) throws(DICOMWriteError) {
-        try ds.put("\(path).CodeValue", value)
-        try ds.put("\(path).CodingSchemeDesignator", scheme)
-        try ds.put("\(path).CodeMeaning", meaning)
+    /// The SR Document Content, built by DCMTK's TID 1500 classes through the bridge.
+    func content(source: DICOMFile) throws(DICOMWriteError) -> DICOMFile {
+        let strings = CStrings()
+        defer { strings.free() }
+        let code: (String, String, String) = view.flatMap { v in v.codeValue.flatMap { c in v.codeMeaning.map { (c, "SCT", $0) } } }
+            ?? ("82334004", "SCT", "Indeterminate")
+        let parameters = ["most likely \(mostLikely), threshold \(Self.probabilityText(threshold))",
+                          "header view \(headerView ?? "none"), \(agreement)"] + methods.map(\.parameters)
+        let parameterPointers: [UnsafePointer<CChar>?] = parameters.map { UnsafePointer(strings.make($0)) }
+        let references = methods.flatMap(\.images).map { r in
+            dcb_sr_reference(sop_class_uid: strings.make(r.sopClassUID), sop_instance_uid: strings.make(r.sopInstanceUID),
+                             is_presentation_state: r.sopClassUID == PresentationStateClass.grayscale ? 1 : 0)
+        }
+        var out: OpaquePointer?
+        var err = [CChar](repeating: 0, count: 512)
+        let status = parameterPointers.withUnsafeBufferPointer { params in
+            references.withUnsafeBufferPointer { refs in
+                var spec = dcb_sr_view_report(
+                    device_observer_uid: strings.make(deviceObserverUID), device_observer_name: strings.make(Software.name),
+                    manufacturer: strings.make(Software.name), model_name: strings.make(modelName),
+                    tracking_identifier: strings.make("\(Software.name) view of one image"), tracking_uid: strings.make(trackingUID),
+                    view_code_value: strings.make(code.0), view_code_scheme: strings.make(code.1), view_code_meaning: strings.make(code.2),
+                    decision_text: strings.make(decision), probability: strings.make(Self.probabilityText(probability)),
+                    algorithm_name: strings.make("\(Software.name) view classifier \(modelName)"),
+                    algorithm_version: strings.make("\(Software.version); model sha256 \(modelSHA256.prefix(16))"),
+                    algorithm_parameters: params.baseAddress, algorithm_parameter_count: params.count,
+                    references: refs.baseAddress, reference_count: refs.count, describe_without_dates: anonymized ? 1 : 0)
+                return dcb_sr_view_report_build(source.handle, &spec, &out, &err, err.count)
+            }
+        }
+        guard status == 0, let out else { throw .invalid(file: sopInstanceUID, reason: bridgeString(err)) }
+        return DICOMFile(handle: out, path: sopInstanceUID)
     }
+}
 
-    func putImage(_ ds: DICOMFile, _ path: String, _ r: DICOMFileReference) throws(DICOMWriteError) {
-        try ds.put("\(path).ValueType", "IMAGE")
-        try ds.put("\(path).ReferencedSOPSequence[0].ReferencedSOPClassUID", r.sopClassUID)
-        try ds.putAsIs("\(path).ReferencedSOPSequence[0].ReferencedSOPInstanceUID", r.sopInstanceUID)
+/// C strings that live until `free()`: for the bridge's structs of `const char *`.
+final class CStrings {
+    private var pointers: [UnsafeMutablePointer<CChar>] = []
+    func make(_ s: String) -> UnsafeMutablePointer<CChar> {
+        let p = strdup(s)!
+        pointers.append(p)
+        return p
     }
+    func free() { pointers.forEach { Foundation.free($0) }; pointers = [] }
+}
+
+/// SOP classes of presentation states (referenced with the image they apply to).
+public enum PresentationStateClass {
+    public static let grayscale = "1.2.840.10008.5.1.4.1.1.11.1"
 }

@@ -184,7 +184,7 @@ public struct ImageProcessor: Sendable {
         }
         let sourceUID = source.text("SOPInstanceUID") ?? ""
         let decisionText = prediction.decision.reason.map { "\(prediction.decision.label): \($0)" } ?? prediction.decision.label
-        let report = ViewReport(
+        var report = ViewReport(
             view: view, decision: decisionText, mostLikely: mostLikely.name, probability: prediction.decision.probability ?? 0,
             threshold: model.views.firstIndex(of: mostLikely).map { classifier.policy.classThresholds[$0] } ?? classifier.policy.threshold,
             model: "\(model.name) (sha256 \(model.sha256))", headerView: prediction.headerViewPosition,
@@ -192,6 +192,10 @@ public struct ImageProcessor: Sendable {
             sopInstanceUID: DICOMUID.derived(kind: "sr|source=\(sourceUID)", inputSHA256: record.inputSHA256, settingsDigest: settingsDigest),
             seriesInstanceUID: DICOMUID.series(kind: "sr", studyInstanceUID: source.text("StudyInstanceUID") ?? sourceUID, settingsDigest: settingsDigest),
             contentDateTime: record.actedAt!)
+        report.modelName = model.name
+        report.modelSHA256 = model.sha256
+        report.anonymized = settings.anonymize
+        report.instanceNumber = Int(source.text("InstanceNumber") ?? "") ?? 1
         let srRel = layout.report(input)
         try anonymizedIfAsked(try report.build(source: source), sourceUIDs: sourceUIDs).save(to: layout.absolute(srRel), keepTransferSyntax: false)
         record.outputs.append(.init(path: srRel, kind: "SR", sopInstanceUID: report.sopInstanceUID))

@@ -76,6 +76,8 @@ int dcb_put_string(dcb_dataset *ds, const char *path, const char *value, char *e
 int dcb_put_string_as_is(dcb_dataset *ds, const char *path, const char *value, char *err, size_t errlen);
 /* Creates an empty sequence item or empty element at the path (e.g. "SourceImageSequence[0]"). */
 int dcb_put_empty(dcb_dataset *ds, const char *path, char *err, size_t errlen);
+/* Replaces every UI value equal to `old_uid`, at any depth (sequences included); returns how many. */
+long dcb_replace_uid(dcb_dataset *ds, const char *old_uid, const char *new_uid);
 /* Deletes every attribute the path matches. DCB_OK even if nothing matched. */
 int dcb_delete(dcb_dataset *ds, const char *path);
 /* Deep-copies the top-level attribute (group,element) of `src` into the item at `dst_item_path`
@@ -92,6 +94,43 @@ int dcb_put_uint16_array(dcb_dataset *ds, uint16_t group, uint16_t element, cons
  * Implementation Version Name are set to the given ones. */
 int dcb_save(dcb_dataset *ds, const char *path, int keep_transfer_syntax, const char *implementation_class_uid,
              const char *implementation_version_name, char *err, size_t errlen);
+
+/* ---- Structured reports: TID 1500 with DCMTK's dcmsr/cmr ------------------------------------ */
+
+/* A composite object written for the reported image (a Secondary Capture, a Parametric Map), or a
+ * presentation state that applies to the source image. */
+typedef struct {
+    const char *sop_class_uid;
+    const char *sop_instance_uid;
+    int is_presentation_state; /* != 0: shown on the source image, referenced with it */
+} dcb_sr_reference;
+
+/* One image's view classification as a TID 1500 Imaging Measurement Report. All strings UTF-8 (ASCII here). */
+typedef struct {
+    const char *device_observer_uid;   /* TID 1004: the algorithm as a device */
+    const char *device_observer_name;
+    const char *manufacturer;
+    const char *model_name;
+    const char *tracking_identifier;   /* TID 1501 */
+    const char *tracking_uid;
+    /* The view as a coded qualitative evaluation (111031, DCM, "Image View"): a CID 4010 code, or
+     * (82334004, SCT, "Indeterminate") when no view was decided. */
+    const char *view_code_value, *view_code_scheme, *view_code_meaning;
+    const char *decision_text;         /* the decision in words (a TEXT qualitative evaluation); may be NULL */
+    const char *probability;           /* decimal string, (122157, DCM, "Probability") in UCUM "1" */
+    const char *algorithm_name;        /* TID 4019 on the measurement */
+    const char *algorithm_version;
+    const char *const *algorithm_parameters;
+    size_t algorithm_parameter_count;
+    const dcb_sr_reference *references;
+    size_t reference_count;
+    int describe_without_dates;        /* != 0: the image library gets no dates or times of the source (anonymized) */
+} dcb_sr_view_report;
+
+/* Builds the report's document (SR Document Content, Comprehensive SR) for `source` into a new dataset.
+ * The caller adds patient, study, series, instance, time and evidence attributes, then saves it. */
+int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_report *report, dcb_dataset **out,
+                             char *err, size_t errlen);
 
 /* ---- DICOM network: C-STORE --------------------------------------------------------------- */
 
