@@ -110,6 +110,12 @@ extension RunReport {
         c += " · header: \(Self.escape(r.headerView ?? "none"))"
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
         c += " · \(Self.escape(r.headerAction.map(Self.actionText) ?? ""))"
+        // The objects written for the image, linked: the SR (the standard result) first.
+        let links = r.outputs.filter { !$0.path.hasPrefix("/") }.sorted { ($0.kind == "SR" ? 0 : 1, $0.path) < ($1.kind == "SR" ? 0 : 1, $1.path) }
+        if !links.isEmpty {
+            c += "<div class=\"muted\">" + links.map { "<a href=\"\(Self.escape(Self.href($0.path)))\">\(Self.escape($0.kind))</a>" }.joined(separator: " · ") + "</div>"
+        }
+        for w in r.warnings { c += "<div class=\"muted\">warning: \(Self.escape(w))</div>" }
         if parameters.showPHI, r.patientID != nil || r.patientName != nil {
             c += "<div class=\"muted\">patient \(Self.escape(r.patientID ?? "")) \(Self.escape(r.patientName ?? ""))</div>"
         }
