@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU, dcmsr/cmr),
+        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU, dcmsr/cmr, dcmpmap),
         // OpenJPEG, libpng and libjpeg-turbo.
         .target(
             name: "DICOMBridge",
@@ -21,7 +21,7 @@ let package = Package(
                 .unsafeFlags(["-I/usr/include/openjpeg-2.5", "-I/usr/include/libpng16"]),
             ],
             linkerSettings: [
-                .linkedLibrary("cmr"), .linkedLibrary("dcmsr"),
+                .linkedLibrary("cmr"), .linkedLibrary("dcmsr"), .linkedLibrary("dcmpmap"), .linkedLibrary("dcmfg"), .linkedLibrary("dcmiod"),
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmnet"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
                 .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("png16"),

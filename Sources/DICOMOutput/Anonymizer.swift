@@ -20,18 +20,15 @@ public enum Anonymizer {
 
     /// Anonymizes `file` (a derived object we built) whose source had `sourceUIDs` (study, series, instance).
     public static func apply(to file: DICOMFile, sourceUIDs: Set<String>) throws(DICOMWriteError) {
-        for (keyword, keepEmpty) in attributes {
+        // An SR's or Parametric Map's Content Date/Time are ours (when the tool acted), not the patient's: kept.
+        let ownContentTime = [ViewReport.sopClassUID, ParametricMap.sopClassUID].contains(file.text("SOPClassUID") ?? "")
+        for (keyword, keepEmpty) in attributes where !(ownContentTime && (keyword == "ContentDate" || keyword == "ContentTime")) {
             let present = file.string(keyword) != nil || file.sequenceCount(keyword) > 0
             file.delete(keyword)
             if keepEmpty && (present || ["PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
                                           "ReferringPhysicianName", "StudyID", "AccessionNumber"].contains(keyword)) {
                 try file.putEmpty(keyword)
             }
-        }
-        if file.text("SOPClassUID") == ViewReport.sopClassUID {
-            // SR Document General: Content Date/Time are type 1; the SR's own time is not the patient's.
-            try file.put("ContentDate", "19000101")
-            try file.put("ContentTime", "000000")
         }
         // Every reference to the source (evidence, source image, SR content at any depth) gets the replacement.
         for uid in sourceUIDs { file.replaceUID(uid, with: replacement(for: uid)) }

@@ -119,7 +119,8 @@ public struct ViewReport: Sendable {
         let code: (String, String, String) = view.flatMap { v in v.codeValue.flatMap { c in v.codeMeaning.map { (c, "SCT", $0) } } }
             ?? ("82334004", "SCT", "Indeterminate")
         let parameters = ["most likely \(mostLikely), threshold \(Self.probabilityText(threshold))",
-                          "header view \(headerView ?? "none"), \(agreement)"] + methods.map(\.parameters)
+                          "header view \(headerView ?? "none"), \(agreement)"]
+            + methods.map(\.parameters).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let parameterPointers: [UnsafePointer<CChar>?] = parameters.map { UnsafePointer(strings.make($0)) }
         let references = methods.flatMap(\.images).map { r in
             dcb_sr_reference(sop_class_uid: strings.make(r.sopClassUID), sop_instance_uid: strings.make(r.sopInstanceUID),

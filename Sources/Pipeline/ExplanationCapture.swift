@@ -21,6 +21,10 @@ public struct ExplanationCapture: Sendable {
     public struct Objects {
         public var gray: DICOMFile
         public var rgb: DICOMFile
+        /// The map's values as a Parametric Map (its own series: its modality is the source's).
+        public var parametricMap: DICOMFile
+        public var parametricMapReference: DICOMFileReference
+        public var parametricMapSeriesUID: String
         public var grayReference: DICOMFileReference
         public var rgbReference: DICOMFileReference
         public var seriesInstanceUID: String
@@ -106,9 +110,21 @@ public struct ExplanationCapture: Sendable {
             seriesDescription: "\(Software.name) \(method.displayName)",
             derivationDescription: "\(colormap.rawValue) heatmap (alpha \(alpha)) of \(what)")
         rgbSC.createdAt = context.actedAt
+        let pmap = ParametricMap(
+            width: w, height: h, values: map,
+            sopInstanceUID: DICOMUID.derived(kind: "pmap|\(kind)|source=\(sourceUID)", inputSHA256: context.inputSHA256, settingsDigest: context.settingsDigest),
+            seriesInstanceUID: DICOMUID.series(kind: "pmap|\(kind)", studyInstanceUID: studyUID, settingsDigest: context.settingsDigest),
+            seriesNumber: Self.seriesNumber(method) + 100, instanceNumber: instance,
+            contentLabel: method.rawValue.uppercased().filter { $0.isLetter || $0.isNumber || $0 == "_" },
+            contentDescription: "\(method.displayName) map",
+            quantityLabel: method.rawValue.uppercased(),
+            quantityExplanation: "\(method.displayName) relevance for the \(context.predictedView) prediction",
+            derivationDescription: "\(what), projected onto the source image", createdAt: context.actedAt ?? ImageRecord.now())
         let grayFile = try graySC.build(source: source)
         let rgbFile = try rgbSC.build(source: source)
-        return Objects(gray: grayFile, rgb: rgbFile,
+        return Objects(gray: grayFile, rgb: rgbFile, parametricMap: try pmap.build(source: source),
+                       parametricMapReference: DICOMFileReference(sopClassUID: ParametricMap.sopClassUID, sopInstanceUID: pmap.sopInstanceUID),
+                       parametricMapSeriesUID: pmap.seriesInstanceUID,
                        grayReference: DICOMFileReference(sopClassUID: SecondaryCapture.sopClassUID, sopInstanceUID: graySC.sopInstanceUID),
                        rgbReference: DICOMFileReference(sopClassUID: SecondaryCapture.sopClassUID, sopInstanceUID: rgbSC.sopInstanceUID),
                        seriesInstanceUID: series,

@@ -175,8 +175,13 @@ public struct ImageProcessor: Sendable {
                 try anonymizedIfAsked(file, sourceUIDs: sourceUIDs).save(to: layout.absolute(rel), keepTransferSyntax: false)
                 record.outputs.append(.init(path: rel, kind: "\(m.rawValue) \(kind) SC", sopInstanceUID: ref.sopInstanceUID))
             }
+            let pmapRel = layout.capture(input, method: m.fileName, kind: "pmap")
+            try anonymizedIfAsked(objects.parametricMap, sourceUIDs: sourceUIDs).save(to: layout.absolute(pmapRel), keepTransferSyntax: false)
+            record.outputs.append(.init(path: pmapRel, kind: "\(m.rawValue) Parametric Map", sopInstanceUID: objects.parametricMapReference.sopInstanceUID))
             srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
                                                seriesInstanceUID: objects.seriesInstanceUID, images: [objects.grayReference, objects.rgbReference]))
+            srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
+                                               seriesInstanceUID: objects.parametricMapSeriesUID, images: [objects.parametricMapReference]))
             let thumb = layout.thumbnail(input, kind: m.fileName)
             try writeThumbnail(Overlay.blend(gray: networkInput.gray, map: e.map.values, colormap: settings.capture.colormap, alpha: settings.capture.alpha),
                                channels: 3, to: thumb)

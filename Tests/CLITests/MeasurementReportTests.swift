@@ -35,10 +35,10 @@ struct MeasurementReportTests {
                      "CODE:(,,\"Image View\")=(272479007,SCT,\"postero-anterior\")", "inferred from IMAGE:(,,\"Source of Measurement\")"] {
             #expect(tree.stdout.contains(line), "missing \(line)\n\(tree.stdout)")
         }
-        #expect(tree.stdout.components(separatedBy: "\"Illustration of ROI\"").count - 1 == 4, "two SCs per method")
+        #expect(tree.stdout.components(separatedBy: "\"Illustration of ROI\"").count - 1 == 6, "two SCs and a Parametric Map per method")
         let codes = try Tool.run("dcmdump", ["+L", "-q", sr]).stdout
         #expect(!codes.contains("[99"), "a private coding scheme")
-        for sc in try FileManager.default.contentsOfDirectory(atPath: out.path) where sc.hasSuffix(".gray.dcm") || sc.hasSuffix(".rgb.dcm") {
+        for sc in try FileManager.default.contentsOfDirectory(atPath: out.path) where sc.hasSuffix(".gray.dcm") || sc.hasSuffix(".rgb.dcm") || sc.hasSuffix(".pmap.dcm") {
             let uid = try #require(try DICOMFile(path: out.appendingPathComponent(sc).path).text("SOPInstanceUID"))
             #expect(codes.components(separatedBy: uid).count - 1 >= 2, "\(sc): not referenced in both the content and the evidence")
         }

@@ -108,15 +108,16 @@ struct ProcessCLITests {
         let srPath = out.appendingPathComponent(try #require(images["studyB/lateral.png"]?.outputs.first { $0.kind == "SR" }).path).path
         #expect(try Tool.run("dcmdump", ["+L", srPath]).stdout.contains("399173006"), "the SR lacks the lateral's SNOMED CT code")
 
-        // Every SC and SR passes dciodvfy, and the SR names the source and its SC instances.
+        // Every SC, Parametric Map and SR passes dciodvfy, and the SR names the source and every object of the image.
         for image in images.values where image.status == "done" {
-            for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" {
+            #expect(image.outputs.filter { $0.kind.hasSuffix("Parametric Map") }.count == 1, "one Parametric Map per explained image")
+            for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") {
                 if let v = try DICOMChecks.dciodvfy(out.appendingPathComponent(o.path).path) { #expect(v.errors.isEmpty, "\(o.path): \(v.errors)") }
             }
             let sr = try DICOMFile(path: out.appendingPathComponent(try #require(image.outputs.first { $0.kind == "SR" }).path).path)
             #expect(sr.text("SOPClassUID") == "1.2.840.10008.5.1.4.1.1.88.33")
             let dump = try Tool.run("dcmdump", ["+L", out.appendingPathComponent(image.outputs.first { $0.kind == "SR" }!.path).path]).stdout
-            for o in image.outputs where o.kind.contains("SC") { #expect(dump.contains(o.sopInstanceUID!), "SR lacks \(o.path)") }
+            for o in image.outputs where o.kind.contains("SC") || o.kind.hasSuffix("Parametric Map") { #expect(dump.contains(o.sopInstanceUID!), "SR lacks \(o.path)") }
         }
 
         // Patient data of rg1 (name, ID, birth date) stays out of the report, the results and the output.
@@ -194,7 +195,7 @@ struct ProcessCLITests {
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--anonymize"])
         #expect(r.status == 0, "\(r.stderr)")
         let written = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".dcm") }.sorted()
-        #expect(written == ["rg1.gradcam.gray.dcm", "rg1.gradcam.rgb.dcm", "rg1.sr.dcm"])
+        #expect(written == ["rg1.gradcam.gray.dcm", "rg1.gradcam.pmap.dcm", "rg1.gradcam.rgb.dcm", "rg1.sr.dcm"])
         var studies = Set<String>()
         for name in written {
             let path = out.appendingPathComponent(name).path

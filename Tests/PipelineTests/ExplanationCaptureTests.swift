@@ -101,6 +101,18 @@ struct ExplanationCaptureTests {
         for path in [gray, rgb] {
             if let v = try DICOMChecks.dciodvfy(path) { #expect(v.errors.isEmpty, "\(path): \(v.errors)") }
         }
+        // The Parametric Map holds the projected map's float values exactly (what the RGB SC blends).
+        let pmap = dir.appendingPathComponent("pmap.dcm").path
+        try objects.parametricMap.save(to: pmap, keepTransferSyntax: false)
+        if let v = try DICOMChecks.dciodvfy(pmap) { #expect(v.errors.isEmpty, "\(pmap): \(v.errors)") }
+        if let python = Tool.python, Tool.pydicomAvailable {
+            let script = "import pydicom,sys; ds=pydicom.dcmread(sys.argv[1]); a=ds.pixel_array; print(ds.SOPClassUID, a.dtype, *a.shape); sys.stdout.write(' '.join(repr(float(v)) for v in a.ravel()))"
+            let r = try Tool.run(python, ["-c", script, pmap])
+            let lines = r.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
+            #expect(lines.first == "1.2.840.10008.5.1.4.1.1.30 float32 \(projection.outputHeight) \(projection.outputWidth)", "\(r.stderr)")
+            let read = (lines.count > 1 ? lines[1] : "").split(separator: " ").compactMap { Float(String($0)) }
+            #expect(read == projection.map(e.map.values), "pixel_array differs from the projected map")
+        }
         if let r = try DICOMChecks.pydicomRead(gray, overlayGroup: 0x6000) {
             let expected = MapProjection.topRegion(projection.map(e.map.values), fraction: 0.2)
             let bits: [UInt8] = expected.map { b in b ? 1 : 0 }

@@ -132,6 +132,27 @@ typedef struct {
 int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_report *report, dcb_dataset **out,
                              char *err, size_t errlen);
 
+/* ---- Parametric Map with DCMTK's dcmpmap ---------------------------------------------------- */
+
+/* One explanation map as a single-frame float Parametric Map on the source's image plane. */
+typedef struct {
+    unsigned rows, columns;
+    const char *pixel_spacing;        /* "row\\column" in mm on the map's grid, or NULL when the source has none */
+    const char *series_number, *instance_number;
+    const char *content_label;        /* CS, e.g. "GRADCAM" */
+    const char *content_description;
+    const char *lut_label;            /* Real World Value Mapping: what the values are */
+    const char *lut_explanation;
+    const char *derivation_description;
+    double first_value, last_value;   /* the range the mapping covers */
+    const char *dimension_organization_uid;
+} dcb_parametric_map;
+
+/* Builds the Parametric Map for `source` from rows×columns floats into a new dataset (modules and functional
+ * groups by dcmpmap). The caller adds patient, study, UIDs and times, then saves it. */
+int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametric_map *map, const float *values,
+                             dcb_dataset **out, char *err, size_t errlen);
+
 /* ---- DICOM network: C-STORE --------------------------------------------------------------- */
 
 /* What happened to one file of a send. */
