@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU, dcmsr/cmr, dcmpmap),
+        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU, dcmsr/cmr, dcmpmap, dcmpstat),
         // OpenJPEG, libpng and libjpeg-turbo.
         .target(
             name: "DICOMBridge",
@@ -22,6 +22,7 @@ let package = Package(
             ],
             linkerSettings: [
                 .linkedLibrary("cmr"), .linkedLibrary("dcmsr"), .linkedLibrary("dcmpmap"), .linkedLibrary("dcmfg"), .linkedLibrary("dcmiod"),
+                .linkedLibrary("dcmpstat"),
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmnet"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
                 .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("png16"),

@@ -74,16 +74,22 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
     const CMR_SRNumericMeasurementValue probability(orEmpty(r->probability),
                                                     CMR_CID7181(DSRCodedEntryValue("1", "UCUM", "no units")));
     step(group.addMeasurement(CMR_CID7469(DSRCodedEntryValue(CODE_DCM_Probability)), probability), "probability");
-    // The source is what the probability was inferred from; a presentation state shows the result on it.
-    const char *psClass = nullptr, *psInstance = nullptr;
-    for (size_t i = 0; i < r->reference_count; ++i)
-        if (r->references[i].is_presentation_state) { psClass = r->references[i].sop_class_uid; psInstance = r->references[i].sop_instance_uid; }
+    // The source is what the probability was inferred from; each presentation state shows a result on it.
     OFString sourceClass, sourceInstance;
     sourceDataset.findAndGetOFString(DCM_SOPClassUID, sourceClass);
     sourceDataset.findAndGetOFString(DCM_SOPInstanceUID, sourceInstance);
-    const DSRImageReferenceValue sourceImage = psClass ? DSRImageReferenceValue(sourceClass, sourceInstance, psClass, psInstance, OFFalse)
-                                                       : DSRImageReferenceValue(sourceClass, sourceInstance, OFFalse);
-    step(group.getMeasurement().addImage(CODE_DCM_SourceOfMeasurement, sourceImage, OFFalse), "source of measurement");
+    bool withState = false;
+    for (size_t i = 0; i < r->reference_count; ++i) {
+        if (!r->references[i].is_presentation_state) continue;
+        withState = true;
+        step(group.getMeasurement().addImage(CODE_DCM_SourceOfMeasurement,
+                                             DSRImageReferenceValue(sourceClass, sourceInstance, r->references[i].sop_class_uid,
+                                                                    r->references[i].sop_instance_uid, OFFalse), OFFalse),
+             "source of measurement");
+    }
+    if (!withState)
+        step(group.getMeasurement().addImage(CODE_DCM_SourceOfMeasurement, DSRImageReferenceValue(sourceClass, sourceInstance, OFFalse), OFFalse),
+             "source of measurement");
     step(group.addQualitativeEvaluation(CODE_DCM_ImageView,
                                         DSRCodedEntryValue(orEmpty(r->view_code_value), orEmpty(r->view_code_scheme),
                                                            orEmpty(r->view_code_meaning))),

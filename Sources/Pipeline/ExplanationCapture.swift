@@ -25,6 +25,10 @@ public struct ExplanationCapture: Sendable {
         public var parametricMap: DICOMFile
         public var parametricMapReference: DICOMFileReference
         public var parametricMapSeriesUID: String
+        /// The top region outlined on the source image (its own series: modality PR).
+        public var presentationState: DICOMFile
+        public var presentationStateReference: DICOMFileReference
+        public var presentationStateSeriesUID: String
         public var grayReference: DICOMFileReference
         public var rgbReference: DICOMFileReference
         public var seriesInstanceUID: String
@@ -120,11 +124,26 @@ public struct ExplanationCapture: Sendable {
             quantityLabel: method.rawValue.uppercased(),
             quantityExplanation: "\(method.displayName) relevance for the \(context.predictedView) prediction",
             derivationDescription: "\(what), projected onto the source image", createdAt: context.actedAt ?? ImageRecord.now())
+        // The top region's outlines on the source image's pixel grid.
+        let (sx, sy) = (Float(radiograph.width) / Float(w), Float(radiograph.height) / Float(h))
+        let outlines = RegionContours.trace(region, width: w, height: h).map { loop in loop.map { (x: Float($0.x) * sx, y: Float($0.y) * sy) } }
+        let label = "\(method.rawValue.uppercased())_TOP\(Int(topFraction * 100))".filter { $0.isLetter || $0.isNumber || $0 == "_" }
+        let gsps = PresentationStateOutline(
+            outlines: outlines,
+            sopInstanceUID: DICOMUID.derived(kind: "gsps|\(kind)|source=\(sourceUID)", inputSHA256: context.inputSHA256, settingsDigest: context.settingsDigest),
+            seriesInstanceUID: DICOMUID.series(kind: "gsps|\(kind)", studyInstanceUID: studyUID, settingsDigest: context.settingsDigest),
+            seriesNumber: Self.seriesNumber(method) + 200, instanceNumber: instance, label: label,
+            description: "\(method.displayName) top \(Int(topFraction * 100)) % outlined",
+            layer: "EXPLANATION", layerDescription: "Top \(Int(topFraction * 100)) % of the \(method.displayName) map for the \(context.predictedView) prediction",
+            createdAt: context.actedAt ?? ImageRecord.now())
         let grayFile = try graySC.build(source: source)
         let rgbFile = try rgbSC.build(source: source)
         return Objects(gray: grayFile, rgb: rgbFile, parametricMap: try pmap.build(source: source),
                        parametricMapReference: DICOMFileReference(sopClassUID: ParametricMap.sopClassUID, sopInstanceUID: pmap.sopInstanceUID),
                        parametricMapSeriesUID: pmap.seriesInstanceUID,
+                       presentationState: try gsps.build(source: source),
+                       presentationStateReference: DICOMFileReference(sopClassUID: PresentationStateOutline.sopClassUID, sopInstanceUID: gsps.sopInstanceUID),
+                       presentationStateSeriesUID: gsps.seriesInstanceUID,
                        grayReference: DICOMFileReference(sopClassUID: SecondaryCapture.sopClassUID, sopInstanceUID: graySC.sopInstanceUID),
                        rgbReference: DICOMFileReference(sopClassUID: SecondaryCapture.sopClassUID, sopInstanceUID: rgbSC.sopInstanceUID),
                        seriesInstanceUID: series,

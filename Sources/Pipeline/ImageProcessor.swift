@@ -182,6 +182,11 @@ public struct ImageProcessor: Sendable {
                                                seriesInstanceUID: objects.seriesInstanceUID, images: [objects.grayReference, objects.rgbReference]))
             srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
                                                seriesInstanceUID: objects.parametricMapSeriesUID, images: [objects.parametricMapReference]))
+            let gspsRel = layout.capture(input, method: m.fileName, kind: "gsps")
+            try anonymizedIfAsked(objects.presentationState, sourceUIDs: sourceUIDs).save(to: layout.absolute(gspsRel), keepTransferSyntax: false)
+            record.outputs.append(.init(path: gspsRel, kind: "\(m.rawValue) presentation state", sopInstanceUID: objects.presentationStateReference.sopInstanceUID))
+            srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
+                                               seriesInstanceUID: objects.presentationStateSeriesUID, images: [objects.presentationStateReference]))
             let thumb = layout.thumbnail(input, kind: m.fileName)
             try writeThumbnail(Overlay.blend(gray: networkInput.gray, map: e.map.values, colormap: settings.capture.colormap, alpha: settings.capture.alpha),
                                channels: 3, to: thumb)

@@ -41,7 +41,7 @@ struct FullDiskTests {
         // Every image either has all its outputs or none.
         for i in 0..<3 {
             let mine = files.filter { $0.hasPrefix("study/\(i).") && $0.hasSuffix(".dcm") && $0 != "study/\(i).dcm" }
-            #expect(mine.isEmpty || mine.count == 4, "image \(i) is partial: \(mine)")  // gray, RGB, Parametric Map, SR
+            #expect(mine.isEmpty || mine.count == 5, "image \(i) is partial: \(mine)")  // gray, RGB, Parametric Map, GSPS, SR
         }
     }
 }

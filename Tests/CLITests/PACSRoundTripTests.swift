@@ -91,16 +91,16 @@ struct PACSRoundTripTests {
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40",
                              "--send", "CXRTEST@127.0.0.1:\(orthanc.dicom)"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("send: 15 objects to CXRTEST@127.0.0.1:\(orthanc.dicom) as CXREXPLAIN"), "\(r.stdout)")
-        #expect(r.stdout.contains("sent: 15 stored, 0 not stored"), "\(r.stdout)")
+        #expect(r.stdout.contains("send: 19 objects to CXRTEST@127.0.0.1:\(orthanc.dicom) as CXREXPLAIN"), "\(r.stdout)")
+        #expect(r.stdout.contains("sent: 19 stored, 0 not stored"), "\(r.stdout)")
         var files: [String] = []
         for case let rel as String in FileManager.default.enumerator(atPath: out.path)! where rel.hasSuffix(".dcm") && !rel.hasPrefix(".") {
             files.append(rel)
         }
-        #expect(files.count == 2 * (1 + 6 + 1))  // tagged copy or conversion, (2 SC + Parametric Map) × 2 methods, SR
+        #expect(files.count == 2 * (1 + 8 + 1))  // tagged copy or conversion, (2 SC + Parametric Map + GSPS) × 2 methods, SR
         let document = try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         let send = try #require(document.send)
-        #expect(send.stored == 15 && send.notStored == 0 && send.error == nil)
+        #expect(send.stored == 19 && send.notStored == 0 && send.error == nil)
         #expect(send.objects.allSatisfy { $0.stored && $0.status == 0 })
         #expect(Set(send.objects.map(\.path)) == Set(files.filter { $0 != "studyA/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm" }))
 
@@ -122,11 +122,11 @@ struct PACSRoundTripTests {
         let studies = try #require(try orthanc.get("/studies") as? [String])
         #expect(studies.count == 2)
 
-        // A rerun skips the images and sends the same objects again: the PACS still holds 15 instances.
+        // A rerun skips the images and sends the same objects again: the PACS still holds 19 instances.
         let again = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40",
                                  "--send", "CXRTEST@127.0.0.1:\(orthanc.dicom)"])
-        #expect(again.status == 0 && again.stdout.contains("sent: 15 stored, 0 not stored"), "\(again.stdout)\n\(again.stderr)")
-        #expect((try orthanc.get("/instances") as? [String])?.count == 15)
+        #expect(again.status == 0 && again.stdout.contains("sent: 19 stored, 0 not stored"), "\(again.stdout)\n\(again.stderr)")
+        #expect((try orthanc.get("/instances") as? [String])?.count == 19)
 
         // The wrong called AE title: Orthanc rejects the association; one error line, the report says so, exit 1.
         let wrong = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "lime", "--samples", "40",
@@ -135,8 +135,8 @@ struct PACSRoundTripTests {
         let errors = wrong.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
         #expect(errors.count == 1 && errors[0].contains("cannot associate with NOTORTHANC@127.0.0.1:\(orthanc.dicom)"), "\(wrong.stderr)")
         let rejected = try #require(try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json"))).send)
-        #expect(rejected.stored == 0 && rejected.notStored == 15 && rejected.error != nil)
-        #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("0 objects stored, 15 not stored"))
+        #expect(rejected.stored == 0 && rejected.notStored == 19 && rejected.error != nil)
+        #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("0 objects stored, 19 not stored"))
     }
 
     @Test("--send to a port nobody listens on: one clear error, the outputs and report are written, exit 1")
@@ -151,7 +151,7 @@ struct PACSRoundTripTests {
         #expect(errors.count == 1 && errors[0].contains("cannot associate with PACS@127.0.0.1:\(port)"), "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("studyA/chest_CR_PA_gdcm-CR-MONO1-10-chest.sr.dcm").path))
         let send = try #require(try JSONDecoder().decode(SendDocument.self, from: Data(contentsOf: out.appendingPathComponent("results.json"))).send)
-        #expect(send.stored == 0 && send.notStored == 9)  // per image: conversion or none, gray, RGB, Parametric Map, SR
+        #expect(send.stored == 0 && send.notStored == 11)  // per image: conversion or none, gray, RGB, Parametric Map, GSPS, SR
     }
 
     @Test("--send and --calling-aet are checked before any work", arguments: [

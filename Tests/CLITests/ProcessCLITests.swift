@@ -111,13 +111,16 @@ struct ProcessCLITests {
         // Every SC, Parametric Map and SR passes dciodvfy, and the SR names the source and every object of the image.
         for image in images.values where image.status == "done" {
             #expect(image.outputs.filter { $0.kind.hasSuffix("Parametric Map") }.count == 1, "one Parametric Map per explained image")
-            for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") {
+            #expect(image.outputs.filter { $0.kind.hasSuffix("presentation state") }.count == 1, "one presentation state per explained image")
+            for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") || o.kind.hasSuffix("presentation state") {
                 if let v = try DICOMChecks.dciodvfy(out.appendingPathComponent(o.path).path) { #expect(v.errors.isEmpty, "\(o.path): \(v.errors)") }
             }
             let sr = try DICOMFile(path: out.appendingPathComponent(try #require(image.outputs.first { $0.kind == "SR" }).path).path)
             #expect(sr.text("SOPClassUID") == "1.2.840.10008.5.1.4.1.1.88.33")
             let dump = try Tool.run("dcmdump", ["+L", out.appendingPathComponent(image.outputs.first { $0.kind == "SR" }!.path).path]).stdout
-            for o in image.outputs where o.kind.contains("SC") || o.kind.hasSuffix("Parametric Map") { #expect(dump.contains(o.sopInstanceUID!), "SR lacks \(o.path)") }
+            for o in image.outputs where o.kind.contains("SC") || o.kind.hasSuffix("Parametric Map") || o.kind.hasSuffix("presentation state") {
+                #expect(dump.contains(o.sopInstanceUID!), "SR lacks \(o.path)")
+            }
         }
 
         // Patient data of rg1 (name, ID, birth date) stays out of the report, the results and the output.
@@ -195,7 +198,7 @@ struct ProcessCLITests {
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--anonymize"])
         #expect(r.status == 0, "\(r.stderr)")
         let written = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".dcm") }.sorted()
-        #expect(written == ["rg1.gradcam.gray.dcm", "rg1.gradcam.pmap.dcm", "rg1.gradcam.rgb.dcm", "rg1.sr.dcm"])
+        #expect(written == ["rg1.gradcam.gray.dcm", "rg1.gradcam.gsps.dcm", "rg1.gradcam.pmap.dcm", "rg1.gradcam.rgb.dcm", "rg1.sr.dcm"])
         var studies = Set<String>()
         for name in written {
             let path = out.appendingPathComponent(name).path

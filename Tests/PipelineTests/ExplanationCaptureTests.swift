@@ -113,6 +113,31 @@ struct ExplanationCaptureTests {
             let read = (lines.count > 1 ? lines[1] : "").split(separator: " ").compactMap { Float(String($0)) }
             #expect(read == projection.map(e.map.values), "pixel_array differs from the projected map")
         }
+        // The presentation state outlines the same top region on the source's pixel grid: valid by dciodvfy and
+        // DCMTK's checker, every vertex inside the image, the outlined area the region's.
+        let gsps = dir.appendingPathComponent("gsps.dcm").path
+        try objects.presentationState.save(to: gsps, keepTransferSyntax: false)
+        if let v = try DICOMChecks.dciodvfy(gsps) { #expect(v.errors.isEmpty, "\(gsps): \(v.errors)") }
+        if let check = Tool.find("dcmpschk") {
+            let r = try Tool.run(check, [gsps])
+            #expect(r.status == 0 && !(r.stdout + r.stderr).contains("E: "), "\(r.stdout)\(r.stderr)")
+        }
+        let ps = try DICOMFile(path: gsps)
+        #expect(ps.text("ReferencedSeriesSequence[0].ReferencedImageSequence[0].ReferencedSOPInstanceUID") == source.text("SOPInstanceUID"))
+        var twiceArea = 0.0
+        for i in 0..<ps.sequenceCount("GraphicAnnotationSequence[0].GraphicObjectSequence") {
+            let item = "GraphicAnnotationSequence[0].GraphicObjectSequence[\(i)]"
+            #expect(ps.text("\(item).GraphicType") == "POLYLINE" && ps.text("\(item).GraphicAnnotationUnits") == "PIXEL")
+            let n = Int(ps.number("\(item).NumberOfGraphicPoints") ?? 0)
+            let xy = (0..<(2 * n)).compactMap { ps.number("\(item).GraphicData", index: $0) }
+            #expect(xy.count == 2 * n && n >= 5)
+            for k in stride(from: 0, to: xy.count, by: 2) {
+                #expect(xy[k] >= 0 && xy[k] <= Double(radiograph.width) && xy[k + 1] >= 0 && xy[k + 1] <= Double(radiograph.height))
+            }
+            for k in stride(from: 0, to: xy.count - 2, by: 2) { twiceArea += xy[k] * xy[k + 3] - xy[k + 2] * xy[k + 1] }
+        }
+        let outlined = abs(twiceArea) / 2 / Double(radiograph.width * radiograph.height)
+        #expect(abs(outlined - objects.regionFraction) < 0.005, "outlined \(outlined) of the image, region \(objects.regionFraction)")
         if let r = try DICOMChecks.pydicomRead(gray, overlayGroup: 0x6000) {
             let expected = MapProjection.topRegion(projection.map(e.map.values), fraction: 0.2)
             let bits: [UInt8] = expected.map { b in b ? 1 : 0 }

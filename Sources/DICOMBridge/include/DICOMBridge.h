@@ -153,6 +153,23 @@ typedef struct {
 int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametric_map *map, const float *values,
                              dcb_dataset **out, char *err, size_t errlen);
 
+/* ---- Grayscale Softcopy Presentation State with DCMTK's dcmpstat ------------------------------ */
+
+typedef struct {
+    const char *label;               /* Content Label (CS) */
+    const char *description;         /* Content Description */
+    const char *layer;               /* graphic layer name (CS) */
+    const char *layer_description;
+    const float *points;             /* all polylines' (column, row) pairs in source pixels, concatenated */
+    const size_t *point_counts;      /* points per polyline */
+    size_t polyline_count;
+} dcb_presentation_state;
+
+/* Builds a GSPS for `source` (its display as the image itself says: VOI, shutters, presentation LUT) that
+ * draws the polylines on one graphic layer, into a new dataset. The caller sets identity and times. */
+int dcb_presentation_state_build(dcb_dataset *source, const dcb_presentation_state *ps, dcb_dataset **out,
+                                 char *err, size_t errlen);
+
 /* ---- DICOM network: C-STORE --------------------------------------------------------------- */
 
 /* What happened to one file of a send. */

@@ -1,0 +1,71 @@
+import DICOMBridge
+import Foundation
+import Preprocess
+
+/// A Grayscale Softcopy Presentation State (SOP class 1.2.840.10008.5.1.4.1.1.11.1) for the source image that
+/// draws an explanation's top region as outlines on one graphic layer: viewers that do not draw overlay planes
+/// show where the model looked on the original image. The display (VOI, shutters, presentation LUT) is the
+/// image's own (DCMTK dcmpstat's createFromImage).
+public struct PresentationStateOutline: Sendable {
+    public static let sopClassUID = PresentationStateClass.grayscale
+
+    /// Closed polylines in the source's pixel coordinates: (column, row), (0, 0) the top-left pixel's corner.
+    public var outlines: [[(x: Float, y: Float)]]
+    public var sopInstanceUID: String
+    public var seriesInstanceUID: String
+    public var seriesNumber: Int
+    public var instanceNumber: Int
+    /// Content Label (CS, at most 16 characters): "GRADCAM_TOP20".
+    public var label: String
+    public var description: String
+    public var layer: String
+    public var layerDescription: String
+    /// When the tool acted: Presentation Creation and Instance Creation Date/Time.
+    public var createdAt: Date
+
+    public init(outlines: [[(x: Float, y: Float)]], sopInstanceUID: String, seriesInstanceUID: String, seriesNumber: Int,
+                instanceNumber: Int, label: String, description: String, layer: String, layerDescription: String, createdAt: Date) {
+        self.outlines = outlines; self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID
+        self.seriesNumber = seriesNumber; self.instanceNumber = instanceNumber; self.label = label
+        self.description = description; self.layer = layer; self.layerDescription = layerDescription; self.createdAt = createdAt
+    }
+
+    public func build(source: DICOMFile) throws(DICOMWriteError) -> DICOMFile {
+        let strings = CStrings()
+        defer { strings.free() }
+        let points = outlines.flatMap { $0.flatMap { [$0.x, $0.y] } }
+        let counts = outlines.map(\.count)
+        var out: OpaquePointer?
+        var err = [CChar](repeating: 0, count: 512)
+        let status = points.withUnsafeBufferPointer { p in
+            counts.withUnsafeBufferPointer { c in
+                var spec = dcb_presentation_state(
+                    label: strings.make(String(label.prefix(16))), description: strings.make(String(description.prefix(64))),
+                    layer: strings.make(String(layer.prefix(16))), layer_description: strings.make(String(layerDescription.prefix(64))),
+                    points: p.baseAddress, point_counts: c.baseAddress, polyline_count: c.count)
+                return dcb_presentation_state_build(source.handle, &spec, &out, &err, err.count)
+            }
+        }
+        guard status == 0, let out else { throw .invalid(file: sopInstanceUID, reason: bridgeString(err)) }
+        let ds = DICOMFile(handle: out, path: sopInstanceUID)
+        // dcmpstat makes its own identity and times: ours replace them.
+        try PatientStudyModules.copy(from: source, to: ds)
+        for keyword in ["InstanceCreatorUID", "TimezoneOffsetFromUTC", "BodyPartExamined", "PatientOrientation"] { ds.delete(keyword) }
+        try ds.put("SOPInstanceUID", sopInstanceUID)
+        try ds.put("SeriesInstanceUID", seriesInstanceUID)
+        try ds.put("SeriesNumber", String(seriesNumber))
+        try ds.put("InstanceNumber", String(instanceNumber))
+        try ds.put("SeriesDescription", "\(Software.name) outlines")
+        try ds.put("Manufacturer", Software.name)
+        try ds.put("SoftwareVersions", Software.version)
+        for (date, time) in [("PresentationCreationDate", "PresentationCreationTime"), ("InstanceCreationDate", "InstanceCreationTime")] {
+            try ds.put(date, DICOMDateTime.date(createdAt)); try ds.put(time, DICOMDateTime.time(createdAt))
+        }
+        try ds.put("ContentCreatorName", "")
+        try ds.put("Laterality", "")  // General Series, type 2C: a chest is unpaired; said as empty, not guessed
+        // Yellow on colour displays (CIELab, PS3.3 C.10.7.1.1: L* 97.1, a* −21.6, b* 94.5 scaled to 0–65535).
+        try ds.put("GraphicLayerSequence[0].GraphicLayerRecommendedDisplayCIELabValue", "63662\\27358\\57177")
+        try ContributingEquipment.processing.write(to: ds)
+        return ds
+    }
+}
