@@ -78,7 +78,10 @@ public struct ExplanationCapture: Sendable {
         let w = projection.outputWidth, h = projection.outputHeight
         let gray = projectedImage ?? projection.image(radiograph)
         precondition(gray.count == w * h, "projected image of the wrong size")
-        let map = projection.map(explanation.map.values)
+        // LIME's map is one weight per superpixel: projected by superpixel (nearest), not interpolated, so no
+        // superpixel is cut into strips of in-between values at the top-region threshold.
+        let segmentLabels = explanation.lime.map { projection.labels($0.segments) } ?? []
+        let map = explanation.lime == nil ? projection.map(explanation.map.values) : projection.nearest(explanation.map.values)
         let region = MapProjection.topRegion(map, fraction: topFraction)
         let method = explanation.method
         // UIDs name the input's content, the method with its parameters, and the settings (with the model).
@@ -93,7 +96,7 @@ public struct ExplanationCapture: Sendable {
         if let lime = explanation.lime {
             let top = Set(lime.weights.indices.filter { lime.weights[$0] > 0 }.sorted { lime.weights[$0] > lime.weights[$1] }
                 .prefix(limeTopSuperpixels).map { Int32($0) })
-            let labels = projection.labels(lime.segments)
+            let labels = segmentLabels
             overlays.append(.init(mask: labels.map { top.contains($0) }, label: "LIME top superpixels",
                                   description: "The \(top.count) superpixels with the largest positive LIME weights"))
         }

@@ -69,9 +69,15 @@ public struct MapProjection: Sendable {
     }
 
     /// Labels (superpixels) by nearest neighbour at every output pixel.
-    public func labels(_ values: [Int32]) -> [Int32] {
+    public func labels(_ values: [Int32]) -> [Int32] { nearest(values) }
+
+    /// Nearest-neighbour projection: for maps that are constant per superpixel (LIME), where interpolation
+    /// would invent in-between values along superpixel borders.
+    public func nearest<T>(_ values: [T]) -> [T] {
         let n = geometry.size
-        var out = [Int32](repeating: 0, count: outputWidth * outputHeight)
+        precondition(values.count == n * n)
+        guard let first = values.first else { return [] }
+        var out = [T](repeating: first, count: outputWidth * outputHeight)
         for y in 0..<outputHeight {
             for x in 0..<outputWidth {
                 let (u, v) = networkPoint(x: x, y: y)

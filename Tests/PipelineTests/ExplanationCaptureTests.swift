@@ -61,14 +61,15 @@ struct ExplanationCaptureTests {
     let dir = TestPaths.temporaryDirectory("capture")
     let sourcePath = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
 
-    /// A synthetic explanation: a diagonal ramp with LIME-like segments (quadrants, weights 3, −1, 2, 1).
+    /// A synthetic LIME explanation as the suite makes one: quadrant superpixels with weights 3, −1, 2, 1; the map is
+    /// each pixel's superpixel weight, min-max scaled.
     func explanation(size: Int) -> Explanation {
-        let values = (0..<(size * size)).map { Float($0 % size + $0 / size) / Float(2 * size - 2) }
         let segments = (0..<(size * size)).map { Int32(($0 % size >= size / 2 ? 1 : 0) + ($0 / size >= size / 2 ? 2 : 0)) }
+        let raw: [Float] = segments.map { [3, -1, 2, 1][Int($0)] }
         let lime = LIMEExplainer.Explanation(segments: segments, segmentCount: 4, weights: [3, -1, 2, 1], intercept: 0, targetClass: 0,
-                                             probabilities: [0.97, 0.03], map: segments.map { [3, -1, 2, 1][Int($0)] })
-        let map = SaliencyMap(width: size, height: size, values: values, predictedClass: 0, targetClass: 0, probabilities: [0.97, 0.03])
-        return Explanation(method: .lime, map: map, raw: values, lime: lime, seconds: 0)
+                                             probabilities: [0.97, 0.03], map: raw)
+        let map = SaliencyMap(raw: raw, width: size, height: size, targetClass: 0, probabilities: [0.97, 0.03])
+        return Explanation(method: .lime, map: map, raw: raw, lime: lime, seconds: 0)
     }
 
     @Test("gray and RGB SC: valid, in the source's study, overlays as projected, UIDs reproducible")
@@ -97,7 +98,11 @@ struct ExplanationCaptureTests {
         #expect(try DICOMFile(path: rgb).text("SeriesInstanceUID") == objects.seriesInstanceUID)
         let projection = MapProjection(geometry: input.geometry, maxSide: 256)
         #expect(written.number("Rows") == Double(projection.outputHeight) && written.number("Columns") == Double(projection.outputWidth))
-        #expect(abs(objects.regionFraction - 0.2) < 0.01)
+        // LIME's map is one weight per superpixel, projected by superpixel: the top region is whole superpixels (the
+        // weight-3 quadrant, a quarter of the image, ties included), never strips of interpolated values.
+        let segmentLabels = projection.labels(e.lime!.segments)
+        let weightMap = projection.nearest(e.map.values)
+        #expect(abs(objects.regionFraction - 0.25) < 0.01, "\(objects.regionFraction)")
         for path in [gray, rgb] {
             if let v = try DICOMChecks.dciodvfy(path) { #expect(v.errors.isEmpty, "\(path): \(v.errors)") }
         }
@@ -111,7 +116,7 @@ struct ExplanationCaptureTests {
             let lines = r.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
             #expect(lines.first == "1.2.840.10008.5.1.4.1.1.30 float32 \(projection.outputHeight) \(projection.outputWidth)", "\(r.stderr)")
             let read = (lines.count > 1 ? lines[1] : "").split(separator: " ").compactMap { Float(String($0)) }
-            #expect(read == projection.map(e.map.values), "pixel_array differs from the projected map")
+            #expect(read == weightMap, "pixel_array differs from the projected map")
         }
         // The presentation state outlines the same top region on the source's pixel grid: valid by dciodvfy and
         // DCMTK's checker, every vertex inside the image, the outlined area the region's.
@@ -139,9 +144,13 @@ struct ExplanationCaptureTests {
         let outlined = abs(twiceArea) / 2 / Double(radiograph.width * radiograph.height)
         #expect(abs(outlined - objects.regionFraction) < 0.005, "outlined \(outlined) of the image, region \(objects.regionFraction)")
         if let r = try DICOMChecks.pydicomRead(gray, overlayGroup: 0x6000) {
-            let expected = MapProjection.topRegion(projection.map(e.map.values), fraction: 0.2)
+            let expected = MapProjection.topRegion(weightMap, fraction: 0.2)
             let bits: [UInt8] = expected.map { b in b ? 1 : 0 }
             #expect(r.overlay! == bits)
+            for label in Set(segmentLabels) {
+                let marks = Set(zip(segmentLabels, r.overlay!).filter { $0.0 == label }.map(\.1))
+                #expect(marks.count == 1, "superpixel \(label) is cut by the top region")
+            }
         }
         if let r = try DICOMChecks.pydicomRead(gray, overlayGroup: 0x6002) {
             // Top two positive superpixels: weights 3 (segment 0) and 2 (segment 2) — the left half.
