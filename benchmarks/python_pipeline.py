@@ -42,8 +42,10 @@ def read_safetensors(path):
                                 .reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
 
 
-model = torchvision.models.squeezenet1_1(num_classes=2)
-model.load_state_dict(read_safetensors(model_path))
+# The network's tensors only (a model file also carries the content check's); classes from the last layer.
+weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith("content_check.")}
+model = torchvision.models.squeezenet1_1(num_classes=weights["classifier.1.bias"].shape[0])
+model.load_state_dict(weights)
 model.eval()
 mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
