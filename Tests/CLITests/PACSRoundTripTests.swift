@@ -139,6 +139,32 @@ struct PACSRoundTripTests {
         #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("0 objects stored, 19 not stored"))
     }
 
+    @Test("two sources under one SOP Instance UID with different content: Orthanc keeps every derived object, each UID once")
+    func sharedSourceUIDInOrthanc() throws {
+        let orthanc = try Orthanc()
+        defer { orthanc.stop() }
+        let input = TestPaths.temporaryDirectory("pacs-shared-in"), out = TestPaths.temporaryDirectory("pacs-shared-out")
+        let a = input.appendingPathComponent("a.dcm").path, b = input.appendingPathComponent("b.dcm").path
+        try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: a)
+        try FileManager.default.copyItem(atPath: a, toPath: b)
+        // b: the same UIDs, the pixels shown inverted (a MONOCHROME1-edited copy).
+        #expect(try Tool.run("dcmodify", ["-nb", "-m", "(0028,0004)=MONOCHROME2", b]).status == 0)
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--send", "CXRTEST@127.0.0.1:\(orthanc.dicom)"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        var uids: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: out.path) where name.hasSuffix(".dcm") {
+            uids[name] = try #require(try DICOMFile(path: out.appendingPathComponent(name).path).text("SOPInstanceUID"))
+        }
+        #expect(uids.count == 10, "\(uids.keys.sorted())")  // per source: gray, RGB, Parametric Map, GSPS, SR
+        #expect(Set(uids.values).count == uids.count, "two objects share a UID")
+        let stored = try #require(try orthanc.get("/instances") as? [String])
+        #expect(stored.count == uids.count, "Orthanc holds \(stored.count) instances for \(uids.count) objects")
+        for (name, uid) in uids {
+            let found = try #require(try orthanc.request("POST", "/tools/lookup", body: uid) as? [[String: Any]])
+            #expect(found.filter { $0["Type"] as? String == "Instance" }.count == 1, "\(name) not stored once")
+        }
+    }
+
     @Test("--send to a port nobody listens on: one clear error, the outputs and report are written, exit 1")
     func sendUnreachable() throws {
         let input = try Self.makeInput()
