@@ -42,7 +42,7 @@ public struct ViewReport: Sendable {
     public var sopInstanceUID: String
     public var seriesInstanceUID: String
     public var seriesNumber = 9100
-    /// Instance Number within the SR series (one series per study): the source's, so reports sort as their images.
+    /// Instance Number within the SR series (one series per study): `DerivedNumbering`, so reports sort as their images.
     public var instanceNumber = 1
     /// The image library then describes the source without its dates and times (`--anonymize`).
     public var anonymized = false

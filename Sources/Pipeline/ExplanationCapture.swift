@@ -87,7 +87,7 @@ public struct ExplanationCapture: Sendable {
         // UIDs name the input's content, the method with its parameters, and the settings (with the model).
         let kind = "\(method.rawValue)|\(context.parameters)|top=\(topFraction)|side=\(maxSide)|\(colormap.rawValue)"
         let series = DICOMUID.series(kind: kind, studyInstanceUID: studyUID, settingsDigest: context.settingsDigest)
-        let instance = Int(source.text("InstanceNumber") ?? "") ?? 1
+        let instance = DerivedNumbering.instanceNumber(of: source)
         let what = "\(context.parameters) for the \(context.predictedView) prediction (p = \(String(format: "%.4f", context.probability))) "
             + "of model \(context.modelName) (sha256 \(context.modelSHA256.prefix(16)))"
 

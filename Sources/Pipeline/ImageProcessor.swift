@@ -205,7 +205,7 @@ public struct ImageProcessor: Sendable {
         report.modelName = model.name
         report.modelSHA256 = model.sha256
         report.anonymized = settings.anonymize
-        report.instanceNumber = Int(source.text("InstanceNumber") ?? "") ?? 1
+        report.instanceNumber = DerivedNumbering.instanceNumber(of: source)
         let srRel = layout.report(input)
         try anonymizedIfAsked(try report.build(source: source), sourceUIDs: sourceUIDs).save(to: layout.absolute(srRel), keepTransferSyntax: false)
         record.outputs.append(.init(path: srRel, kind: "SR", sopInstanceUID: report.sopInstanceUID))
