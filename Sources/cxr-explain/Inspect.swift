@@ -75,7 +75,8 @@ struct InspectReport: Encodable {
         storedMin = r.storedStatistics.min
         storedMax = r.storedStatistics.max
         storedMean = r.storedStatistics.mean
-        displayMean = r.pixels.isEmpty ? 0 : Double(r.pixels.reduce(0, +)) / Double(r.pixels.count)
+        // Summed in Double: a Float running sum over megapixels drifts by a percent (0.7618 against 0.7536).
+        displayMean = r.pixels.isEmpty ? 0 : r.pixels.reduce(0.0) { $0 + Double($1) } / Double(r.pixels.count)
         tags = r.tags
     }
 

@@ -161,7 +161,17 @@ struct PACSRoundTripTests {
         #expect(stored.count == uids.count, "Orthanc holds \(stored.count) instances for \(uids.count) objects")
         for (name, uid) in uids {
             let found = try #require(try orthanc.request("POST", "/tools/lookup", body: uid) as? [[String: Any]])
-            #expect(found.filter { $0["Type"] as? String == "Instance" }.count == 1, "\(name) not stored once")
+            let instances = found.filter { $0["Type"] as? String == "Instance" }
+            #expect(instances.count == 1, "\(name) not stored once")
+            // Orthanc returns the object unchanged: the same dataset, attribute for attribute (the meta header
+            // is the receiver's own, C-STORE does not carry it).
+            guard let id = instances.first?["ID"] as? String else { continue }
+            let back = out.appendingPathComponent("orthanc-\(name)")
+            #expect(try Tool.run("curl", ["-sf", "-o", back.path, "http://127.0.0.1:\(orthanc.http)/instances/\(id)/file"]).status == 0)
+            func dataset(_ path: String) throws -> [Substring] {
+                try Tool.run("dcmdump", ["-q", "+L", path]).stdout.split(separator: "\n").filter { !$0.hasPrefix("(0002,") && !$0.hasPrefix("#") }
+            }
+            #expect(try dataset(back.path) == dataset(out.appendingPathComponent(name).path), "\(name) came back changed")
         }
     }
 
