@@ -17,16 +17,20 @@ public final class BatchRunner: @unchecked Sendable {
         public var skipped: Bool
     }
 
-    public init(processor: ImageProcessor, jobs: Int) {
+    /// Set for a shard: stale temporaries are removed only where this shard writes.
+    public let shardOwned: Bool
+
+    public init(processor: ImageProcessor, jobs: Int, shard: Bool = false) {
         self.processor = processor
         state = RunState(root: processor.layout.root)
         self.jobs = max(1, jobs)
+        shardOwned = shard
     }
 
     /// Processes `inputs` and returns their records in input order. `onEvent` is called (serialised)
     /// after each image.
     public func run(_ inputs: [InputFile], onEvent: @escaping @Sendable (Event) -> Void) -> [ImageRecord] {
-        state.removeStaleTemporaries()
+        state.removeStaleTemporaries(owned: shardOwned ? inputs : nil)
         // Both cores for one worker; one core each for two.
         Parallel.setThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / jobs))
         final class Shared: @unchecked Sendable {  // guarded by `lock`

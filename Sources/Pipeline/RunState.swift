@@ -37,16 +37,41 @@ public struct RunState: Sendable {
         return true
     }
 
-    /// Removes temporary files a killed run left behind (`*.tmp-<pid>` from our writers); returns how many.
+    /// Removes temporary files a killed run left behind (`.<name>.tmp-<pid>` from our writers); returns how many.
+    /// With `owned` (a shard), only those of this shard's inputs: in their output folders and their records, so
+    /// shards running at once into one folder never remove each other's files in flight.
     @discardableResult
-    public func removeStaleTemporaries() -> Int {
+    public func removeStaleTemporaries(owned: [InputFile]? = nil) -> Int {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return 0 }
+        let folders = owned.map { Set($0.map { ($0.relativePath as NSString).deletingLastPathComponent }) }
+        let records = owned.map { Set($0.map { (recordPath($0.relativePath) as NSString).lastPathComponent }) }
         var removed = 0
         for case let rel as String in walker where AtomicFile.isTemporaryName((rel as NSString).lastPathComponent) {
+            if let folders, let records {
+                let folder = (rel as NSString).deletingLastPathComponent
+                let name = (rel as NSString).lastPathComponent
+                let ownRecord = folder == ".cxr-explain/records" && records.contains { name.hasPrefix(".\($0).tmp-") }
+                guard ownRecord || folders.contains(folder) else { continue }
+            }
             if unlink((root as NSString).appendingPathComponent(rel)) == 0 { removed += 1 }
         }
         return removed
     }
+
+    /// Every record under the output folder (all runs and shards that wrote into it), by relative path.
+    public func loadAll() -> [ImageRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: recordsFolder)) ?? []
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.compactMap { name in
+            FileManager.default.contents(atPath: (recordsFolder as NSString).appendingPathComponent(name))
+                .flatMap { try? decoder.decode(ImageRecord.self, from: $0) }
+        }.sorted { $0.relativePath < $1.relativePath }
+    }
+
+    /// The run's parameters, kept beside the records so `report` can merge shards without the command line.
+    public var parametersPath: String { (root as NSString).appendingPathComponent(".cxr-explain/parameters.json") }
+
 }
 
 /// Whole-file writes: a temporary name beside the destination, then `rename(2)`.

@@ -72,6 +72,9 @@ struct ProcessCommand: ParsableCommand {
         return methods.contains(where: { $0 == .lime || $0 == .occlusion }) ? 1 : ProcessInfo.processInfo.activeProcessorCount
     }
 
+    @Option(help: ArgumentHelp("Process only this share of the inputs, by study folder (I from 0, as Kubernetes' JOB_COMPLETION_INDEX); shards may run at once into one --out; then `cxr-explain report OUT`.", valueName: "I/N"))
+    var shard: String?
+
     @Flag(help: "Follow symbolic links while walking (each real folder is visited once).")
     var followLinks = false
 
@@ -99,6 +102,7 @@ struct ProcessCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/4") }
         guard ["LL", "RL"].contains(lateralTerm) else { throw ValidationError("--lateral-term must be LL or RL") }
         if anonymize && inPlace { throw ValidationError("--anonymize and --in-place cannot be combined") }
         if anonymize && showPHI { throw ValidationError("--anonymize and --show-phi cannot be combined") }
@@ -137,14 +141,18 @@ struct ProcessCommand: ParsableCommand {
         settings.capture.maxSide = scMaxSide
         settings.capture.colormap = colormap
 
-        let (files, walkErrors) = InputTree.walk(inputs, followLinks: followLinks)
+        let (allFiles, walkErrors) = InputTree.walk(inputs, followLinks: followLinks)
+        let share = shard.flatMap(Shard.init(parsing:))
+        let files = share.map { s in allFiles.filter(s.owns) } ?? allFiles
+        if let share { print("shard \(share): \(files.count) of \(allFiles.count) files (by study folder)") }
         for e in walkErrors { printError(e) }
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             printError("\(out): cannot create the output folder (\(error.localizedDescription))"); throw ExitCode(1)
         }
-        let layout = OutputLayout(root: out, inputs: files)
+        // The layout names outputs from every input, so a shard writes exactly the paths an unsharded run would.
+        let layout = OutputLayout(root: out, inputs: allFiles)
         let processor = ImageProcessor(model: model, settings: settings, layout: layout)
-        let runner = BatchRunner(processor: processor, jobs: resolvedJobs)
+        let runner = BatchRunner(processor: processor, jobs: resolvedJobs, shard: share != nil)
         print("process: \(files.count) files from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
         let progress = Progress(label: "process", everyLine: true)
         let records = runner.run(files) { event in
@@ -186,8 +194,19 @@ struct ProcessCommand: ParsableCommand {
             }
             sendFailed = sending.notStored > 0 || sending.error != nil
         }
-        do { try report.write(to: out) } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode(1) }
-        print("report: \((out as NSString).appendingPathComponent("report.html"))")
+        let state = RunState(root: out)
+        do {
+            // The parameters stay beside the records: `report` merges shards (and reruns) from them.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(try encoder.encode(report.parameters), to: state.parametersPath)
+            if share == nil { try report.write(to: out) }
+        } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode(1) }
+        if let share {
+            print("shard \(share) finished: its records are in \(state.recordsFolder); `cxr-explain report \(out)` merges every shard")
+        } else {
+            print("report: \((out as NSString).appendingPathComponent("report.html"))")
+        }
         let failed = records.filter { $0.status == .failed }
         if !failed.isEmpty || !walkErrors.isEmpty {
             printError("\(failed.count + walkErrors.count) input(s) failed:")
