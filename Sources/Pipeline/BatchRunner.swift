@@ -82,6 +82,7 @@ public final class BatchRunner: @unchecked Sendable {
             var r = record
             r.status = .failed
             r.error = "\(input.path): cannot save the run record (\(error))"
+            r.transient = true
             return (r, false)
         }
         return (record, false)

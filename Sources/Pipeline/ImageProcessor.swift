@@ -44,6 +44,7 @@ public struct ImageProcessor: Sendable {
         } catch let e as DICOMWriteError {
             // A write error names what was being written (a generated UID, an output path); the line names the input.
             record.status = .failed; record.error = e.description.hasPrefix(input.path) ? e.description : "\(input.path): writing \(e.description)"
+            if case .io = e { record.transient = true }
         } catch {
             record.status = .failed; record.error = "\(input.path): \(error)"
         }

@@ -39,6 +39,9 @@ public struct ImageRecord: Sendable, Codable {
     public var actedAt: Date?
     public var status: Status
     public var error: String?
+    /// A failure of the environment, not of the input (the output could not be written: disk full, no
+    /// permission, a read-only filesystem); a retry may succeed. `process` then exits 75 (EX_TEMPFAIL).
+    public var transient: Bool?
     /// What was done despite a fault in the input (an invalid source UID carried as it is).
     public var warnings: [String] = []
     /// Why the image was skipped (header gate or content check).

@@ -44,3 +44,9 @@ struct GlobalOptions: ParsableArguments {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
 }
+
+extension ExitCode {
+    /// EX_TEMPFAIL (sysexits.h): the environment failed (output unwritable, disk full, PACS unreachable); a
+    /// retry may succeed. Kubernetes' podFailurePolicy and Slurm requeue can act on it.
+    static let temporaryFailure = ExitCode(75)
+}

@@ -147,7 +147,7 @@ struct ProcessCommand: ParsableCommand {
         if let share { print("shard \(share): \(files.count) of \(allFiles.count) files (by study folder)") }
         for e in walkErrors { printError(e) }
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            printError("\(out): cannot create the output folder (\(error.localizedDescription))"); throw ExitCode(1)
+            printError("\(out): cannot create the output folder (\(error.localizedDescription))"); throw ExitCode.temporaryFailure
         }
         // The layout names outputs from every input, so a shard writes exactly the paths an unsharded run would.
         let layout = OutputLayout(root: out, inputs: allFiles)
@@ -180,7 +180,7 @@ struct ProcessCommand: ParsableCommand {
         let s = report.summary
         print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
               + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph or not an image), \(s.disagreements) disagree with the header, \(s.failures) failed")
-        var sendFailed = false
+        var sendFailed = false, sendUnreachable = false
         if let send, let peer = try? StoragePeer(parsing: send) {
             let objects = ResultSending.objects(of: records)
             print("send: \(objects.count) objects to \(peer) as \(callingAET)")
@@ -193,6 +193,8 @@ struct ProcessCommand: ParsableCommand {
                 printError("\((out as NSString).appendingPathComponent(o.path)): \(o.message)")
             }
             sendFailed = sending.notStored > 0 || sending.error != nil
+            // Unreachable or timed out may pass on a retry; an association the PACS rejected (wrong AE title) will not.
+            sendUnreachable = sending.error.map { !$0.localizedCaseInsensitiveContains("reject") } ?? false
         }
         let state = RunState(root: out)
         do {
@@ -201,7 +203,7 @@ struct ProcessCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(try encoder.encode(report.parameters), to: state.parametersPath)
             if share == nil { try report.write(to: out) }
-        } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode(1) }
+        } catch { printError("\(out): cannot write the report (\(error))"); throw ExitCode.temporaryFailure }
         if let share {
             print("shard \(share) finished: its records are in \(state.recordsFolder); `cxr-explain report \(out)` merges every shard")
         } else {
@@ -212,8 +214,12 @@ struct ProcessCommand: ParsableCommand {
             printError("\(failed.count + walkErrors.count) input(s) failed:")
             for e in walkErrors { FileHandle.standardError.write(Data("  \(e)\n".utf8)) }
             for r in failed { FileHandle.standardError.write(Data("  \(r.error ?? r.input)\n".utf8)) }
+            // A write that failed (disk full, unwritable) or a PACS that did not answer may succeed on a retry:
+            // 75 (EX_TEMPFAIL) tells a scheduler to retry; bad inputs alone are 1, which a retry cannot fix.
+            if failed.contains(where: { $0.transient == true }) || sendUnreachable { throw ExitCode.temporaryFailure }
             throw ExitCode(1)
         }
+        if sendUnreachable { throw ExitCode.temporaryFailure }
         if sendFailed { throw ExitCode(1) }
     }
 }
