@@ -19,7 +19,7 @@ extension RunReport {
         .filters button{font-size:14px;margin-right:6px;padding:5px 12px;border:1px solid #bbb;border-radius:16px;background:#fff;cursor:pointer}
         .filters button.on{background:#1d1d1f;color:#fff;border-color:#1d1d1f}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(\(150 * (methods.count + 1) + 40)px,1fr));gap:14px;margin-top:14px}
-        .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px}
+        .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px;overflow-wrap:anywhere}
         .card.disagree{border-color:#d9822b;border-width:2px}.card.uncertain{border-color:#8e44ad;border-width:2px}
         .card.failed{border-color:#c0392b;border-width:2px}
         .thumbs{display:flex;gap:6px}.thumbs figure{margin:0;text-align:center;font-size:12px;color:#555}
@@ -39,7 +39,7 @@ extension RunReport {
         """
         let viewCounts = parameters.classes.map { ($0, s.views[$0, default: 0]) }
         for (label, n) in [("images", s.images)] + viewCounts + [("frontal, AP/PA uncertain", s.frontalUncertain), ("uncertain", s.uncertain),
-                           ("not a chest radiograph (skipped)", s.skipped), ("disagree with header", s.disagreements), ("failed", s.failures)] {
+                           ("skipped (not a chest radiograph or not an image)", s.skipped), ("disagree with header", s.disagreements), ("failed", s.failures)] {
             h += "<div class=\"count\"><b>\(n)</b>\(label)</div>"
         }
         h += "</div>\n"
@@ -54,7 +54,7 @@ extension RunReport {
             }
         }
         h += """
-        <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="skipped">Not a chest radiograph</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
+        <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="skipped">Skipped</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
         <div class="grid">
         """
         for r in records { h += card(r, methods: methods) }
