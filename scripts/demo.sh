@@ -14,7 +14,8 @@ if [ ! -f "$shared/data/dicom/MANIFEST.tsv" ] || [ ! -f "$shared/data/cxr-views/
   # A plain clone: the committed demo films (sample-data/demo, permissive licences, see its NOTICE).
   echo "== no shared data at $shared: processing the committed demo films in sample-data/demo"
   rm -rf "$out" && mkdir -p "$out"
-  "$bin" process sample-data/demo --out "$out/results" --methods gradcam lime
+  # The film folders only: NOTICE and MANIFEST.tsv beside them would be listed as "not an image".
+  "$bin" process sample-data/demo/study-* sample-data/demo/not-chest --out "$out/results" --methods gradcam lime
   echo
   echo "Open the report: $out/results/report.html  (results.json, results.csv beside it; DICOM outputs under $out/results/)"
   exit 0
