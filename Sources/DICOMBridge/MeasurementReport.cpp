@@ -8,6 +8,7 @@
 #include "dcmtk/dcmsr/cmr/tid1500.h"
 #include "dcmtk/dcmsr/dsrdoc.h"
 
+#include <mutex>
 #include <new>
 
 namespace {
@@ -40,7 +41,10 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
                                         char *err, size_t errlen) {
     dcb::ensureInitialised();
     if (!source || !r || !out) return dcb::fail(err, errlen, DCB_ERR_INVALID, "no source, report or output given");
-    CMR_ContentMappingResource::initializeAllContextGroups();
+    // DCMTK's context groups are built once for the process: their initialisation is not thread-safe, and
+    // `process --jobs 2` writes two reports at once (a race here crashed a run).
+    static std::once_flag contextGroups;
+    std::call_once(contextGroups, [] { CMR_ContentMappingResource::initializeAllContextGroups(); });
     Steps step{err, errlen};
     DcmDataset &sourceDataset = *source->file.getDataset();
 
