@@ -9,17 +9,10 @@ import time
 
 import numpy as np
 import onnxruntime as ort
+from timing import median
 
 path = sys.argv[1]
 repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-
-
-def median(n, fn):
-    fn()
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    return sorted(ts)[len(ts) // 2]
 
 
 def session(threads):

@@ -17,6 +17,7 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from lime import lime_image
 from lime.wrappers.scikit_image import SegmentationAlgorithm
 import importlib.metadata as md
+from timing import median
 
 model_path, gray_path, target, repeats, samples = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 
@@ -45,14 +46,6 @@ gray = np.load(gray_path).astype(np.float32)
 mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 x = (torch.from_numpy(gray)[None, None].repeat(1, 3, 1, 1) - mean) / std
-
-
-def median(n, fn):
-    fn()
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    return sorted(ts)[len(ts) // 2]
 
 
 cam = GradCAM(model=model, target_layers=[model.features[12]])

@@ -2,22 +2,14 @@
 """torchvision's squeezenet1_1 timed as cxr-bench times the Swift one; prints `key value` lines (ms/image)."""
 import resource
 import sys
-import time
 
 import torch
 import torchvision
+from timing import median
 
 repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 torch.manual_seed(1)
 model = torchvision.models.squeezenet1_1(num_classes=2)
-
-
-def median(n, fn):
-    fn()
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    return sorted(ts)[len(ts) // 2]
 
 
 model.eval()

@@ -6,6 +6,7 @@
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
 
+#include <new>
 #include <string>
 
 struct dcb_dataset {
@@ -19,6 +20,24 @@ void ensureInitialised();
 
 /// Writes `message` into the caller's error buffer (truncated, always NUL-terminated) and returns `status`.
 int fail(char *err, size_t errlen, int status, const std::string &message);
+
+/// A C string from the caller's structs, "" for NULL.
+inline const char *orEmpty(const char *s) { return s ? s : ""; }
+
+/// A new dataset handle filled by `write(DcmItem &)` (an SR document, a Parametric Map, a presentation
+/// state); on failure nothing is returned and the error names `what`.
+template <typename Write>
+int writeNewDataset(Write write, const char *what, dcb_dataset **out, char *err, size_t errlen) {
+    auto *ds = new (std::nothrow) dcb_dataset();
+    if (!ds) return fail(err, errlen, DCB_ERR_IO, "out of memory");
+    OFCondition cond = write(*ds->file.getDataset());
+    if (cond.bad()) {
+        delete ds;
+        return fail(err, errlen, DCB_ERR_INVALID, std::string(what) + ": writing: " + cond.text());
+    }
+    *out = ds;
+    return DCB_OK;
+}
 
 /// Copies `value` into `buf`; DCB_ERR_INVALID if it does not fit.
 int copyOut(const std::string &value, char *buf, size_t buflen);

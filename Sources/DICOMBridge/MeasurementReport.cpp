@@ -33,8 +33,6 @@ struct Steps {
     }
 };
 
-const char *orEmpty(const char *s) { return s ? s : ""; }
-
 }  // namespace
 
 extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_report *r, dcb_dataset **out,
@@ -50,8 +48,8 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
 
     TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
     step(report.setLanguage(CID5000_Languages(CID5000_Languages::English)), "language");
-    step(report.getObservationContext().addDeviceObserver(r->device_observer_uid, orEmpty(r->device_observer_name),
-                                                          orEmpty(r->manufacturer), orEmpty(r->model_name)),
+    step(report.getObservationContext().addDeviceObserver(r->device_observer_uid, dcb::orEmpty(r->device_observer_name),
+                                                          dcb::orEmpty(r->manufacturer), dcb::orEmpty(r->model_name)),
          "device observer");
     step(report.addProcedureReported(DSRCodedEntryValue("399208008", "SCT", "Plain chest X-ray")), "procedure reported");
     // Image library: the source, with the descriptors DCMTK reads from it (modality, view, dates, spacing…).
@@ -73,9 +71,9 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
     // One measurement group for the image: the probability (TID 300) and the view (qualitative evaluations).
     step(report.addIndividualMeasurements(), "measurement group");
     CMR_TID1501_in_TID1500 &group = report.getIndividualMeasurements();
-    step(group.setTrackingIdentifier(orEmpty(r->tracking_identifier)), "tracking identifier");
-    step(group.setTrackingUniqueIdentifier(orEmpty(r->tracking_uid)), "tracking UID");
-    const CMR_SRNumericMeasurementValue probability(orEmpty(r->probability),
+    step(group.setTrackingIdentifier(dcb::orEmpty(r->tracking_identifier)), "tracking identifier");
+    step(group.setTrackingUniqueIdentifier(dcb::orEmpty(r->tracking_uid)), "tracking UID");
+    const CMR_SRNumericMeasurementValue probability(dcb::orEmpty(r->probability),
                                                     CMR_CID7181(DSRCodedEntryValue("1", "UCUM", "no units")));
     step(group.addMeasurement(CMR_CID7469(DSRCodedEntryValue(CODE_DCM_Probability)), probability), "probability");
     // The source is what the probability was inferred from; each presentation state shows a result on it.
@@ -95,8 +93,8 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
         step(group.getMeasurement().addImage(CODE_DCM_SourceOfMeasurement, DSRImageReferenceValue(sourceClass, sourceInstance, OFFalse), OFFalse),
              "source of measurement");
     step(group.addQualitativeEvaluation(CODE_DCM_ImageView,
-                                        DSRCodedEntryValue(orEmpty(r->view_code_value), orEmpty(r->view_code_scheme),
-                                                           orEmpty(r->view_code_meaning))),
+                                        DSRCodedEntryValue(dcb::orEmpty(r->view_code_value), dcb::orEmpty(r->view_code_scheme),
+                                                           dcb::orEmpty(r->view_code_meaning))),
          "image view");
     if (r->decision_text && *r->decision_text)
         step(group.addQualitativeEvaluation(CODE_DCM_Comment, OFString(r->decision_text)), "decision");
@@ -111,12 +109,12 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
         step(tree.addChildContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, CODE_DCM_AlgorithmFamily), "algorithm family");
         step(tree.getCurrentContentItem().setCodeValue(CODE_DCM_ArtificialIntelligence), "algorithm family value");
         step(tree.addContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Text, CODE_DCM_AlgorithmName), "algorithm name");
-        step(tree.getCurrentContentItem().setStringValue(orEmpty(r->algorithm_name)), "algorithm name value");
+        step(tree.getCurrentContentItem().setStringValue(dcb::orEmpty(r->algorithm_name)), "algorithm name value");
         step(tree.addContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Text, CODE_DCM_AlgorithmVersion), "algorithm version");
-        step(tree.getCurrentContentItem().setStringValue(orEmpty(r->algorithm_version)), "algorithm version value");
+        step(tree.getCurrentContentItem().setStringValue(dcb::orEmpty(r->algorithm_version)), "algorithm version value");
         for (size_t i = 0; i < r->algorithm_parameter_count; ++i) {
             step(tree.addContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Text, CODE_DCM_AlgorithmParameters), "algorithm parameters");
-            step(tree.getCurrentContentItem().setStringValue(orEmpty(r->algorithm_parameters[i]), OFFalse), "algorithm parameters value");
+            step(tree.getCurrentContentItem().setStringValue(dcb::orEmpty(r->algorithm_parameters[i]), OFFalse), "algorithm parameters value");
         }
     }
     if (step.ok) {
@@ -134,13 +132,5 @@ extern "C" int dcb_sr_view_report_build(dcb_dataset *source, const dcb_sr_view_r
     }
     if (!step.ok) return step.status;
 
-    auto *ds = new (std::nothrow) dcb_dataset();
-    if (!ds) return dcb::fail(err, errlen, DCB_ERR_IO, "out of memory");
-    OFCondition cond = doc.write(*ds->file.getDataset());
-    if (cond.bad()) {
-        delete ds;
-        return dcb::fail(err, errlen, DCB_ERR_INVALID, std::string("TID 1500: writing the document: ") + cond.text());
-    }
-    *out = ds;
-    return DCB_OK;
+    return dcb::writeNewDataset([&](DcmItem &d) { return doc.write(d); }, "TID 1500", out, err, errlen);
 }

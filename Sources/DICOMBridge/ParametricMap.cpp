@@ -17,9 +17,6 @@
 #include <new>
 #include <vector>
 
-namespace {
-const char *orEmpty(const char *s) { return s ? s : ""; }
-}
 
 extern "C" int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametric_map *m, const float *values,
                                         dcb_dataset **out, char *err, size_t errlen) {
@@ -31,11 +28,11 @@ extern "C" int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametri
     src.findAndGetOFString(DCM_Modality, modality);
     if (modality.empty()) modality = "OT";
 
-    IODEnhGeneralEquipmentModule::EquipmentInfo equipment("CXRExplain", "cxr-explain", "1", orEmpty(m->content_description));
-    equipment.m_SoftwareVersions = "CXRExplain";
-    ContentIdentificationMacro content(orEmpty(m->instance_number), orEmpty(m->content_label), orEmpty(m->content_description), "");
+    // Software Versions is replaced by the caller with the release; the module needs a value to be created.
+    IODEnhGeneralEquipmentModule::EquipmentInfo equipment("CXRExplain", "cxr-explain", "1", "CXRExplain");
+    ContentIdentificationMacro content(dcb::orEmpty(m->instance_number), dcb::orEmpty(m->content_label), dcb::orEmpty(m->content_description), "");
     OFvariant<OFCondition, DPMParametricMapIOD> made = DPMParametricMapIOD::create<IODFloatingPointImagePixelModule>(
-        modality, orEmpty(m->series_number), orEmpty(m->instance_number), Uint16(m->rows), Uint16(m->columns), equipment,
+        modality, dcb::orEmpty(m->series_number), dcb::orEmpty(m->instance_number), Uint16(m->rows), Uint16(m->columns), equipment,
         content, "STATIC", "NONE", DPMTypes::CQ_RESEARCH);
     if (OFCondition *c = OFget<OFCondition>(&made))
         return dcb::fail(err, errlen, DCB_ERR_INVALID, std::string("Parametric Map: ") + c->text());
@@ -71,8 +68,8 @@ extern "C" int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametri
     step(item->setDoubleFloatRealWorldValueFirstValueMapped(m->first_value), "first value mapped");
     step(item->setDoubleFloatRealWorldValueLastValueMapped(m->last_value), "last value mapped");
     step(item->getMeasurementUnitsCode().set("1", "UCUM", "no units"), "units");
-    step(item->setLUTLabel(orEmpty(m->lut_label)), "LUT label");
-    step(item->setLUTExplanation(orEmpty(m->lut_explanation)), "LUT explanation");
+    step(item->setLUTLabel(dcb::orEmpty(m->lut_label)), "LUT label");
+    step(item->setLUTExplanation(dcb::orEmpty(m->lut_explanation)), "LUT explanation");
     rwvm.getRealWorldValueMapping().push_back(item);
     step(map.addForAllFrames(rwvm), "real world value mapping");
 
@@ -86,13 +83,13 @@ extern "C" int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametri
         references.push_back(*reference);
         delete reference;
         OFunique_ptr<FGDerivationImage> derivation(FGDerivationImage::createMinimal(
-            references, orEmpty(m->derivation_description), CodeSequenceMacro("110001", "DCM", "Image Processing"),
+            references, dcb::orEmpty(m->derivation_description), CodeSequenceMacro("110001", "DCM", "Image Processing"),
             CodeSequenceMacro("121322", "DCM", "Source image for image processing operation")));
         if (derivation) step(map.addForAllFrames(*derivation), "derivation image");
     }
 
     // One frame, indexed by its (nominal) position: the Multi-frame Dimension module needs one dimension.
-    step(map.getIODMultiframeDimensionModule().addDimensionIndex(DCM_ImagePositionPatient, orEmpty(m->dimension_organization_uid),
+    step(map.getIODMultiframeDimensionModule().addDimensionIndex(DCM_ImagePositionPatient, dcb::orEmpty(m->dimension_organization_uid),
                                                                  DCM_PlanePositionSequence, "ImagePositionPatient"),
          "dimension index");
     FGPlanePosPatient position;
@@ -111,13 +108,5 @@ extern "C" int dcb_parametric_map_build(dcb_dataset *source, const dcb_parametri
     }
     if (!failure.empty()) return dcb::fail(err, errlen, DCB_ERR_INVALID, failure);
 
-    auto *ds = new (std::nothrow) dcb_dataset();
-    if (!ds) return dcb::fail(err, errlen, DCB_ERR_IO, "out of memory");
-    OFCondition cond = map.writeDataset(*ds->file.getDataset());
-    if (cond.bad()) {
-        delete ds;
-        return dcb::fail(err, errlen, DCB_ERR_INVALID, std::string("Parametric Map: writing: ") + cond.text());
-    }
-    *out = ds;
-    return DCB_OK;
+    return dcb::writeNewDataset([&](DcmItem &d) { return map.writeDataset(d); }, "Parametric Map", out, err, errlen);
 }

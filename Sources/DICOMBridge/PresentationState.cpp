@@ -9,8 +9,6 @@
 #include <new>
 
 namespace {
-const char *orEmpty(const char *s) { return s ? s : ""; }
-
 /// DcmPresentationState adds graphic objects only through an attached, decoded image (DVPresentationState);
 /// its annotation list takes them for an image by reference without decoding it.
 struct OutlinePresentationState : DcmPresentationState {
@@ -32,10 +30,10 @@ extern "C" int dcb_presentation_state_build(dcb_dataset *source, const dcb_prese
     // The image's own display (VOI LUT or window, shutters, presentation LUT shape); its overlays and curves are
     // left out (ours are drawn as graphics).
     step(ps.createFromImage(src, DVPSO_ignoreOverlays, DVPSV_preferVOILUT, OFFalse, OFTrue, OFTrue, DVPSG_oneLayer), "from image");
-    step(ps.setPresentationLabel(orEmpty(p->label)), "label");
-    step(ps.setPresentationDescription(orEmpty(p->description)), "description");
-    step(ps.addGraphicLayer(orEmpty(p->layer), p->layer_description), "graphic layer");
-    const size_t layer = ps.getGraphicLayerIndex(orEmpty(p->layer));
+    step(ps.setPresentationLabel(dcb::orEmpty(p->label)), "label");
+    step(ps.setPresentationDescription(dcb::orEmpty(p->description)), "description");
+    step(ps.addGraphicLayer(dcb::orEmpty(p->layer), p->layer_description), "graphic layer");
+    const size_t layer = ps.getGraphicLayerIndex(dcb::orEmpty(p->layer));
     if (failure.empty() && layer >= ps.getNumberOfGraphicLayers()) failure = "presentation state: graphic layer not found";
     if (failure.empty()) step(ps.setGraphicLayerRecommendedDisplayValueGray(layer, 0xFFFF), "layer display value");
 
@@ -45,7 +43,7 @@ extern "C" int dcb_presentation_state_build(dcb_dataset *source, const dcb_prese
     src.findAndGetOFString(DCM_SOPInstanceUID, sopInstance);
     const float *point = p->points;
     for (size_t i = 0; failure.empty() && i < p->polyline_count; ++i) {
-        DVPSGraphicObject *graphic = ps.annotations().addGraphicObject(orEmpty(p->layer), sopClass.c_str(),
+        DVPSGraphicObject *graphic = ps.annotations().addGraphicObject(dcb::orEmpty(p->layer), sopClass.c_str(),
                                                                                  sopInstance.c_str(), 0, DVPSB_allImages);
         if (!graphic) { failure = "presentation state: cannot add a graphic object"; break; }
         step(graphic->setData(p->point_counts[i], point, DVPSA_pixels), "graphic data");
@@ -54,13 +52,5 @@ extern "C" int dcb_presentation_state_build(dcb_dataset *source, const dcb_prese
         point += 2 * p->point_counts[i];
     }
     if (!failure.empty()) return dcb::fail(err, errlen, DCB_ERR_INVALID, failure);
-    auto *ds = new (std::nothrow) dcb_dataset();
-    if (!ds) return dcb::fail(err, errlen, DCB_ERR_IO, "out of memory");
-    OFCondition cond = ps.write(*ds->file.getDataset(), OFTrue);
-    if (cond.bad()) {
-        delete ds;
-        return dcb::fail(err, errlen, DCB_ERR_INVALID, std::string("presentation state: writing: ") + cond.text());
-    }
-    *out = ds;
-    return DCB_OK;
+    return dcb::writeNewDataset([&](DcmItem &d) { return ps.write(d, OFTrue); }, "presentation state", out, err, errlen);
 }

@@ -7,7 +7,7 @@ import Preprocess
 /// show where the model looked on the original image. The display (VOI, shutters, presentation LUT) is the
 /// image's own (DCMTK dcmpstat's createFromImage).
 public struct PresentationStateOutline: Sendable {
-    public static let sopClassUID = PresentationStateClass.grayscale
+    public static let sopClassUID = "1.2.840.10008.5.1.4.1.1.11.1"
 
     /// Closed polylines in the source's pixel coordinates: (column, row), (0, 0) the top-left pixel's corner.
     public var outlines: [[(x: Float, y: Float)]]

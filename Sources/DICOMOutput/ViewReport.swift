@@ -32,10 +32,9 @@ public struct ViewReport: Sendable {
     public var mostLikely: String
     public var probability: Double
     public var threshold: Double
-    public var model: String
     /// The model's name and SHA-256: the device observer and the algorithm's identity.
-    public var modelName: String = ""
-    public var modelSHA256: String = ""
+    public var modelName: String
+    public var modelSHA256: String
     public var headerView: String?
     public var agreement: String
     public var methods: [Method]
@@ -49,11 +48,11 @@ public struct ViewReport: Sendable {
     /// Content Date/Time and Instance Creation Date/Time: when the tool acted (the first run's time on a rerun).
     public var contentDateTime: Date
 
-    public init(view: RadiographView?, decision: String, mostLikely: String, probability: Double, threshold: Double, model: String,
-                headerView: String?, agreement: String, methods: [Method], sopInstanceUID: String, seriesInstanceUID: String,
+    public init(view: RadiographView?, decision: String, mostLikely: String, probability: Double, threshold: Double,
+                modelName: String, modelSHA256: String, headerView: String?, agreement: String, methods: [Method], sopInstanceUID: String, seriesInstanceUID: String,
                 contentDateTime: Date) {
         self.view = view; self.decision = decision; self.mostLikely = mostLikely; self.probability = probability; self.threshold = threshold
-        self.model = model; self.headerView = headerView; self.agreement = agreement; self.methods = methods
+        self.modelName = modelName; self.modelSHA256 = modelSHA256; self.headerView = headerView; self.agreement = agreement; self.methods = methods
         self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID; self.contentDateTime = contentDateTime
     }
 
@@ -124,7 +123,7 @@ public struct ViewReport: Sendable {
         let parameterPointers: [UnsafePointer<CChar>?] = parameters.map { UnsafePointer(strings.make($0)) }
         let references = methods.flatMap(\.images).map { r in
             dcb_sr_reference(sop_class_uid: strings.make(r.sopClassUID), sop_instance_uid: strings.make(r.sopInstanceUID),
-                             is_presentation_state: r.sopClassUID == PresentationStateClass.grayscale ? 1 : 0)
+                             is_presentation_state: r.sopClassUID == PresentationStateOutline.sopClassUID ? 1 : 0)
         }
         var out: OpaquePointer?
         var err = [CChar](repeating: 0, count: 512)
@@ -146,20 +145,4 @@ public struct ViewReport: Sendable {
         guard status == 0, let out else { throw .invalid(file: sopInstanceUID, reason: bridgeString(err)) }
         return DICOMFile(handle: out, path: sopInstanceUID)
     }
-}
-
-/// C strings that live until `free()`: for the bridge's structs of `const char *`.
-final class CStrings {
-    private var pointers: [UnsafeMutablePointer<CChar>] = []
-    func make(_ s: String) -> UnsafeMutablePointer<CChar> {
-        let p = strdup(s)!
-        pointers.append(p)
-        return p
-    }
-    func free() { pointers.forEach { Foundation.free($0) }; pointers = [] }
-}
-
-/// SOP classes of presentation states (referenced with the image they apply to).
-public enum PresentationStateClass {
-    public static let grayscale = "1.2.840.10008.5.1.4.1.1.11.1"
 }

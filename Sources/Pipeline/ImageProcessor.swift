@@ -198,13 +198,11 @@ public struct ImageProcessor: Sendable {
         var report = ViewReport(
             view: view, decision: decisionText, mostLikely: mostLikely.name, probability: prediction.decision.probability ?? 0,
             threshold: model.views.firstIndex(of: mostLikely).map { classifier.policy.classThresholds[$0] } ?? classifier.policy.threshold,
-            model: "\(model.name) (sha256 \(model.sha256))", headerView: prediction.headerViewPosition,
+            modelName: model.name, modelSHA256: model.sha256, headerView: prediction.headerViewPosition,
             agreement: prediction.agreement.rawValue, methods: srMethods,
             sopInstanceUID: DICOMUID.derived(kind: "sr|source=\(sourceUID)", inputSHA256: record.inputSHA256, settingsDigest: settingsDigest),
             seriesInstanceUID: DICOMUID.series(kind: "sr", studyInstanceUID: source.text("StudyInstanceUID") ?? sourceUID, settingsDigest: settingsDigest),
             contentDateTime: record.actedAt!)
-        report.modelName = model.name
-        report.modelSHA256 = model.sha256
         report.anonymized = settings.anonymize
         report.instanceNumber = DerivedNumbering.instanceNumber(of: source)
         let srRel = layout.report(input)

@@ -14,7 +14,7 @@ public enum GatedInput {
         case .jpeg: return .radiograph(try RadiographLoader.loadRaster(path: path, format: .jpeg), dicom: nil, verdict: .headerCannotTell)
         case .dicom, .unknown:
             let file: DICOMFile
-            do { file = try DICOMFile(path: path) } catch .notAnImage where kind == .unknown {
+            do { file = try RadiographLoader.dicomFile(path: path, kind: kind) } catch .notAnImage where kind == .unknown {
                 // No signature and DCMTK cannot parse it: not an image at all (notes, an unknown format).
                 return .skipped(reason: "not an image: neither DICOM, PNG nor JPEG", tags: RadiographTags())
             }
