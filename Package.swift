@@ -11,9 +11,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
-        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU, dcmsr/cmr, dcmpmap, dcmpstat),
+        // The only C/C++ in the project: a flat C API over DCMTK (dcmdata, codecs, dcmnet's C-STORE SCU and SCP pool, dcmsr/cmr, dcmpmap, dcmpstat),
         // OpenJPEG, libpng and libjpeg-turbo.
         .target(
             name: "DICOMBridge",
@@ -43,12 +44,14 @@ let package = Package(
         .target(name: "Classifier", dependencies: ["TensorEngine", "Preprocess", "COpenBLAS"]),
         .target(name: "Explain", dependencies: ["TensorEngine", "Classifier", "Preprocess", "COpenBLAS"]),
         .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
-        .target(name: "Pipeline", dependencies: ["Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput"]),
+        .target(name: "Pipeline", dependencies: ["DICOMBridge", "Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput",
+                                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "cxr-explain",
             dependencies: [
                 "Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "cxr-bench", dependencies: ["TensorEngine", "Classifier", "Explain", "Preprocess", "COpenBLAS"]),

@@ -28,8 +28,10 @@ public final class BatchRunner: @unchecked Sendable {
     }
 
     /// Processes `inputs` and returns their records in input order. `onEvent` is called (serialised)
-    /// after each image.
-    public func run(_ inputs: [InputFile], onEvent: @escaping @Sendable (Event) -> Void) -> [ImageRecord] {
+    /// after each image. When `shouldStop` turns true the workers finish the images in hand and take no
+    /// more; the records returned are then those of the images processed.
+    public func run(_ inputs: [InputFile], shouldStop: @escaping @Sendable () -> Bool = { false },
+                    onEvent: @escaping @Sendable (Event) -> Void) -> [ImageRecord] {
         state.removeStaleTemporaries(owned: shardOwned ? inputs : nil)
         // Both cores for one worker; one core each for two.
         Parallel.setThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / jobs))
@@ -50,7 +52,7 @@ public final class BatchRunner: @unchecked Sendable {
                     let i = shared.next
                     shared.next += 1
                     shared.lock.unlock()
-                    guard i < inputs.count else { return }
+                    guard i < inputs.count, !shouldStop() else { return }
                     let (record, skipped) = work(inputs[i])
                     shared.lock.lock()
                     shared.records[i] = record
@@ -61,7 +63,7 @@ public final class BatchRunner: @unchecked Sendable {
             }
         }
         group.wait()
-        return shared.records.map { $0! }
+        return shared.records.compactMap { $0 }
     }
 
     func work(_ input: InputFile) -> (ImageRecord, Bool) {

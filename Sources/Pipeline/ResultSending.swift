@@ -1,7 +1,7 @@
 import DICOMOutput
 import Foundation
 
-/// What `process --send` did: the peer, and each DICOM object offered to it (paths relative to --out).
+/// What `process --send` (or the DICOM node) did: the peer, and each DICOM object offered to it (paths relative to --out).
 public struct SendSummary: Sendable, Codable {
     public var peer: String
     public var callingAET: String
@@ -24,18 +24,32 @@ public enum ResultSending {
     }
 
     public static func send(_ records: [ImageRecord], root: String, to peer: StoragePeer, callingAET: String,
-                            timeoutSeconds: Int) -> SendSummary {
-        let relative = objects(of: records)
+                            timeoutSeconds: Int, skipping alreadyStored: Set<String> = []) -> SendSummary {
+        transfer(records, root: root, peer: peer.description, callingAET: callingAET, skipping: alreadyStored) {
+            StorageSender.send($0, to: peer, callingAET: callingAET, timeoutSeconds: timeoutSeconds)
+        }
+    }
+
+    /// The same objects by DICOMweb STOW-RS.
+    public static func stow(_ records: [ImageRecord], root: String, to destination: STOWDestination,
+                            skipping alreadyStored: Set<String> = []) -> SendSummary {
+        transfer(records, root: root, peer: destination.description, callingAET: "STOW-RS", skipping: alreadyStored) {
+            STOWSender.send($0, to: destination)
+        }
+    }
+
+    static func transfer(_ records: [ImageRecord], root: String, peer: String, callingAET: String, skipping alreadyStored: Set<String>,
+                         with send: ([String]) -> (results: [StorageSender.Result], error: String?)) -> SendSummary {
+        let relative = objects(of: records).filter { !alreadyStored.contains($0) }
         let absolute = relative.map { (root as NSString).appendingPathComponent($0) }
-        let (results, error) = relative.isEmpty ? ([], nil)
-            : StorageSender.send(absolute, to: peer, callingAET: callingAET, timeoutSeconds: timeoutSeconds)
+        let (results, error) = relative.isEmpty ? ([], nil) : send(absolute)
         let objects = zip(relative, results).map { rel, r in
             var r = r
             r.path = rel
             return r
         }
         let stored = objects.filter(\.stored).count
-        return SendSummary(peer: peer.description, callingAET: callingAET, stored: stored, notStored: objects.count - stored,
+        return SendSummary(peer: peer, callingAET: callingAET, stored: stored, notStored: objects.count - stored,
                            error: error, objects: objects)
     }
 }

@@ -189,6 +189,39 @@ int dcb_send_files(const char *host, uint16_t port, const char *called_aet, cons
                    uint32_t timeout_seconds, const char *const *paths, size_t count, dcb_send_result *results,
                    char *err, size_t errlen);
 
+/* ---- DICOM node (Storage SCP) ------------------------------------------------------------- */
+
+/* What the node asks its owner. Called from the association's worker thread (several at once when
+ * max_associations > 1), so they must be thread-safe. */
+typedef struct {
+    void *context;
+    /* 1 to accept an association from calling_aet at peer_host (refused: "calling AE title not recognised"). */
+    int (*accept)(void *context, const char *calling_aet, const char *peer_host);
+    /* Before a C-STORE's data set is read: 0 and a file path in spool_path to receive it there, or the
+     * refusal status to answer (e.g. 0xA700 out of resources); a refused data set is read and dropped. */
+    uint16_t (*admit)(void *context, const char *calling_aet, const char *sop_class_uid, char *spool_path, size_t spool_path_size);
+    /* The data set is in spool_path (a Part 10 file, bit for bit as sent): the status to answer. The owner
+     * has moved or removed the file by then. */
+    uint16_t (*stored)(void *context, const char *calling_aet, const char *spool_path, const char *sop_class_uid,
+                       const char *sop_instance_uid);
+    /* One call per association when it ends: instances stored and refused, and how it ended. */
+    void (*association_ended)(void *context, const char *calling_aet, const char *peer_host, unsigned stored,
+                              unsigned refused, const char *how);
+} dcb_node_callbacks;
+
+typedef struct dcb_node dcb_node;
+
+/* A Storage SCP for CR, DX and Secondary Capture images (and C-ECHO) in the transfer syntaxes the reader
+ * decodes, up to max_associations at once (more are rejected as "local limit exceeded"). */
+int dcb_node_create(uint16_t port, const char *aet, unsigned max_associations, uint32_t timeout_seconds,
+                    const dcb_node_callbacks *callbacks, dcb_node **out, char *err, size_t errlen);
+/* Listens until dcb_node_stop; returns after the associations in progress have ended. DCB_ERR_IO when
+ * the port cannot be opened. */
+int dcb_node_run(dcb_node *node, char *err, size_t errlen);
+/* Thread-safe; the listening loop notices within a second. */
+void dcb_node_stop(dcb_node *node);
+void dcb_node_free(dcb_node *node);
+
 /* ---- DICOM pixels -------------------------------------------------------------------------- */
 
 typedef struct {
