@@ -120,13 +120,16 @@ public enum STOWSender {
         if let authorization = destination.authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
         final class Box: @unchecked Sendable { var data: Data?; var response: URLResponse?; var error: Error? }
         let box = Box(), done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
+        let session = URLSession(configuration: .ephemeral, delegate: RefuseChallenges(), delegateQueue: nil)
         session.uploadTask(with: request, from: body) { data, response, error in
             box.data = data; box.response = response; box.error = error
             done.signal()
         }.resume()
         done.wait()
         session.finishTasksAndInvalidate()
+        if box.error != nil, RefuseChallenges.challenged(box.response) || (box.error as? URLError)?.code == .cancelled {
+            return .failure(TransferError(message: "STOW-RS \(destination.studiesURL.absoluteString): HTTP 401, the credentials were refused"))
+        }
         if let error = box.error { return .failure(TransferError(message: "STOW-RS \(destination.studiesURL.absoluteString): \(error.localizedDescription)")) }
         let status = (box.response as? HTTPURLResponse)?.statusCode ?? 0
         if status == 401 || status == 403 {
@@ -147,6 +150,16 @@ public enum STOWSender {
             return .failure(TransferError(message: "STOW-RS \(destination.studiesURL.absoluteString): HTTP \(status)"))
         }
         return .success(answer)
+    }
+
+    /// The Authorization header is ours; an HTTP authentication challenge is answered by not trying again
+    /// (without a delegate, FoundationNetworking on Linux waits on a challenge forever).
+    final class RefuseChallenges: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+            completionHandler(.cancelAuthenticationChallenge, nil)
+        }
+        static func challenged(_ response: URLResponse?) -> Bool { [401, 403].contains((response as? HTTPURLResponse)?.statusCode ?? 0) }
     }
 
     static func sequence(_ json: [String: Any], _ tag: String) -> [[String: Any]] {

@@ -15,6 +15,8 @@ public struct Batch: Sendable {
     public var shard: Shard?
     public var followLinks = false
     public var destination: Destination?
+    /// A DICOMweb service the new objects are also stored into (STOW-RS).
+    public var stow: STOWDestination?
     /// Polled between images: when it turns true the run finishes the images in hand and returns
     /// `.stopped` without sending or reporting (a rerun picks up where it stopped).
     public var shouldStop: @Sendable () -> Bool = { false }
@@ -50,6 +52,7 @@ public struct Batch: Sendable {
         case planned(files: Int, of: Int)
         case image(BatchRunner.Event)
         case sending(objects: Int, to: StoragePeer)
+        case stowing(objects: Int, to: STOWDestination)
     }
 
     public struct Outcome: Sendable {
@@ -65,9 +68,10 @@ public struct Batch: Sendable {
         public var failureLines: [String] { walkErrors + records.filter { $0.status == .failed }.map { $0.error ?? $0.input } }
     }
 
-    /// Runs the batch. `alreadySent` names objects (paths relative to `out`) a destination already stored,
-    /// which are not sent again. `onEvent` is called serialised.
-    public func run(model: ModelFile, alreadySent: Set<String> = [], onEvent: @escaping @Sendable (Event) -> Void) -> Outcome {
+    /// Runs the batch. `alreadySent` and `alreadyStowed` name objects (paths relative to `out`) the C-STORE
+    /// destination and the STOW-RS service already stored, which are not sent again. `onEvent` is called serialised.
+    public func run(model: ModelFile, alreadySent: Set<String> = [], alreadyStowed: Set<String> = [],
+                    onEvent: @escaping @Sendable (Event) -> Void) -> Outcome {
         let (allFiles, walkErrors) = InputTree.walk(inputs, followLinks: followLinks)
         let files = shard.map { s in allFiles.filter(s.owns) } ?? allFiles
         onEvent(.planned(files: files.count, of: allFiles.count))
@@ -101,6 +105,14 @@ public struct Batch: Sendable {
             sendFailed = sending.notStored > 0 || sending.error != nil
             // Unreachable or timed out may pass on a retry; an association the PACS rejected (wrong AE title) will not.
             sendUnreachable = sending.error.map { !$0.localizedCaseInsensitiveContains("reject") } ?? false
+        }
+        if let stow {
+            onEvent(.stowing(objects: ResultSending.objects(of: records).filter { !alreadyStowed.contains($0) }.count, to: stow))
+            let stowing = ResultSending.stow(records, root: out, to: stow, skipping: alreadyStowed)
+            report.stowing = stowing
+            sendFailed = sendFailed || stowing.notStored > 0 || stowing.error != nil
+            // Refused credentials will not pass on a retry; a service that did not answer may.
+            if let error = stowing.error, !error.contains("credentials were refused") { sendUnreachable = true }
         }
         var outcome = Outcome(records: records, walkErrors: walkErrors, report: report, error: nil, termination: .success)
         do {

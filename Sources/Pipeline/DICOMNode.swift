@@ -23,6 +23,7 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
         public var settings: ProcessSettings
         public var jobs: Int
         public var destination: Batch.Destination?
+        public var stow: STOWDestination?
         /// A failed send is tried again after this long.
         public var retrySendingAfter: TimeInterval = 60
 
@@ -107,7 +108,7 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
             let resultFolder = (inbox.resultsFolder as NSString).appendingPathComponent(study.name)
             var state = NodeStudyState.load(from: resultFolder)
             let unprocessed = !Set(study.files).isSubset(of: Set(state.processed))
-            let retrySend = !state.unsent.isEmpty && Date().timeIntervalSince(state.attemptedAt ?? .distantPast) >= configuration.retrySendingAfter
+            let retrySend = !(state.unsent.isEmpty && state.unstowed.isEmpty) && Date().timeIntervalSince(state.attemptedAt ?? .distantPast) >= configuration.retrySendingAfter
             guard unprocessed || retrySend else { continue }
             process(study, into: resultFolder, state: &state)
         }
@@ -117,8 +118,9 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
         let started = Date()
         var batch = Batch(inputs: [study.folder], out: resultFolder, settings: configuration.settings, jobs: configuration.jobs)
         batch.destination = configuration.destination
+        batch.stow = configuration.stow
         batch.shouldStop = { [weak self] in self?.isStopping ?? true }
-        let outcome = batch.run(model: model, alreadySent: Set(state.sent)) { _ in }
+        let outcome = batch.run(model: model, alreadySent: Set(state.sent), alreadyStowed: Set(state.stowed)) { _ in }
         if outcome.termination == .stopped {
             logger.notice("study \(study.name): stopped after \(outcome.records.count) of \(study.files.count) images; it is finished on the next start")
             return
@@ -130,15 +132,22 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
             state.unsent = sending.objects.filter { !$0.stored }.map(\.path).sorted()
             state.attemptedAt = Date()
         }
+        if let stowing = outcome.report.stowing {
+            state.stowed = Array(Set(state.stowed).union(stowing.objects.filter(\.stored).map(\.path))).sorted()
+            state.unstowed = stowing.objects.filter { !$0.stored }.map(\.path).sorted()
+            state.attemptedAt = Date()
+        }
         do { try state.save(to: resultFolder) } catch {
             logger.error("study \(study.name): cannot save its state (\(error)); it will be processed again")
         }
         let s = outcome.report.summary
         var line = "study \(study.name): \(s.images) images (\(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
             + "\(s.uncertain) uncertain, \(s.skipped) skipped, \(s.failures) failed) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
-        if let sending = outcome.report.sending {
+        for sending in [outcome.report.sending, outcome.report.stowing].compactMap({ $0 }) {
             line += "; sent to \(sending.peer): \(sending.stored) stored, \(sending.notStored) not stored"
             if let error = sending.error { line += " (\(error))" }
+        }
+        if outcome.report.sending != nil || outcome.report.stowing != nil {
             line += String(format: "; %.1f s after its last instance", Date().timeIntervalSince(study.lastArrival))
         }
         if let error = outcome.error { line += "; \(error)" }
@@ -181,7 +190,23 @@ struct NodeStudyState: Codable, Equatable {
     var sent: [String] = []
     /// Objects offered at the last attempt and not stored.
     var unsent: [String] = []
+    /// The same for the STOW-RS service.
+    var stowed: [String] = []
+    var unstowed: [String] = []
     var attemptedAt: Date?
+
+    init() {}
+
+    // Keys a node of an earlier version did not write are empty, not an error (which would forget what was sent).
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        processed = try c.decodeIfPresent([String].self, forKey: .processed) ?? []
+        sent = try c.decodeIfPresent([String].self, forKey: .sent) ?? []
+        unsent = try c.decodeIfPresent([String].self, forKey: .unsent) ?? []
+        stowed = try c.decodeIfPresent([String].self, forKey: .stowed) ?? []
+        unstowed = try c.decodeIfPresent([String].self, forKey: .unstowed) ?? []
+        attemptedAt = try c.decodeIfPresent(Date.self, forKey: .attemptedAt)
+    }
 
     static func path(in resultFolder: String) -> String { (resultFolder as NSString).appendingPathComponent(".cxr-explain/node.json") }
 

@@ -33,6 +33,8 @@ public struct RunReport: Sendable {
     public var modelCard: String?
     /// `--send`: what the PACS stored.
     public var sending: SendSummary?
+    /// `--stow`: what the DICOMweb service stored.
+    public var stowing: SendSummary?
 
     public init(parameters: Parameters, records: [ImageRecord], modelCard: String?) {
         self.parameters = parameters; self.records = records; self.modelCard = modelCard
@@ -47,11 +49,11 @@ public struct RunReport: Sendable {
     }
 
     public func json() throws -> Data {
-        struct Document: Encodable { var parameters: Parameters; var summary: RunSummary; var send: SendSummary?; var images: [ImageRecord] }
+        struct Document: Encodable { var parameters: Parameters; var summary: RunSummary; var send: SendSummary?; var stow: SendSummary?; var images: [ImageRecord] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(Document(parameters: parameters, summary: summary, send: sending, images: records))
+        return try encoder.encode(Document(parameters: parameters, summary: summary, send: sending, stow: stowing, images: records))
     }
 
     public func csv() -> String {

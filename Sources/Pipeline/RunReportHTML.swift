@@ -43,8 +43,9 @@ extension RunReport {
             h += "<div class=\"count\"><b>\(n)</b>\(label)</div>"
         }
         h += "</div>\n"
-        if let sending {
-            h += "<div class=\"muted\">Sent to \(Self.escape(sending.peer)) as \(Self.escape(sending.callingAET)): \(sending.stored) objects stored, \(sending.notStored) not stored"
+        for sending in [sending, stowing].compactMap({ $0 }) {
+            let how = sending.callingAET == "STOW-RS" ? "by STOW-RS" : "as \(Self.escape(sending.callingAET))"
+            h += "<div class=\"muted\">Sent to \(Self.escape(sending.peer)) \(how): \(sending.stored) objects stored, \(sending.notStored) not stored"
             if let error = sending.error { h += " (\(Self.escape(error)))" }
             h += "</div>\n"
             // A transfer that stopped is the one line above; objects the PACS refused are listed.

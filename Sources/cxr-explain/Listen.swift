@@ -67,6 +67,7 @@ struct ListenCommand: ParsableCommand {
         configuration.minimumFreeBytes = minFreeMB << 20
         configuration.maximumInstanceBytes = maxInstanceMB << 20
         configuration.destination = sending.destination
+        configuration.stow = sending.stowDestination
         let node: DICOMNode
         do { node = try DICOMNode(configuration: configuration, model: model, logger: logger) } catch {
             printError("\(out): cannot prepare the node's folder (\(error.localizedDescription))"); throw ExitCode.temporaryFailure

@@ -83,6 +83,7 @@ struct ProcessCommand: ParsableCommand {
         batch.shard = shard.flatMap(Shard.init(parsing:))
         batch.followLinks = followLinks
         batch.destination = sending.destination
+        batch.stow = sending.stowDestination
         let progress = Progress(label: "process", everyLine: true)
         let share = batch.shard
         let outcome = batch.run(model: model) { event in
@@ -95,6 +96,9 @@ struct ProcessCommand: ParsableCommand {
             case .sending(let count, let peer):
                 progress.finish()
                 print("send: \(count) objects to \(peer) as \(callingAET)")
+            case .stowing(let count, let service):
+                progress.finish()
+                print("stow: \(count) objects to \(service)")
             }
         }
         progress.finish()
@@ -102,8 +106,8 @@ struct ProcessCommand: ParsableCommand {
         let s = outcome.report.summary
         print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
               + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph or not an image), \(s.disagreements) disagree with the header, \(s.failures) failed")
-        if let sending = outcome.report.sending {
-            print("sent: \(sending.stored) stored, \(sending.notStored) not stored")
+        for sending in [outcome.report.sending, outcome.report.stowing].compactMap({ $0 }) {
+            print("sent: \(sending.stored) stored, \(sending.notStored) not stored (\(sending.peer))")
             // A transfer that stopped is one line, not one per object; objects the PACS refused are listed.
             if let error = sending.error { printError("\(error) (\(sending.notStored) objects not stored; see results.json)") }
             for o in sending.objects where !o.stored && (sending.error == nil || o.status != nil || o.message.hasPrefix("not sendable")) {

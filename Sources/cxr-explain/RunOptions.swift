@@ -77,14 +77,41 @@ struct SendOptions: ParsableArguments {
     var send: String?
 
     @Option(help: "Our AE title when sending.") var callingAET = "CXREXPLAIN"
-    @Option(help: "Seconds to wait for the PACS to connect and to answer each request.") var sendTimeout = 30
+    @Option(help: "Seconds to wait for the PACS (or the DICOMweb service) to connect and to answer each request.") var sendTimeout = 30
+
+    @Option(help: ArgumentHelp("Also store the new objects by DICOMweb STOW-RS at this base URL (Orthanc: http://host:8042/dicom-web).", valueName: "URL"))
+    var stow: String?
+
+    @Option(help: ArgumentHelp("A file holding the STOW-RS credentials: one line, user:password (HTTP Basic) or 'Bearer TOKEN'. Default: $\(Self.credentialsVariable) if set. Never on the command line.", valueName: "FILE"))
+    var stowCredentials: String?
+
+    static let credentialsVariable = "CXR_EXPLAIN_STOW_CREDENTIALS"
 
     func validate() throws {
+        guard sendTimeout >= 1 else { throw ValidationError("--send-timeout must be at least 1 second") }
+        if let stow { _ = try stowDestination(stow) }
         guard let send else { return }
         do { _ = try StoragePeer(parsing: send) } catch { throw ValidationError("--send: \(error)") }
         do { try StoragePeer.check(aet: callingAET) } catch { throw ValidationError("--calling-aet: \(error)") }
-        guard sendTimeout >= 1 else { throw ValidationError("--send-timeout must be at least 1 second") }
     }
+
+    /// The STOW-RS service with its credentials from --stow-credentials or the environment.
+    func stowDestination(_ url: String) throws -> STOWDestination {
+        var credentials: String?
+        if let stowCredentials {
+            guard let text = try? String(contentsOfFile: stowCredentials, encoding: .utf8) else {
+                throw ValidationError("--stow-credentials: cannot read \(stowCredentials)")
+            }
+            credentials = text
+        } else if let text = ProcessInfo.processInfo.environment[Self.credentialsVariable], !text.isEmpty {
+            credentials = text
+        }
+        do { return try STOWDestination(base: url, credentials: credentials, timeoutSeconds: sendTimeout) } catch {
+            throw ValidationError("--stow: \(error)")
+        }
+    }
+
+    var stowDestination: STOWDestination? { stow.flatMap { try? stowDestination($0) } }
 
     var destination: Batch.Destination? {
         guard let send, let peer = try? StoragePeer(parsing: send) else { return nil }

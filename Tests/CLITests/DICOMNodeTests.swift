@@ -42,17 +42,21 @@ struct DICOMNodeTests {
     final class Node {
         let process = Process()
         let logURL: URL
-        init(port: Int, out: URL, extra: [String]) throws {
+        /// `extra` follows the test defaults (port, folder, Grad-CAM, one job); `exactly` runs `listen` with it alone.
+        init(port: Int, out: URL, extra: [String], environment: [String: String] = [:], exactly: Bool = false) throws {
             logURL = out.deletingLastPathComponent().appendingPathComponent(out.lastPathComponent + ".\(UUID().uuidString.prefix(6)).log")
             FileManager.default.createFile(atPath: logURL.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: try #require(CLI.executable))
-            process.arguments = ["listen", "--port", String(port), "--out", out.path, "--methods", "gradcam", "--jobs", "1"] + extra
+            process.arguments = exactly ? ["listen"] + extra
+                : ["listen", "--port", String(port), "--out", out.path, "--methods", "gradcam", "--jobs", "1"] + extra
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             process.standardError = try FileHandle(forWritingTo: logURL)
             try process.run()
-            // Ready once it answers C-ECHO.
+            // Ready once it answers an association (C-ECHO, or a rejection when SENDER is not allowed).
             for _ in 0..<50 {
-                if (try? Tool.run("echoscu", ["-aec", "CXREXPLAIN", "-aet", "SENDER", "127.0.0.1", String(port)]).status) == 0 { return }
+                if let echo = try? Tool.run("echoscu", ["-aec", "CXREXPLAIN", "-aet", "SENDER", "127.0.0.1", String(port)]),
+                   echo.status == 0 || echo.stderr.contains("Association Rejected") { return }
                 usleep(100_000)
             }
             throw Failure(message: "the node did not answer C-ECHO on port \(port): \(log)")
@@ -168,5 +172,30 @@ struct DICOMNodeTests {
         #expect(files.count == 1, "only the one instance answered Success is kept: \(files)")
         let spool = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent(".cxr-explain/spool").path)
         #expect(spool.isEmpty)
+    }
+
+    @Test("the systemd unit's ExecStart is a command line listen accepts and runs")
+    func systemdUnit() throws {
+        let unit = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("deploy/cxr-explain-node.service"), encoding: .utf8)
+        let joined = unit.replacingOccurrences(of: "\\\n", with: " ")
+        let line = try #require(joined.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        var arguments = line.dropFirst("ExecStart=".count).split(separator: " ").map(String.init).dropFirst()  // the binary
+        #expect(arguments.first == "listen")
+        // This machine's folder, port, credentials file and destinations stand in for the site's.
+        let out = TestPaths.temporaryDirectory("unit-node")
+        let credentials = out.appendingPathExtension("credentials")
+        try "user:password\n".write(to: credentials, atomically: true, encoding: .utf8)
+        func replace(_ option: String, with value: String) throws {
+            let i = try #require(arguments.firstIndex(of: option), "\(option) not in the unit")
+            arguments[i + 1] = value
+        }
+        try replace("--out", with: out.path)
+        try replace("--port", with: String(Self.basePort + 1))
+        try replace("--stow-credentials", with: credentials.path)
+        try replace("--send", with: "PACS@127.0.0.1:\(Self.basePort + 2)")
+        try replace("--stow", with: "http://127.0.0.1:\(Self.basePort + 2)/dicom-web")
+        let node = try Node(port: Self.basePort + 1, out: out, extra: Array(arguments.dropFirst()), exactly: true)
+        #expect(node.terminate() == 0, "\(node.log)")
+        #expect(node.log.contains("listening as CXREXPLAIN on port \(Self.basePort + 1)"), "\(node.log)")
     }
 }

@@ -14,8 +14,12 @@ struct PACSRoundTripTests {
         let http: Int
         let dicom: Int
         let folder: URL
+        /// HTTP Basic credentials ("user:password") when the configuration turns authentication on.
+        let credentials: String?
 
-        init() throws {
+        /// `extra` adds to (or replaces) the configuration's entries: plugins, modalities, users.
+        init(extra: [String: Any] = [:], credentials: String? = nil) throws {
+            self.credentials = credentials
             folder = TestPaths.temporaryDirectory("orthanc")
             // Ports from the process id, away from the defaults, so parallel CI jobs do not collide.
             http = 20000 + Int(getpid() % 5000) * 2
@@ -25,7 +29,7 @@ struct PACSRoundTripTests {
                 "IndexDirectory": folder.appendingPathComponent("index").path, "HttpPort": http, "DicomPort": dicom,
                 "DicomAet": "CXRTEST", "RemoteAccessAllowed": false, "AuthenticationEnabled": false, "DicomCheckCalledAet": true,
                 "Plugins": [String](), "HttpServerEnabled": true, "DicomServerEnabled": true, "StableAge": 1,
-            ]
+            ].merging(extra) { $1 }
             let path = folder.appendingPathComponent("orthanc.json")
             try JSONSerialization.data(withJSONObject: config).write(to: path)
             process.executableURL = URL(fileURLWithPath: try #require(Tool.find("Orthanc")))
@@ -53,7 +57,7 @@ struct PACSRoundTripTests {
         struct Failure: Error { var message: String }
 
         func request(_ method: String, _ path: String, body: String? = nil) throws -> Any {
-            var args = ["-sf", "-X", method, "http://127.0.0.1:\(http)\(path)"]
+            var args = ["-sf", "-X", method, "http://127.0.0.1:\(http)\(path)"] + (credentials.map { ["-u", $0] } ?? [])
             if let body { args += ["--data-binary", body] }
             let r = try Tool.run("curl", args)
             guard r.status == 0 else { throw Failure(message: "curl \(method) \(path): exit \(r.status)") }
