@@ -13,6 +13,8 @@ public struct Batch: Sendable {
     public var settings: ProcessSettings
     public var jobs: Int
     public var shard: Shard?
+    /// Threads per image worker (default: cores / jobs); see `BatchRunner.threadsPerWorker`.
+    public var threadsPerWorker: Int?
     public var followLinks = false
     public var destination: Destination?
     /// A DICOMweb service the new objects are also stored into (STOW-RS).
@@ -88,7 +90,7 @@ public struct Batch: Sendable {
             return Outcome(records: [], walkErrors: walkErrors, report: report,
                            error: "\(out): cannot create the output folder (\(error.localizedDescription))", termination: .temporaryFailure)
         }
-        let runner = BatchRunner(processor: processor, jobs: jobs, shard: shard != nil)
+        let runner = BatchRunner(processor: processor, jobs: jobs, shard: shard != nil, threadsPerWorker: threadsPerWorker)
         let records = runner.run(files, shouldStop: shouldStop) { onEvent(.image($0)) }
         report.records = records
         if records.count < files.count {

@@ -20,8 +20,13 @@ public final class BatchRunner: @unchecked Sendable {
     /// Set for a shard: stale temporaries are removed only where this shard writes.
     public let shardOwned: Bool
 
-    public init(processor: ImageProcessor, jobs: Int, shard: Bool = false) {
+    /// Threads each worker's loops use (default: cores / jobs). A caller running several runners at once
+    /// (the DICOM node, one study per worker) passes cores / all its workers, so every runner sets the same.
+    public let threadsPerWorker: Int
+
+    public init(processor: ImageProcessor, jobs: Int, shard: Bool = false, threadsPerWorker: Int? = nil) {
         self.processor = processor
+        self.threadsPerWorker = max(1, threadsPerWorker ?? ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
         state = RunState(root: processor.layout.root)
         self.jobs = max(1, jobs)
         shardOwned = shard
@@ -33,8 +38,8 @@ public final class BatchRunner: @unchecked Sendable {
     public func run(_ inputs: [InputFile], shouldStop: @escaping @Sendable () -> Bool = { false },
                     onEvent: @escaping @Sendable (Event) -> Void) -> [ImageRecord] {
         state.removeStaleTemporaries(owned: shardOwned ? inputs : nil)
-        // Both cores for one worker; one core each for two.
-        Parallel.setThreads(max(1, ProcessInfo.processInfo.activeProcessorCount / jobs))
+        // Both cores for one worker; one core each for two. Results do not depend on it.
+        Parallel.setThreads(threadsPerWorker)
         final class Shared: @unchecked Sendable {  // guarded by `lock`
             let lock = NSLock()
             var next = 0, done = 0

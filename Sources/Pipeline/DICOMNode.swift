@@ -101,22 +101,46 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
     }
 
     /// Every study whose last instance arrived at least `stableAfter` ago and that has unprocessed instances
-    /// or unsent results.
+    /// or unsent results. Up to `jobs` studies at once (most studies hold one or two images, so one study at a
+    /// time would leave cores idle); their images' results do not depend on it.
     func processReadyStudies() {
-        for study in inbox.studies() where !isStopping {
-            guard Date().timeIntervalSince(study.lastArrival) >= configuration.stableAfter else { continue }
-            let resultFolder = (inbox.resultsFolder as NSString).appendingPathComponent(study.name)
-            var state = NodeStudyState.load(from: resultFolder)
+        let now = Date()
+        let ready = inbox.studies().filter { study in
+            guard now.timeIntervalSince(study.lastArrival) >= configuration.stableAfter else { return false }
+            let state = NodeStudyState.load(from: resultFolder(of: study))
             let unprocessed = !Set(study.files).isSubset(of: Set(state.processed))
-            let retrySend = !(state.unsent.isEmpty && state.unstowed.isEmpty) && Date().timeIntervalSince(state.attemptedAt ?? .distantPast) >= configuration.retrySendingAfter
-            guard unprocessed || retrySend else { continue }
-            process(study, into: resultFolder, state: &state)
+            let retrySend = !(state.unsent.isEmpty && state.unstowed.isEmpty)
+                && now.timeIntervalSince(state.attemptedAt ?? .distantPast) >= configuration.retrySendingAfter
+            return unprocessed || retrySend
         }
+        guard !ready.isEmpty else { return }
+        let workers = min(configuration.jobs, ready.count)
+        let jobsPerStudy = max(1, configuration.jobs / workers)
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / configuration.jobs)
+        let next = NSLock()
+        nonisolated(unsafe) var index = 0
+        let group = DispatchGroup()
+        for _ in 0..<workers {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                while !isStopping {
+                    let i: Int = next.withLock { defer { index += 1 }; return index }
+                    guard i < ready.count else { return }
+                    var state = NodeStudyState.load(from: resultFolder(of: ready[i]))
+                    process(ready[i], into: resultFolder(of: ready[i]), state: &state, jobs: jobsPerStudy, threads: threads)
+                }
+            }
+        }
+        group.wait()
     }
 
-    func process(_ study: NodeInbox.Study, into resultFolder: String, state: inout NodeStudyState) {
+    func resultFolder(of study: NodeInbox.Study) -> String { (inbox.resultsFolder as NSString).appendingPathComponent(study.name) }
+
+    func process(_ study: NodeInbox.Study, into resultFolder: String, state: inout NodeStudyState, jobs: Int, threads: Int) {
         let started = Date()
-        var batch = Batch(inputs: [study.folder], out: resultFolder, settings: configuration.settings, jobs: configuration.jobs)
+        var batch = Batch(inputs: [study.folder], out: resultFolder, settings: configuration.settings, jobs: jobs)
+        batch.threadsPerWorker = threads
         batch.destination = configuration.destination
         batch.stow = configuration.stow
         batch.shouldStop = { [weak self] in self?.isStopping ?? true }
