@@ -16,6 +16,8 @@ public struct Batch: Sendable {
     /// Threads per image worker (default: cores / jobs); see `BatchRunner.threadsPerWorker`.
     public var threadsPerWorker: Int?
     public var followLinks = false
+    /// The inputs as `plan` walked them; when set (and made for these inputs) the run does not walk again.
+    public var plan: RunPlan?
     public var destination: Destination?
     /// A DICOMweb service the new objects are also stored into (STOW-RS).
     public var stow: STOWDestination?
@@ -51,7 +53,7 @@ public struct Batch: Sendable {
 
     public enum Event: Sendable {
         /// The walk is done: this run's files out of all files found.
-        case planned(files: Int, of: Int)
+        case planned(files: Int, of: Int, fromPlan: Bool)
         case image(BatchRunner.Event)
         case sending(objects: Int, to: StoragePeer)
         case stowing(objects: Int, to: STOWDestination)
@@ -74,9 +76,9 @@ public struct Batch: Sendable {
     /// destination and the STOW-RS service already stored, which are not sent again. `onEvent` is called serialised.
     public func run(model: ModelFile, alreadySent: Set<String> = [], alreadyStowed: Set<String> = [],
                     onEvent: @escaping @Sendable (Event) -> Void) -> Outcome {
-        let (allFiles, walkErrors) = InputTree.walk(inputs, followLinks: followLinks)
+        let (allFiles, walkErrors) = plan.map { ($0.inputFiles, $0.walkErrors) } ?? InputTree.walk(inputs, followLinks: followLinks)
         let files = shard.map { s in allFiles.filter(s.owns) } ?? allFiles
-        onEvent(.planned(files: files.count, of: allFiles.count))
+        onEvent(.planned(files: files.count, of: allFiles.count, fromPlan: plan != nil))
         // The layout names outputs from every input, so a shard writes exactly the paths an unsharded run would.
         let layout = OutputLayout(root: out, inputs: allFiles)
         let processor = ImageProcessor(model: model, settings: settings, layout: layout)

@@ -9,7 +9,7 @@ struct CXRExplain: ParsableCommand {
         commandName: "cxr-explain",
         abstract: "Classify chest X-ray views (PA, AP or lateral), explain each decision, and write the results back as DICOM.",
         version: "0.2.0",
-        subcommands: [ProcessCommand.self, ReportCommand.self, ListenCommand.self, Classify.self, ExplainCommand.self, Train.self, Evaluate.self, Inspect.self, Convert.self]
+        subcommands: [ProcessCommand.self, PlanCommand.self, ReportCommand.self, ListenCommand.self, Classify.self, ExplainCommand.self, Train.self, Evaluate.self, Inspect.self, Convert.self]
     )
 
     /// Runs the command ourselves so that usage errors exit with 2 (DESIGN §2), not EX_USAGE (64).

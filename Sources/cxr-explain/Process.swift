@@ -82,13 +82,19 @@ struct ProcessCommand: ParsableCommand {
         var batch = Batch(inputs: inputs, out: out, settings: settings, jobs: resolvedJobs)
         batch.shard = shard.flatMap(Shard.init(parsing:))
         batch.followLinks = followLinks
+        if let plan = RunPlan.load(from: out) {
+            if plan.matches(inputs, followLinks: followLinks) { batch.plan = plan } else {
+                print("plan: \(RunPlan.path(in: out)) was made for other inputs; walking them instead")
+            }
+        }
         batch.destination = sending.destination
         batch.stow = sending.stowDestination
         let progress = Progress(label: "process", everyLine: true)
         let share = batch.shard
         let outcome = batch.run(model: model) { event in
             switch event {
-            case .planned(let files, let all):
+            case .planned(let files, let all, let fromPlan):
+                if fromPlan { print("plan: \(all) files from \(RunPlan.path(in: out)) (no walk)") }
                 if let share { print("shard \(share): \(files) of \(all) files (by study folder)") }
                 print("process: \(files) files from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
             case .image(let event):
