@@ -153,7 +153,7 @@ public struct ImageProcessor: Sendable {
             source = try RasterConversion.makeSecondaryCapture(path: input.path)
             let rel = layout.converted(input)
             try anonymizedIfAsked(source, sourceUIDs: []).save(to: layout.absolute(rel), keepTransferSyntax: false)
-            record.outputs.append(.init(path: rel, kind: "converted", sopInstanceUID: source.text("SOPInstanceUID")))
+            record.outputs.append(.init(path: rel, kind: .converted, sopInstanceUID: source.text("SOPInstanceUID")))
             record.headerAction = view == nil ? .uncertain : .notInIOD
         }
 
@@ -174,18 +174,18 @@ public struct ImageProcessor: Sendable {
             for (kind, file, ref) in [("gray", objects.gray, objects.grayReference), ("rgb", objects.rgb, objects.rgbReference)] {
                 let rel = layout.capture(input, method: m.fileName, kind: kind)
                 try anonymizedIfAsked(file, sourceUIDs: sourceUIDs).save(to: layout.absolute(rel), keepTransferSyntax: false)
-                record.outputs.append(.init(path: rel, kind: "\(m.rawValue) \(kind) SC", sopInstanceUID: ref.sopInstanceUID))
+                record.outputs.append(.init(path: rel, kind: kind == "gray" ? .graySecondaryCapture(method: m.rawValue) : .rgbSecondaryCapture(method: m.rawValue), sopInstanceUID: ref.sopInstanceUID))
             }
             let pmapRel = layout.capture(input, method: m.fileName, kind: "pmap")
             try anonymizedIfAsked(objects.parametricMap, sourceUIDs: sourceUIDs).save(to: layout.absolute(pmapRel), keepTransferSyntax: false)
-            record.outputs.append(.init(path: pmapRel, kind: "\(m.rawValue) Parametric Map", sopInstanceUID: objects.parametricMapReference.sopInstanceUID))
+            record.outputs.append(.init(path: pmapRel, kind: .parametricMap(method: m.rawValue), sopInstanceUID: objects.parametricMapReference.sopInstanceUID))
             srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
                                                seriesInstanceUID: objects.seriesInstanceUID, images: [objects.grayReference, objects.rgbReference]))
             srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
                                                seriesInstanceUID: objects.parametricMapSeriesUID, images: [objects.parametricMapReference]))
             let gspsRel = layout.capture(input, method: m.fileName, kind: "gsps")
             try anonymizedIfAsked(objects.presentationState, sourceUIDs: sourceUIDs).save(to: layout.absolute(gspsRel), keepTransferSyntax: false)
-            record.outputs.append(.init(path: gspsRel, kind: "\(m.rawValue) presentation state", sopInstanceUID: objects.presentationStateReference.sopInstanceUID))
+            record.outputs.append(.init(path: gspsRel, kind: .presentationState(method: m.rawValue), sopInstanceUID: objects.presentationStateReference.sopInstanceUID))
             srMethods.append(ViewReport.Method(name: m.displayName, parameters: settings.suite.summary(m),
                                                seriesInstanceUID: objects.presentationStateSeriesUID, images: [objects.presentationStateReference]))
             let thumb = layout.thumbnail(input, kind: m.fileName)
@@ -207,7 +207,7 @@ public struct ImageProcessor: Sendable {
         report.instanceNumber = DerivedNumbering.instanceNumber(of: source)
         let srRel = layout.report(input)
         try anonymizedIfAsked(try report.build(source: source), sourceUIDs: sourceUIDs).save(to: layout.absolute(srRel), keepTransferSyntax: false)
-        record.outputs.append(.init(path: srRel, kind: "SR", sopInstanceUID: report.sopInstanceUID))
+        record.outputs.append(.init(path: srRel, kind: .report, sopInstanceUID: report.sopInstanceUID))
         let sourceThumb = layout.thumbnail(input, kind: "source")
         try writeThumbnail(networkInput.gray.map { UInt8(min(max($0, 0), 1) * 255 + 0.5) }, channels: 1, to: sourceThumb)
         record.thumbnails["source"] = sourceThumb
@@ -235,11 +235,11 @@ public struct ImageProcessor: Sendable {
         if settings.inPlace {
             try target.save(to: input.path, keepTransferSyntax: true)
             record.inputSHA256 = try Digest.sha256Hex(ofFileAt: input.path)
-            record.outputs.append(.init(path: input.path, kind: "tagged input (in place)", sopInstanceUID: dicom.text("SOPInstanceUID")))
+            record.outputs.append(.init(path: input.path, kind: .taggedInPlace, sopInstanceUID: dicom.text("SOPInstanceUID")))
         } else {
             let rel = layout.taggedCopy(input)
             try target.save(to: layout.absolute(rel), keepTransferSyntax: true)
-            record.outputs.append(.init(path: rel, kind: "tagged copy", sopInstanceUID: dicom.text("SOPInstanceUID")))
+            record.outputs.append(.init(path: rel, kind: .taggedCopy, sopInstanceUID: dicom.text("SOPInstanceUID")))
         }
         return .tagged
     }

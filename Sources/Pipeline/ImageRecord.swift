@@ -26,7 +26,7 @@ public struct ImageRecord: Sendable, Codable {
     public struct Output: Sendable, Codable {
         /// Relative to the output folder.
         public var path: String
-        public var kind: String
+        public var kind: OutputKind
         public var sopInstanceUID: String?
     }
 

@@ -19,7 +19,7 @@ public enum ResultSending {
     /// image the PACS already holds, and a PACS either refuses or silently replaces such an instance.
     public static func objects(of records: [ImageRecord]) -> [String] {
         records.filter { $0.status == .done }.flatMap { record in
-            record.outputs.filter { $0.kind == "converted" || $0.kind == "SR" || $0.kind.hasSuffix(" SC") || $0.kind.hasSuffix(" Parametric Map") || $0.kind.hasSuffix(" presentation state") }.map(\.path)
+            record.outputs.filter(\.kind.isSentToPACS).map(\.path)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 extension RunReport {
-    /// One HTML file; thumbnails are PNGs beside it in `report-files/`. No scripts from elsewhere.
+    /// One HTML file; thumbnails are PNGs beside it in `report-files/`. No scripts from elsewhere; pages of 100 cards built from JSON data.
     public func html() -> String {
         let s = summary
         let methods = parameters.methods
@@ -18,6 +18,8 @@ extension RunReport {
         .count b{display:block;font-size:24px}
         .filters button{font-size:14px;margin-right:6px;padding:5px 12px;border:1px solid #bbb;border-radius:16px;background:#fff;cursor:pointer}
         .filters button.on{background:#1d1d1f;color:#fff;border-color:#1d1d1f}
+        .pager{margin-top:12px}.pager button{font-size:13px;padding:4px 10px;border:1px solid #bbb;border-radius:6px;background:#fff;cursor:pointer}
+        .pager button:disabled{opacity:.4;cursor:default}
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(\(150 * (methods.count + 1) + 40)px,1fr));gap:14px;margin-top:14px}
         .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px;overflow-wrap:anywhere}
         .card.disagree{border-color:#d9822b;border-width:2px}.card.uncertain{border-color:#8e44ad;border-width:2px}
@@ -54,12 +56,26 @@ extension RunReport {
                 h += "<ul class=\"muted\">" + failed.map { "<li>\(Self.escape($0.path)): \(Self.escape($0.message))</li>" }.joined() + "</ul>\n"
             }
         }
+        // Pages of 100 cards: the cards are data (a JSON array of [classes, HTML], parsed in milliseconds) and only
+        // the page's hundred become elements, so a report of 10 000 images opens about as fast as one of 100;
+        // filters and counts cover the whole run.
+        let filters: [(String, String, Int)] = [("all", "All", records.count), ("uncertain", "Uncertain", records.filter(Self.isUncertain).count),
+                                                ("skipped", "Skipped", s.skipped), ("disagree", "Disagree with header", records.filter { $0.agreement == "disagree" }.count),
+                                                ("failed", "Failed", s.failures)]
+        h += "<div class=\"filters\">" + filters.map { key, label, n in
+            "<button\(key == "all" ? " class=\"on\"" : "") data-f=\"\(key)\">\(label) (\(n))</button>"
+        }.joined() + "</div>\n"
         h += """
-        <div class="filters"><button class="on" data-f="all">All</button><button data-f="uncertain">Uncertain</button><button data-f="skipped">Skipped</button><button data-f="disagree">Disagree with header</button><button data-f="failed">Failed</button></div>
-        <div class="grid">
+        <div class="pager"><button id="prev">‹ Previous</button> <span id="page" class="muted"></span> <button id="next">Next ›</button></div>
+        <div class="grid" id="grid"></div>
+        <noscript><p class="muted">The image cards need JavaScript; results.csv and results.json list every image.</p></noscript>
+        <script id="cards" type="application/json">
         """
-        for r in records { h += card(r, methods: methods) }
-        h += "</div>\n<h2>Run parameters</h2><table>"
+        // JSONEncoder writes "/" as "\/", so no "</script" can end the block early; "<!--" is escaped too.
+        let cards = records.map { [Self.cardClasses($0).joined(separator: " "), card($0, methods: methods)] }
+        let json = (try? JSONEncoder().encode(cards)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        h += json.replacingOccurrences(of: "<!--", with: "\\u003c!--")
+        h += "</script>\n<h2>Run parameters</h2><table>"
         let rows: [(String, String)] = [
             ("inputs", parameters.inputs.joined(separator: ", ")), ("output", parameters.output),
             ("model", "\(parameters.model) (sha256 \(parameters.modelSHA256))"), ("thresholds", parameters.threshold),
@@ -71,11 +87,24 @@ extension RunReport {
         if let modelCard { h += "<h2>Model card</h2><pre>\(Self.escape(modelCard))</pre>\n" }
         h += """
         <script>
+        const cards = JSON.parse(document.getElementById('cards').textContent), perPage = 100;
+        let filter = 'all', page = 0;
+        function render() {
+          const shown = filter === 'all' ? cards : cards.filter(c => c[0].split(' ').includes(filter));
+          const pages = Math.max(1, Math.ceil(shown.length / perPage));
+          page = Math.max(0, Math.min(page, pages - 1));
+          document.getElementById('grid').innerHTML = shown.slice(page * perPage, (page + 1) * perPage).map(c => c[1]).join('');
+          document.getElementById('page').textContent = `page ${page + 1} of ${pages} · ${shown.length} images`;
+          document.getElementById('prev').disabled = page === 0;
+          document.getElementById('next').disabled = page >= pages - 1;
+        }
         document.querySelectorAll('.filters button').forEach(b => b.addEventListener('click', () => {
           document.querySelectorAll('.filters button').forEach(x => x.classList.toggle('on', x === b));
-          const f = b.dataset.f;
-          document.querySelectorAll('.card').forEach(c => { c.style.display = (f === 'all' || c.classList.contains(f)) ? '' : 'none'; });
+          filter = b.dataset.f; page = 0; render();
         }));
+        document.getElementById('prev').addEventListener('click', () => { page -= 1; render(); window.scrollTo(0, 0); });
+        document.getElementById('next').addEventListener('click', () => { page += 1; render(); window.scrollTo(0, 0); });
+        render();
         </script>
         </body></html>
 
@@ -83,13 +112,19 @@ extension RunReport {
         return h
     }
 
-    func card(_ r: ImageRecord, methods: [String]) -> String {
+    static func isUncertain(_ r: ImageRecord) -> Bool { r.status == .done && r.view == nil }
+
+    static func cardClasses(_ r: ImageRecord) -> [String] {
         var classes = ["card"]
         if r.status == .failed { classes.append("failed") }
         if r.status == .skipped { classes.append("skipped") }
-        if r.status == .done && r.view == nil { classes.append("uncertain") }
+        if Self.isUncertain(r) { classes.append("uncertain") }
         if r.agreement == "disagree" { classes.append("disagree") }
-        var c = "<div class=\"\(classes.joined(separator: " "))\"><div class=\"name\">\(Self.escape(r.relativePath))</div>"
+        return classes
+    }
+
+    func card(_ r: ImageRecord, methods: [String]) -> String {
+        var c = "<div class=\"\(Self.cardClasses(r).joined(separator: " "))\"><div class=\"name\">\(Self.escape(r.relativePath))</div>"
         if r.status == .failed {
             return c + "<div><span class=\"tag failed\">failed</span> \(Self.escape(r.error ?? ""))</div></div>\n"
         }
@@ -112,9 +147,9 @@ extension RunReport {
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
         c += " · \(Self.escape(r.headerAction.map(Self.actionText) ?? ""))"
         // The objects written for the image, linked: the SR (the standard result) first.
-        let links = r.outputs.filter { !$0.path.hasPrefix("/") }.sorted { ($0.kind == "SR" ? 0 : 1, $0.path) < ($1.kind == "SR" ? 0 : 1, $1.path) }
+        let links = r.outputs.filter { !$0.path.hasPrefix("/") }.sorted { ($0.kind == .report ? 0 : 1, $0.path) < ($1.kind == .report ? 0 : 1, $1.path) }
         if !links.isEmpty {
-            c += "<div class=\"muted\">" + links.map { "<a href=\"\(Self.escape(Self.href($0.path)))\">\(Self.escape($0.kind))</a>" }.joined(separator: " · ") + "</div>"
+            c += "<div class=\"muted\">" + links.map { "<a href=\"\(Self.escape(Self.href($0.path)))\">\(Self.escape($0.kind.description))</a>" }.joined(separator: " · ") + "</div>"
         }
         for w in r.warnings { c += "<div class=\"muted\">warning: \(Self.escape(w))</div>" }
         if parameters.showPHI, r.patientID != nil || r.patientName != nil {

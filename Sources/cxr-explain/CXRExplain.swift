@@ -1,5 +1,6 @@
 import ArgumentParser
 import DICOMBridge
+import DICOMOutput
 import Foundation
 
 /// The root command: configuration only. Exit status: 0 all good, 1 some files failed, 2 usage error.
@@ -8,7 +9,7 @@ struct CXRExplain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxr-explain",
         abstract: "Classify chest X-ray views (PA, AP or lateral), explain each decision, and write the results back as DICOM.",
-        version: "0.2.0",
+        version: Software.version,
         subcommands: [ProcessCommand.self, PlanCommand.self, ReportCommand.self, ListenCommand.self, Classify.self, ExplainCommand.self, Train.self, Evaluate.self, Inspect.self, Convert.self]
     )
 

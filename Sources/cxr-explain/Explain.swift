@@ -20,28 +20,21 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: "A DICOM, PNG or JPEG image.")
     var image: String
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Methods: \(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    // --methods as in process and listen; --method, the older spelling, still works.
+    @Option(name: [.customLong("methods"), .customLong("method")], parsing: .upToNextOption,
+            help: "Methods: \(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: [ExplanationMethod] = [.gradcam]
 
-    @Option(help: "LIME: perturbed samples.") var samples = 1000
-    @Option(help: "LIME: superpixels (SLIC).") var segments = 50
-    @Option(help: "LIME: SLIC compactness.") var compactness: Float = 0.1
-    @Option(help: "LIME: random seed (the same seed gives the same map bit for bit).") var seed: UInt64 = 0
+    @OptionGroup var explanation: ExplanationOptions
     @Option(help: "Occlusion: mask side in input pixels.") var maskSize = 45
     @Option(help: "Occlusion: mask stride in input pixels.") var stride = 15
     @Option(help: "Occlusion: gray value [0, 1] of the mask (default: the image's mean).") var maskValue: Float?
-
-    @Option(help: "Layer: fire9 (default, 512 channels) or relu_conv10 (as MATLAB's example).")
-    var layer: CAMLayer = .fire9
 
     @Option(help: "Target: logit (default) or softmax.")
     var target: CAMTarget = .logit
 
     @Option(help: "Explain this class (PA or L) instead of the predicted one.")
     var targetClass: String?
-
-    @Option(help: "Colormap: jet (default) or viridis.")
-    var colormap: Colormap = .jet
 
     @Option(name: .shortAndLong, help: "Output folder.")
     var out: String
@@ -80,9 +73,9 @@ struct ExplainCommand: ParsableCommand {
             wanted = index
         }
         var suite = ExplanationSuite()
-        suite.layer = layer
+        suite.layer = explanation.layer
         suite.target = target
-        suite.lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments, compactness: compactness))
+        suite.lime = explanation.lime
         suite.occlusion = OcclusionSensitivity(maskSize: maskSize, stride: stride, maskValue: maskValue)
         let explanations: [ExplanationMethod: Explanation]
         do { explanations = try suite.explain(network: model.network, input: input, options: model.options, methods: method, targetClass: wanted) }
@@ -95,7 +88,7 @@ struct ExplainCommand: ParsableCommand {
             let name = m.fileName
             let png = (out as NSString).appendingPathComponent("\(stem).\(name).png")
             let npy = (out as NSString).appendingPathComponent("\(stem).\(name).npy")
-            try RasterImage.writePNG(Overlay.blend(gray: input.gray, map: map.values, colormap: colormap), width: size, height: size, channels: 3, to: png)
+            try RasterImage.writePNG(Overlay.blend(gray: input.gray, map: map.values, colormap: explanation.colormap), width: size, height: size, channels: 3, to: png)
             try NPY.write(explanations[m]!.raw, shape: [size, size], to: npy)
             written += [png, npy]
         }
@@ -114,7 +107,7 @@ struct ExplainCommand: ParsableCommand {
             let c = maps[method[0]]!.targetClass
             for m in method { scores[m.rawValue] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options, map: maps[m]!.values, targetClass: c) }
             scores["random"] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options,
-                                               map: DeletionInsertion.randomMap(count: size * size, seed: seed), targetClass: c)
+                                               map: DeletionInsertion.randomMap(count: size * size, seed: explanation.seed), targetClass: c)
         }
         let first = maps[method[0]]!
         let predicted = model.views[first.predictedClass].name
@@ -127,7 +120,7 @@ struct ExplainCommand: ParsableCommand {
             }
             let s = Summary(file: image, predicted: predicted, probability: Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
                             targetClass: model.views[first.targetClass].name, methods: method.map(\.rawValue),
-                            layer: layer.rawValue, target: target.rawValue, colormap: colormap.rawValue, model: model.name,
+                            layer: explanation.layer.rawValue, target: target.rawValue, colormap: explanation.colormap.rawValue, model: model.name,
                             modelSHA256: model.sha256, seconds: seconds, outputs: written, metrics: metrics ? scores : nil)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -158,11 +151,11 @@ extension ExplainCommand {
             written.append(path)
         }
         var capture = ExplanationCapture()
-        capture.colormap = colormap
+        capture.colormap = explanation.colormap
         // The objects' UIDs name the input's bytes and everything that shapes them (the method's parameters are
         // in each object's kind).
         let inputSHA256 = try Digest.sha256Hex(ofFileAt: image)
-        let settings = "explain|model=\(model.sha256)|colormap=\(colormap.rawValue)|version=\(Software.version)"
+        let settings = "explain|model=\(model.sha256)|colormap=\(explanation.colormap.rawValue)|version=\(Software.version)"
         let settingsDigest = Digest.hex(Digest.sha256(Array(settings.utf8)))
         for m in method {
             let e = explanations[m]!

@@ -37,18 +37,14 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: "Fraction of the image marked in overlay plane 6000.") var topFraction = 0.2
     @Option(help: "Longest side of the Secondary Capture images.") var scMaxSide = 1024
-    @Option(help: "LIME: perturbed samples.") var samples = 1000
-    @Option(help: "LIME: superpixels (SLIC).") var segments = 50
-    @Option(help: "LIME: random seed.") var seed: UInt64 = 0
-    @Option(help: "Grad-CAM family layer: fire9 or relu_conv10.") var layer: CAMLayer = .fire9
-    @Option(help: "Colormap: jet or viridis.") var colormap: Colormap = .jet
+    @OptionGroup var explanation: ExplanationOptions
 
     func validate() throws {
         guard ["LL", "RL"].contains(lateralTerm) else { throw ValidationError("--lateral-term must be LL or RL") }
         if anonymize && showPHI { throw ValidationError("--anonymize and --show-phi cannot be combined") }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard topFraction > 0 && topFraction <= 1 else { throw ValidationError("--top-fraction must be in (0, 1]") }
-        guard samples >= 2, segments >= 2, scMaxSide >= 16 else { throw ValidationError("--samples and --segments must be at least 2, --sc-max-side at least 16") }
+        guard scMaxSide >= 16 else { throw ValidationError("--sc-max-side must be at least 16") }
     }
 
     /// The settings these options make (`inPlace` is `process`'s alone).
@@ -62,13 +58,30 @@ struct RunOptions: ParsableArguments {
         settings.inPlace = inPlace
         settings.showPHI = showPHI
         settings.anonymize = anonymize
-        settings.suite.layer = layer
-        settings.suite.lime = LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments))
+        settings.suite.layer = explanation.layer
+        settings.suite.lime = explanation.lime
         settings.capture.topFraction = topFraction
         settings.capture.maxSide = scMaxSide
-        settings.capture.colormap = colormap
+        settings.capture.colormap = explanation.colormap
         return settings
     }
+}
+
+/// How the maps are made and drawn, declared once for `process`, `listen` and `explain`.
+struct ExplanationOptions: ParsableArguments {
+    @Option(help: "LIME: perturbed samples.") var samples = 1000
+    @Option(help: "LIME: superpixels (SLIC).") var segments = 50
+    @Option(help: "LIME: SLIC compactness.") var compactness: Float = 0.1
+    @Option(help: "LIME: random seed (the same seed gives the same map bit for bit).") var seed: UInt64 = 0
+    @Option(help: "Grad-CAM family layer: fire9 (512 channels) or relu_conv10 (as MATLAB's example).") var layer: CAMLayer = .fire9
+    @Option(help: "Colormap: jet or viridis.") var colormap: Colormap = .jet
+
+    func validate() throws {
+        guard samples >= 2, segments >= 2 else { throw ValidationError("--samples and --segments must be at least 2") }
+        guard compactness > 0 else { throw ValidationError("--compactness must be positive") }
+    }
+
+    var lime: LIMEExplainer { LIMEExplainer(samples: samples, seed: seed, slic: SLIC(segments: segments, compactness: compactness)) }
 }
 
 /// Where results are sent by C-STORE, for `process` and `listen`.

@@ -174,6 +174,34 @@ struct DICOMNodeTests {
         #expect(spool.isEmpty)
     }
 
+    @Test("instances over --max-instance-mb are refused; a disk that fills mid-instance aborts that association and keeps nothing partial")
+    func sizeAndFullDisk() throws {
+        let out = TestPaths.temporaryDirectory("node-size")
+        var node = try Node(port: Self.basePort + 1, out: out, extra: ["--stable-after", "600", "--max-instance-mb", "1"])
+        let big = try Self.send([TestPaths.dicom(Self.chestFiles[0]), TestPaths.dicom(Self.chestFiles[2])], port: Self.basePort + 1)
+        #expect(big.stderr.contains("Refused: OutOfResources") && big.stderr.contains("with status SUCCESS  : 1"), "\(big.stderr)")
+        #expect(node.terminate() == 0)
+        #expect(node.log.contains("is larger than the limit of 1048576"), "\(node.log)")
+
+        guard TmpfsMount.available else { return }
+        let disk = TestPaths.temporaryDirectory("node-disk")
+        #expect(try Tool.run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.path]).status == 0)
+        defer { _ = try? Tool.run("umount", [disk.path]) }
+        // No margin: the second 2.7 MB instance does not fit and the disk fills while it arrives.
+        node = try Node(port: Self.basePort + 1, out: disk.appendingPathComponent("node"), extra: ["--stable-after", "600", "--min-free-mb", "0"])
+        let full = try Self.send([TestPaths.dicom(Self.chestFiles[0]), TestPaths.dicom("nonchest_CR_RG2_RLE.dcm")], port: Self.basePort + 1)
+        #expect(full.stderr.contains("Received C-STORE Response (Success)") && full.stderr.contains("Peer Aborted Association"), "\(full.stderr)")
+        #expect(node.terminate() == 0)
+        #expect(node.log.contains("1 stored, 1 refused, ended by an error"), "\(node.log)")
+        let spool = try FileManager.default.contentsOfDirectory(atPath: disk.appendingPathComponent("node/.cxr-explain/spool").path)
+        #expect(spool.isEmpty, "a partial instance was left: \(spool)")
+        // With the default margin the same disk answers "out of resources" before receiving anything.
+        node = try Node(port: Self.basePort + 1, out: disk.appendingPathComponent("node"), extra: ["--stable-after", "600"])
+        let refused = try Self.send([TestPaths.dicom(Self.chestFiles[2])], port: Self.basePort + 1)
+        #expect(refused.stderr.contains("Refused: OutOfResources"), "\(refused.stderr)")
+        #expect(node.terminate() == 0)
+    }
+
     @Test("the systemd unit's ExecStart is a command line listen accepts and runs")
     func systemdUnit() throws {
         let unit = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("deploy/cxr-explain-node.service"), encoding: .utf8)

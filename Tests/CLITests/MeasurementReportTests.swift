@@ -43,7 +43,8 @@ struct MeasurementReportTests {
             #expect(codes.components(separatedBy: uid).count - 1 >= 2, "\(sc): not referenced in both the content and the evidence")
         }
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(report.contains("chest.sr.dcm\">SR</a>"), "the report does not link the image's SR")
+        // The cards are JSON strings in the page ("/" written as "\/").
+        #expect(report.contains(#"chest.sr.dcm\">SR<\/a>"#), "the report does not link the image's SR")
         if let html = Tool.find("dsr2html") {
             let rendered = try Tool.run(html, ["-q", sr])
             #expect(rendered.status == 0 && rendered.stdout.contains("Imaging Measurement Report"), "\(rendered.stderr)")

@@ -12,7 +12,8 @@ private let dicomWebPlugin = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
                 "needs Orthanc with its DICOMweb plugin (Debian orthanc, orthanc-dicomweb)"),
        .serialized)
 struct NodeOrthancTests {
-    static let nodePort = 40000 + Int(getpid() % 4000) * 4 + 3
+    /// Its own range: DICOMNodeTests may run at the same time.
+    static let nodePort = 57000 + Int(getpid() % 2000) * 4
 
     @Test("Orthanc routes a study to the node; its results return by C-STORE and STOW-RS into the source's study")
     func orthancRoundTrip() throws {
@@ -20,7 +21,7 @@ struct NodeOrthancTests {
             extra: ["Plugins": [dicomWebPlugin], "DicomWeb": ["Enable": true, "Root": "/dicom-web/"],
                     "AuthenticationEnabled": true, "RegisteredUsers": ["alice": "wonderland"],
                     "DicomModalities": ["node": ["CXREXPLAIN", "127.0.0.1", Self.nodePort]]],
-            credentials: "alice:wonderland")
+            credentials: "alice:wonderland", instance: 1)
         defer { orthanc.stop() }
         let source = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
         let uploaded = try #require(try orthanc.request("POST", "/instances", body: "@" + source) as? [String: Any])

@@ -18,11 +18,12 @@ struct PACSRoundTripTests {
         let credentials: String?
 
         /// `extra` adds to (or replaces) the configuration's entries: plugins, modalities, users.
-        init(extra: [String: Any] = [:], credentials: String? = nil) throws {
+        /// `instance` separates the ports of Orthancs that suites running at the same time start (0 or 1).
+        init(extra: [String: Any] = [:], credentials: String? = nil, instance: Int = 0) throws {
             self.credentials = credentials
             folder = TestPaths.temporaryDirectory("orthanc")
             // Ports from the process id, away from the defaults, so parallel CI jobs do not collide.
-            http = 20000 + Int(getpid() % 5000) * 2
+            http = 20000 + Int(getpid() % 2500) * 4 + instance * 2
             dicom = http + 1
             let config: [String: Any] = [
                 "Name": "cxr-explain-test", "StorageDirectory": folder.appendingPathComponent("storage").path,
