@@ -16,8 +16,8 @@ struct FaithfulnessOptions: ParsableArguments {
     @Option(help: "Score at most this many images, taken in turn from each class (0: all).")
     var limit = 0
 
-    @Option(help: "LIME: samples per explanation.")
-    var limeSamples = 1000
+    /// LIME samples, superpixels and seed, Grad-CAM layer: the same options, with the same defaults, as `process`.
+    @OptionGroup var explanation: ExplanationOptions
 
     @Option(help: "LIME: seeds for the stability check (0, 1, …; 1 skips it).")
     var limeSeeds = 3
@@ -44,7 +44,8 @@ extension Evaluate {
     func runFaithfulness(model: ModelFile, data: Dataset) throws {
         let options = faithfulnessOptions
         var suite = ExplanationSuite()
-        suite.lime.samples = options.limeSamples
+        suite.lime = options.explanation.lime
+        suite.layer = options.explanation.layer
         var check = FaithfulnessCheck(suite: suite)
         check.limeSeeds = options.limeSeeds >= 2 ? (0..<UInt64(options.limeSeeds)).map { $0 } : nil
         check.borderMask = options.borderMask
@@ -79,7 +80,7 @@ extension Evaluate {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let report = Report(model: model.path, modelSHA256: model.sha256, dataset: dataset, limeSamples: options.limeSamples,
+            let report = Report(model: model.path, modelSHA256: model.sha256, dataset: dataset, limeSamples: options.explanation.samples,
                                 limeSeeds: options.limeSeeds, summary: summary, images: perImage, failures: failures)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
