@@ -51,17 +51,26 @@ public enum STOWSender {
     static let filesPerRequest = 16
     static let bytesPerRequest = 64 << 20
 
-    /// One result per path, in order, and what stopped the transfer (the service unreachable, refused the
+    /// A file to store and its SOP Instance UID (which the service's answer is keyed by); when the caller does
+    /// not know it, it is read from the file.
+    public struct Object: Sendable {
+        public var path: String
+        public var sopInstanceUID: String?
+        public init(path: String, sopInstanceUID: String?) { self.path = path; self.sopInstanceUID = sopInstanceUID }
+    }
+
+    /// One result per object, in order, and what stopped the transfer (the service unreachable, refused the
     /// credentials), if anything did.
-    public static func send(_ paths: [String], to destination: STOWDestination) -> (results: [StorageSender.Result], error: String?) {
-        var results = paths.map { StorageSender.Result(path: $0, stored: false, status: nil, message: "not sent") }
+    public static func send(_ objects: [Object], to destination: STOWDestination) -> (results: [StorageSender.Result], error: String?) {
+        var results = objects.map { StorageSender.Result(path: $0.path, stored: false, status: nil, message: "not sent") }
         var start = 0
-        while start < paths.count {
+        while start < objects.count {
             var end = start, bytes = 0
             var parts: [(index: Int, uid: String, data: Data)] = []
-            while end < paths.count, parts.count < filesPerRequest, bytes < bytesPerRequest {
-                if let data = FileManager.default.contents(atPath: paths[end]),
-                   let uid = (try? DICOMFile(bytes: [UInt8](data), name: paths[end]))?.text("SOPInstanceUID") {
+            while end < objects.count, parts.count < filesPerRequest, bytes < bytesPerRequest {
+                let object = objects[end]
+                if let data = FileManager.default.contents(atPath: object.path),
+                   let uid = object.sopInstanceUID ?? (try? DICOMFile(path: object.path))?.text("SOPInstanceUID") {
                     parts.append((end, uid, data))
                     bytes += data.count
                 } else {

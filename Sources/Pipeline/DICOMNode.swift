@@ -105,13 +105,13 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
     /// time would leave cores idle); their images' results do not depend on it.
     func processReadyStudies() {
         let now = Date()
-        let ready = inbox.studies().filter { study in
-            guard now.timeIntervalSince(study.lastArrival) >= configuration.stableAfter else { return false }
+        let ready: [(study: NodeInbox.Study, state: NodeStudyState)] = inbox.studies().compactMap { study in
+            guard now.timeIntervalSince(study.lastArrival) >= configuration.stableAfter else { return nil }
             let state = NodeStudyState.load(from: resultFolder(of: study))
             let unprocessed = !Set(study.files).isSubset(of: Set(state.processed))
             let retrySend = !(state.unsent.isEmpty && state.unstowed.isEmpty)
                 && now.timeIntervalSince(state.attemptedAt ?? .distantPast) >= configuration.retrySendingAfter
-            return unprocessed || retrySend
+            return unprocessed || retrySend ? (study, state) : nil
         }
         guard !ready.isEmpty else { return }
         let workers = min(configuration.jobs, ready.count)
@@ -127,8 +127,7 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
                 while !isStopping {
                     let i: Int = next.withLock { defer { index += 1 }; return index }
                     guard i < ready.count else { return }
-                    var state = NodeStudyState.load(from: resultFolder(of: ready[i]))
-                    process(ready[i], into: resultFolder(of: ready[i]), state: &state, jobs: jobsPerStudy, threads: threads)
+                    process(ready[i].study, state: ready[i].state, jobs: jobsPerStudy, threads: threads)
                 }
             }
         }
@@ -137,8 +136,9 @@ public final class DICOMNode: StorageNodeDelegate, @unchecked Sendable {
 
     func resultFolder(of study: NodeInbox.Study) -> String { (inbox.resultsFolder as NSString).appendingPathComponent(study.name) }
 
-    func process(_ study: NodeInbox.Study, into resultFolder: String, state: inout NodeStudyState, jobs: Int, threads: Int) {
-        let started = Date()
+    func process(_ study: NodeInbox.Study, state: NodeStudyState, jobs: Int, threads: Int) {
+        let started = Date(), resultFolder = resultFolder(of: study)
+        var state = state
         var batch = Batch(inputs: [study.folder], out: resultFolder, settings: configuration.settings, jobs: jobs)
         batch.threadsPerWorker = threads
         batch.destination = configuration.destination

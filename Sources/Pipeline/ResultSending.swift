@@ -17,16 +17,17 @@ public enum ResultSending {
     /// The objects a PACS should receive: per image the Secondary Captures, the SR and, for PNG/JPEG
     /// inputs, the converted image. Tagged copies are not sent: they keep the SOP Instance UID of the
     /// image the PACS already holds, and a PACS either refuses or silently replaces such an instance.
-    public static func objects(of records: [ImageRecord]) -> [String] {
-        records.filter { $0.status == .done }.flatMap { record in
-            record.outputs.filter(\.kind.isSentToPACS).map(\.path)
-        }
+    public static func objects(of records: [ImageRecord]) -> [String] { sendable(records).map(\.path) }
+
+    /// The same objects with the SOP Instance UIDs their records hold.
+    static func sendable(_ records: [ImageRecord]) -> [ImageRecord.Output] {
+        records.filter { $0.status == .done }.flatMap { $0.outputs.filter(\.kind.isSentToPACS) }
     }
 
     public static func send(_ records: [ImageRecord], root: String, to peer: StoragePeer, callingAET: String,
                             timeoutSeconds: Int, skipping alreadyStored: Set<String> = []) -> SendSummary {
         transfer(records, root: root, peer: peer.description, callingAET: callingAET, skipping: alreadyStored) {
-            StorageSender.send($0, to: peer, callingAET: callingAET, timeoutSeconds: timeoutSeconds)
+            StorageSender.send($0.map(\.path), to: peer, callingAET: callingAET, timeoutSeconds: timeoutSeconds)
         }
     }
 
@@ -39,13 +40,13 @@ public enum ResultSending {
     }
 
     static func transfer(_ records: [ImageRecord], root: String, peer: String, callingAET: String, skipping alreadyStored: Set<String>,
-                         with send: ([String]) -> (results: [StorageSender.Result], error: String?)) -> SendSummary {
-        let relative = objects(of: records).filter { !alreadyStored.contains($0) }
-        let absolute = relative.map { (root as NSString).appendingPathComponent($0) }
-        let (results, error) = relative.isEmpty ? ([], nil) : send(absolute)
-        let objects = zip(relative, results).map { rel, r in
+                         with send: ([STOWSender.Object]) -> (results: [StorageSender.Result], error: String?)) -> SendSummary {
+        let outputs = sendable(records).filter { !alreadyStored.contains($0.path) }
+        let absolute = outputs.map { STOWSender.Object(path: (root as NSString).appendingPathComponent($0.path), sopInstanceUID: $0.sopInstanceUID) }
+        let (results, error) = outputs.isEmpty ? ([], nil) : send(absolute)
+        let objects = zip(outputs, results).map { output, r in
             var r = r
-            r.path = rel
+            r.path = output.path
             return r
         }
         let stored = objects.filter(\.stored).count

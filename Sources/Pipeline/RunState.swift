@@ -50,7 +50,9 @@ public struct RunState: Sendable {
             if let folders, let records {
                 let folder = (rel as NSString).deletingLastPathComponent
                 let name = (rel as NSString).lastPathComponent
-                let ownRecord = folder == ".cxr-explain/records" && records.contains { name.hasPrefix(".\($0).tmp-") }
+                // ".<record>.tmp-<pid>" → "<record>"
+                let recordName = name.dropFirst().prefix(upTo: name.range(of: ".tmp-", options: .backwards)!.lowerBound)
+                let ownRecord = folder == ".cxr-explain/records" && records.contains(String(recordName))
                 guard ownRecord || folders.contains(folder) else { continue }
             }
             if unlink((root as NSString).appendingPathComponent(rel)) == 0 { removed += 1 }
