@@ -15,3 +15,6 @@ static inline dnnl_status_t cxr_sgemm_single_thread(char transa, char transb, dn
     omp_set_num_threads(1);
     return dnnl_sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+/// DNNL_MEMORY_ALLOCATE is a cast macro Swift cannot import.
+static inline void *cxr_dnnl_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }

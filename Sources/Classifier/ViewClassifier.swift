@@ -65,7 +65,7 @@ public final class ViewClassifier: @unchecked Sendable {
         guard !grays.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
         let batch = min(grays.count, 8)
-        let ws = workspaces[batch] ?? model.network.makeWorkspace(batch: batch)
+        let ws = workspaces[batch] ?? model.network.makeWorkspace(batch: batch, fixedWeights: true)
         workspaces = [batch: ws]  // keep one workspace: memory stays bounded
         let (logits, features) = Trainer.logitsAndFeatures(model.network, grays: grays, workspace: ws, options: model.options)
         let k = model.views.count, d = ws.featureChannels

@@ -33,7 +33,7 @@ public struct OcclusionSensitivity: Sendable {
     public func map(network: SqueezeNet, gray: [Float], options: NetworkInputOptions,
                     targetClass: Int? = nil) -> (raw: [Float], targetClass: Int, probabilities: [Float]) {
         let size = options.size
-        let ws = network.makeWorkspace(batch: batch)
+        let ws = network.makeWorkspace(batch: batch, fixedWeights: true)
         let base = Trainer.predict(network, grays: [gray], workspace: ws, options: options)
         let c = targetClass ?? (base[1] > base[0] ? 1 : 0)
         let fill = maskValue ?? Float(gray.reduce(0.0) { $0 + Double($1) } / Double(gray.count))

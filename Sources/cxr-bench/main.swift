@@ -44,14 +44,19 @@ func input(batch: Int) -> [Float] {
 
 var results: [String: Double] = [:]
 let trainOnly = CommandLine.arguments.contains("--train-only")
-print("cxr-bench: SqueezeNet 1.1, \(size)x\(size); GEMM \(GEMM.kernels); OpenBLAS core \(String(cString: openblas_get_corename())) (LAPACK, LIME ridge)")
+print("cxr-bench: SqueezeNet 1.1, \(size)x\(size); inference \(SqueezeNet.inferenceKernels); training GEMM \(GEMM.kernels); OpenBLAS core \(String(cString: openblas_get_corename())) (LAPACK, LIME ridge)")
 for threads in trainOnly ? [] : [1, 2] {
     Parallel.setThreads(threads)
     for batch in [1, 32] {
-        let ws = net.makeWorkspace(batch: batch), x = input(batch: batch)
-        let t = median(batch == 1 ? repeats * 10 : repeats) { net.forward(ws, input: x) }
-        results["swift.forward.t\(threads).b\(batch)"] = t * 1000 / Double(batch)
-        print(String(format: "swift forward  threads %d batch %2d: %7.2f ms/image (fastest %.2f)", threads, batch, t * 1000 / Double(batch), lastMinimum * 1000 / Double(batch)))
+        let x = input(batch: batch)
+        // The product's inference path (fixed weights: oneDNN's blocked convolutions), then the training path's.
+        for fixed in [true, false] {
+            let ws = net.makeWorkspace(batch: batch, fixedWeights: fixed)
+            let t = median(batch == 1 ? repeats * 10 : repeats) { net.forward(ws, input: x) }
+            if fixed { results["swift.forward.t\(threads).b\(batch)"] = t * 1000 / Double(batch) }
+            print(String(format: "swift forward  threads %d batch %2d: %7.2f ms/image (fastest %.2f)%@", threads, batch, t * 1000 / Double(batch),
+                         lastMinimum * 1000 / Double(batch), fixed ? "" : "  [training path: im2col + sgemm]"))
+        }
     }
 }
 // Training: forward + backward + AdamW at batch 32, 2 threads.

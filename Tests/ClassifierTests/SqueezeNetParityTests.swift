@@ -31,6 +31,20 @@ struct SqueezeNetParityTests {
         expectClose("fire9", ws.featureMaps, Self.t["fire9"]!.values)
     }
 
+    @Test("the inference path (oneDNN blocked convolutions, fixed weights) matches torch, and its Grad-CAM gradient too")
+    func blockedInference() throws {
+        let net = try makeNet(), ws = net.makeWorkspace(batch: 2, fixedWeights: true)
+        let logits = net.forward(ws, input: Self.t["input"]!.values)
+        expectClose("logits", logits, Self.t["logits"]!.values)
+        expectClose("fire9", ws.featureMaps, Self.t["fire9"]!.values)
+        net.backward(ws, dlogits: [0, 1, 0, 1], gradients: nil, stopAtFeatures: true)
+        expectClose("d fire9 (stop at features)", ws.featureGradients, Self.t["d_logit1.fire9"]!.values)
+        // The same image alone or beside another gives the same bits (each image is its own pass).
+        let single = net.makeWorkspace(batch: 1, fixedWeights: true), plane = 3 * Self.arch.inputSize * Self.arch.inputSize
+        let second = net.forward(single, input: Array(Self.t["input"]!.values[plane...]))
+        #expect(second == Array(logits[2...]))
+    }
+
     @Test("the gradient of a logit w.r.t. the fire9 output and conv1's weights match torch")
     func logitGradients() throws {
         let net = try makeNet(), ws = net.makeWorkspace(batch: 2)

@@ -3,16 +3,17 @@ import Dispatch
 import Preprocess
 
 /// Probabilities for many independent images (LIME samples, occlusion masks, deletion steps): one
-/// single-threaded forward pipeline per core, each with its own workspace, taking every n-th batch.
+/// single-threaded forward pipeline per core, each with its own fixed-weights workspace (oneDNN blocked
+/// convolutions, one image at a time), taking every n-th batch.
 /// Faster than one two-threaded pipeline because nothing synchronises between layers; each image's
-/// result is the same for any number of workers (every GEMM runs on one OpenBLAS thread).
+/// result is the same for any number of workers (each pass runs on its worker's thread alone).
 public enum ParallelPredictor {
     /// - Parameter image: makes image `i` (gray, size², [0, 1]); called from the worker threads.
     /// - Returns: `count × classes` probabilities in image order.
     public static func probabilities(_ net: SqueezeNet, count: Int, batch: Int, options: NetworkInputOptions,
                                      image: @Sendable (Int) -> [Float]) -> [Float] {
-        // Slices of a fixed size, whatever the worker count: an image's GEMM columns (and so its bits) depend
-        // on the batch it is computed in, never on how many workers share the batches.
+        // Slices of a fixed size, whatever the worker count (each image is its own pass, so its bits depend
+        // neither on its batch nor on how many workers share the batches).
         let slice = max(1, batch / 2), batches = (count + slice - 1) / slice
         return inWorkers(net, count: count, batch: slice, batches: batches, workers: Parallel.workers, options: options, image: image)
     }
@@ -26,7 +27,7 @@ public enum ParallelPredictor {
             withoutActuallyEscaping(image) { image in
                 let make = UncheckedBox(image)
                 DispatchQueue.concurrentPerform(iterations: min(workers, batches)) { w in
-                    let ws = net.makeWorkspace(batch: min(slice, max(count, 1)))
+                    let ws = net.makeWorkspace(batch: min(slice, max(count, 1)), fixedWeights: true)
                     for b in Swift.stride(from: w, to: batches, by: workers) {
                         let range = (b * slice)..<min(count, (b + 1) * slice)
                         let p = Trainer.predict(net, grays: range.map(make.value), workspace: ws, options: options)

@@ -100,7 +100,7 @@ public final class ClassActivationMapper: @unchecked Sendable {
 
     public init(network: SqueezeNet) {
         self.network = network
-        workspace = network.makeWorkspace(batch: 1)
+        workspace = network.makeWorkspace(batch: 1, fixedWeights: true)
     }
 
     /// Maps for one normalised input `[3, S, S]`. `targetClass` defaults to the predicted class.

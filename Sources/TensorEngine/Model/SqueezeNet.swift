@@ -16,7 +16,15 @@ public final class SqueezeNet: @unchecked Sendable {
 
     public var classes: Int { architecture.classes }
 
-    public func makeWorkspace(batch: Int) -> Workspace { Workspace(architecture: architecture, batch: batch) }
+    /// What runs an inference pass on this CPU (see `BlockedInference`).
+    public static var inferenceKernels: String { BlockedInference.kernels }
+
+    /// - Parameter fixedWeights: the weights will not change while the workspace is used (a loaded model):
+    ///   inference then runs through oneDNN's blocked convolutions (`BlockedInference`), which copy the weights
+    ///   at the first pass. Training and anything that changes weights between passes keeps the default.
+    public func makeWorkspace(batch: Int, fixedWeights: Bool = false) -> Workspace {
+        Workspace(architecture: architecture, batch: batch, fixedWeights: fixedWeights)
+    }
 
     func p(_ name: String) -> UnsafeMutablePointer<Float> { parameters.pointer + layout.offset(name) }
 
@@ -26,6 +34,40 @@ public final class SqueezeNet: @unchecked Sendable {
     /// `training` turns dropout on (with `rng`).
     @discardableResult
     public func forward<G: RandomNumberGenerator>(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool, rng: inout G) -> [Float] {
+        let a = architecture, n = ws.batch
+        if !training, let blocked = ws.blockedInference(self) {
+            blockedFeatures(ws, blocked, input: input)
+        } else {
+            ws.lastPassBlocked = false
+            featuresForward(ws, input: input, training: training)
+        }
+        let side = a.featureSize, count = 512 * n * side * side
+        ws.a("dropout").update(from: ws.a("fire12"), count: count)
+        if training {
+            if ws.dropoutMask == nil { ws.dropoutMask = FloatBuffer(count: count) }
+            Dropout.forward(ws.a("dropout"), mask: ws.dropoutMask!.pointer, count: count, p: 0.5, rng: &rng)
+        }
+        Conv2D.forward(out: ws.a("conv10"), inp: ws.a("dropout"), weight: p("classifier.1.weight"), bias: p("classifier.1.bias"),
+                       shape: conv10Shape, batch: n, relu: true, col: nil)
+        var logits = [Float](repeating: 0, count: n * a.classes)
+        GlobalAvgPool.forward(out: &logits, inp: ws.a("conv10"), channels: a.classes, batch: n, area: side * side)
+        ws.lastTraining = training
+        return logits
+    }
+
+    /// fire9's output of each image through oneDNN, into the workspace's (C, N, h, w) buffer.
+    func blockedFeatures(_ ws: Workspace, _ blocked: BlockedInference, input: UnsafePointer<Float>) {
+        let a = architecture, n = ws.batch, hw = a.featureSize * a.featureSize, plane = 3 * a.inputSize * a.inputSize
+        let one = ws.blockedScratch, features = ws.a("fire12")
+        for b in 0..<n {
+            blocked.fire9(input: input + b * plane, into: one.pointer)
+            for c in 0..<512 { (features + (c * n + b) * hw).update(from: one.pointer + c * hw, count: hw) }
+        }
+        ws.lastPassBlocked = true
+    }
+
+    /// conv1 … fire9 through im2col and GEMMs, keeping every activation (for backward).
+    func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool) {
         let a = architecture, n = ws.batch
         Layout.nchwToCnhw(ws.a("input"), input, n: n, c: 3, hw: a.inputSize * a.inputSize)
         let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
@@ -44,18 +86,6 @@ public final class SqueezeNet: @unchecked Sendable {
                 previous = pool
             }
         }
-        let side = a.featureSize, count = 512 * n * side * side
-        ws.a("dropout").update(from: ws.a("fire12"), count: count)
-        if training {
-            if ws.dropoutMask == nil { ws.dropoutMask = FloatBuffer(count: count) }
-            Dropout.forward(ws.a("dropout"), mask: ws.dropoutMask!.pointer, count: count, p: 0.5, rng: &rng)
-        }
-        Conv2D.forward(out: ws.a("conv10"), inp: ws.a("dropout"), weight: p("classifier.1.weight"), bias: p("classifier.1.bias"),
-                       shape: conv10Shape, batch: n, relu: true, col: nil)
-        var logits = [Float](repeating: 0, count: n * a.classes)
-        GlobalAvgPool.forward(out: &logits, inp: ws.a("conv10"), channels: a.classes, batch: n, area: side * side)
-        ws.lastTraining = training
-        return logits
     }
 
     /// Inference: dropout off.
@@ -114,6 +144,7 @@ public final class SqueezeNet: @unchecked Sendable {
         // Keep d(fire9 output) for Grad-CAM: the fire's own backward masks its buffer in place.
         ws.featureGradient.pointer.update(from: ws.g("fire12"), count: count)
         if stopAtFeatures { return }
+        precondition(!ws.lastPassBlocked, "a full backward pass needs a forward pass on a workspace without fixed weights")
 
         for f in SqueezeNetArchitecture.fires.reversed() {
             let input = fireInputName(f.index)

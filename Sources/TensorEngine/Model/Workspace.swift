@@ -15,12 +15,20 @@ public final class Workspace: @unchecked Sendable {
     lazy var classMapGradient = FloatBuffer(count: architecture.classes * batch * architecture.featureSize * architecture.featureSize)
     /// Whether the last forward pass used dropout (backward must then apply the mask).
     var lastTraining = false
+    /// Inference through `BlockedInference` (weights copied at the first pass; see `SqueezeNet.makeWorkspace`).
+    public let fixedWeights: Bool
+    private var blocked: BlockedInference?
+    private var blockedTried = false
+    /// Whether the last forward pass went through it (only fire9 and later activations are then kept).
+    var lastPassBlocked = false
+    lazy var blockedScratch = FloatBuffer(count: 512 * architecture.featureSize * architecture.featureSize)
 
     /// (name, channels, side) of every activation, in forward order.
     let shapes: [(name: String, channels: Int, side: Int)]
 
-    init(architecture a: SqueezeNetArchitecture, batch: Int) {
+    init(architecture a: SqueezeNetArchitecture, batch: Int, fixedWeights: Bool = false) {
         self.batch = batch
+        self.fixedWeights = fixedWeights
         self.architecture = a
         let (s1, s2, s3) = a.sizes
         var shapes: [(String, Int, Int)] = [("input", 3, a.inputSize), ("conv1", 64, a.conv1Size), ("pool1", 64, s1)]
@@ -43,6 +51,14 @@ public final class Workspace: @unchecked Sendable {
                                                    height: side, width: side).columnCount(batch: batch))
         }
         columns = FloatBuffer(count: maxColumns)
+    }
+
+    /// The blocked pipeline for `net`, made at the first inference pass (nil without fixed weights, or where
+    /// oneDNN cannot build it).
+    func blockedInference(_ net: SqueezeNet) -> BlockedInference? {
+        guard fixedWeights else { return nil }
+        if !blockedTried { blockedTried = true; blocked = BlockedInference(net) }
+        return blocked
     }
 
     /// Allocates gradient buffers on first use (inference never needs them).

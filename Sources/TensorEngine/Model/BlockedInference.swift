@@ -1,0 +1,184 @@
+import COneDNN
+
+/// SqueezeNet's inference pass up to the fire9 output as oneDNN primitives, one image at a time: direct
+/// JIT convolutions with ReLU fused, max-pooling, all in oneDNN's channel-blocked layout (8 channels per
+/// block on AVX2, 16 on AVX-512), chosen by the instruction set of the running CPU. No im2col and no
+/// concatenation pass: at batch 1 a blocked tensor is its channel blocks one after another, so each fire's
+/// two expand convolutions write straight into the two halves of its output.
+///
+/// The weights are copied (reordered) when this is made: make it only for weights that stay fixed.
+/// Runs on the calling thread only (its own OpenMP thread count set to one), so an image's numbers never
+/// depend on how many threads the process has. One per worker: it holds that worker's activations.
+final class BlockedInference {
+    let architecture: SqueezeNetArchitecture
+    private var steps: [(primitive: dnnl_primitive_t, arguments: [dnnl_exec_arg_t])] = []
+    private var memories: [dnnl_memory_t] = []
+    private var primitives: [dnnl_primitive_t] = []
+    private let stream: dnnl_stream_t
+    private var input: dnnl_memory_t?
+    private var fire9Plain: dnnl_memory_t?
+
+    /// nil when oneDNN cannot build any part of it (the caller then uses the GEMM path).
+    init?(_ net: SqueezeNet) {
+        guard let engine = Self.engine else { return nil }
+        architecture = net.architecture
+        var stream: dnnl_stream_t?
+        guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else { return nil }
+        self.stream = stream
+        let a = net.architecture, block = Self.channelBlock
+        var failed = false
+        func check(_ status: dnnl_status_t) { if status != dnnl_success { failed = true } }
+
+        func desc(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+            var md = dnnl_memory_desc_t()
+            check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag))
+            return md
+        }
+        func memory(_ md: dnnl_memory_desc_t, _ handle: UnsafeMutableRawPointer? = cxr_dnnl_memory_allocate()) -> dnnl_memory_t? {
+            var m: dnnl_memory_t?, md = md
+            check(dnnl_memory_create(&m, &md, engine, handle))
+            if let m { memories.append(m) }
+            return m
+        }
+        func activation(_ channels: Int, _ side: Int) -> dnnl_memory_t? { memory(desc([1, channels, side, side], block)) }
+        func handle(_ m: dnnl_memory_t) -> UnsafeMutablePointer<Float> {
+            var h: UnsafeMutableRawPointer?
+            dnnl_memory_get_data_handle(m, &h)
+            return h!.assumingMemoryBound(to: Float.self)
+        }
+        func add(_ pd: dnnl_primitive_desc_t, _ arguments: [(Int32, dnnl_memory_t?)]) {
+            var p: dnnl_primitive_t?
+            check(dnnl_primitive_create(&p, pd))
+            dnnl_primitive_desc_destroy(pd)
+            guard let p, arguments.allSatisfy({ $0.1 != nil }) else { failed = true; return }
+            primitives.append(p)
+            steps.append((p, arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }))
+        }
+        /// dst = ReLU(conv(src) + bias), weights reordered from the network's OIHW block.
+        func conv(_ src: dnnl_memory_t?, _ dst: dnnl_memory_t?, _ name: String, _ shape: ConvShape) {
+            guard !failed, let src, let dst else { failed = true; return }
+            var srcMD: UnsafePointer<dnnl_memory_desc_t>?, dstMD: UnsafePointer<dnnl_memory_desc_t>?
+            dnnl_memory_get_memory_desc(src, &srcMD); dnnl_memory_get_memory_desc(dst, &dstMD)
+            let wDims = [shape.outChannels, shape.inChannels, shape.kernel, shape.kernel]
+            var wAny = desc(wDims, dnnl_format_tag_any), wUser = desc(wDims, dnnl_oihw), bMD = desc([shape.outChannels], dnnl_x)
+            var cd = dnnl_convolution_desc_t()
+            let strides = [Int64(shape.stride), Int64(shape.stride)], pad = [Int64(shape.padding), Int64(shape.padding)]
+            check(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, srcMD, &wAny, &bMD, dstMD,
+                                                     strides, pad, pad))
+            var attr: dnnl_primitive_attr_t?, postOps: dnnl_post_ops_t?
+            check(dnnl_primitive_attr_create(&attr)); check(dnnl_post_ops_create(&postOps))
+            check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0))
+            check(dnnl_primitive_attr_set_post_ops(attr, postOps))
+            var pd: dnnl_primitive_desc_t?
+            check(dnnl_primitive_desc_create(&pd, &cd, attr, engine, nil))
+            dnnl_post_ops_destroy(postOps); dnnl_primitive_attr_destroy(attr)
+            guard !failed, let pd, let wMD = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0) else { failed = true; return }
+            // Weights: OIHW from the network, reordered once into the primitive's own blocked layout.
+            let weights = memory(wMD.pointee)
+            let user = memory(wUser, UnsafeMutableRawPointer(net.p("\(name).weight")))
+            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?
+            check(dnnl_reorder_primitive_desc_create(&rpd, &wUser, engine, wMD, engine, nil))
+            if let rpd { check(dnnl_primitive_create(&r, rpd)); dnnl_primitive_desc_destroy(rpd) }
+            if let r, let user, let weights {
+                var args = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: weights)]
+                check(dnnl_primitive_execute(r, stream, 2, &args)); check(dnnl_stream_wait(stream))
+                dnnl_primitive_destroy(r)
+            } else { failed = true }
+            let bias = memory(bMD)
+            if let bias { handle(bias).update(from: net.p("\(name).bias"), count: shape.outChannels) }
+            add(pd, [(DNNL_ARG_SRC, src), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, bias), (DNNL_ARG_DST, dst)])
+        }
+        /// 3×3 / 2 max-pooling with torch's ceil mode (an extra window at the far edges when needed).
+        func pool(_ src: dnnl_memory_t?, channels: Int, side: Int) -> dnnl_memory_t? {
+            let out = MaxPool2D.outputSize(side, kernel: 3, stride: 2)
+            guard !failed, let src, let dst = activation(channels, out) else { failed = true; return nil }
+            var srcMD: UnsafePointer<dnnl_memory_desc_t>?, dstMD: UnsafePointer<dnnl_memory_desc_t>?
+            dnnl_memory_get_memory_desc(src, &srcMD); dnnl_memory_get_memory_desc(dst, &dstMD)
+            let right = Int64((out - 1) * 2 + 3 - side)
+            var pdesc = dnnl_pooling_v2_desc_t(), pd: dnnl_primitive_desc_t?
+            check(dnnl_pooling_v2_forward_desc_init(&pdesc, dnnl_forward_inference, dnnl_pooling_max, srcMD, dstMD,
+                                                    [2, 2], [3, 3], [0, 0], [0, 0], [right, right]))
+            check(dnnl_primitive_desc_create(&pd, &pdesc, nil, engine, nil))
+            guard let pd else { failed = true; return nil }
+            add(pd, [(DNNL_ARG_SRC, src), (DNNL_ARG_DST, dst)])
+            return dst
+        }
+
+        let plainInput = desc([1, 3, a.inputSize, a.inputSize], dnnl_nchw)
+        input = memory(plainInput, nil)
+        let conv1 = activation(64, a.conv1Size)
+        conv(input, conv1, "features.0",
+             ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize))
+        var previous = pool(conv1, channels: 64, side: a.conv1Size)
+        for f in SqueezeNetArchitecture.fires {
+            let (sq, e1, e3) = net.fireShapes(f), side = sq.height, name = "features.\(f.index)"
+            let squeeze = activation(f.squeeze, side)
+            conv(previous, squeeze, "\(name).squeeze", sq)
+            let out = activation(f.outChannels, side)
+            if let out {
+                let half = desc([1, f.expand1, side, side], block)
+                conv(squeeze, memory(half, UnsafeMutableRawPointer(handle(out))), "\(name).expand1x1", e1)
+                conv(squeeze, memory(desc([1, f.expand3, side, side], block),
+                                     UnsafeMutableRawPointer(handle(out) + f.expand1 * side * side)), "\(name).expand3x3", e3)
+            } else { failed = true }
+            previous = out
+            if SqueezeNetArchitecture.poolAfterFire.contains(f.index) { previous = pool(previous, channels: f.outChannels, side: side) }
+        }
+        // fire9's output back to plain NCHW, for the classifier head, the features and Grad-CAM.
+        let side = a.featureSize
+        fire9Plain = memory(desc([1, 512, side, side], dnnl_nchw), nil)
+        if !failed, let previous, let fire9Plain {
+            var srcMD = Self.descriptor(of: previous)
+            var plainMD = Self.descriptor(of: fire9Plain), rpd: dnnl_primitive_desc_t?
+            check(dnnl_reorder_primitive_desc_create(&rpd, &srcMD, engine, &plainMD, engine, nil))
+            if let rpd { add(rpd, [(DNNL_ARG_FROM, previous), (DNNL_ARG_TO, fire9Plain)]) }
+        }
+        if failed { release(); return nil }
+    }
+
+    deinit { release() }
+
+    private func release() {
+        for p in primitives { dnnl_primitive_destroy(p) }
+        for m in memories { dnnl_memory_destroy(m) }
+        primitives = []; memories = []; steps = []
+    }
+
+    /// fire9's output (512 × side², plain) for one image (3 × size², plain).
+    func fire9(input image: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        omp_set_num_threads(1)
+        dnnl_memory_set_data_handle(input, UnsafeMutableRawPointer(mutating: image))
+        dnnl_memory_set_data_handle(fire9Plain, out)
+        for i in steps.indices {
+            let status = steps[i].arguments.withUnsafeBufferPointer {
+                dnnl_primitive_execute(steps[i].primitive, stream, Int32($0.count), $0.baseAddress)
+            }
+            precondition(status == dnnl_success, "oneDNN primitive \(i) failed (\(status.rawValue))")
+        }
+        dnnl_stream_wait(stream)
+    }
+
+    static func descriptor(of m: dnnl_memory_t) -> dnnl_memory_desc_t {
+        var md: UnsafePointer<dnnl_memory_desc_t>?
+        dnnl_memory_get_memory_desc(m, &md)
+        return md!.pointee
+    }
+
+    /// One CPU engine for the process (engines are thread-safe; streams are per instance).
+    nonisolated(unsafe) static let engine: dnnl_engine_t? = {
+        var e: dnnl_engine_t?
+        return dnnl_engine_create(&e, dnnl_cpu, 0) == dnnl_success ? e : nil
+    }()
+
+    /// Channels per block: what the JIT convolutions of this CPU's instruction set work in.
+    static let channelBlock: dnnl_format_tag_t = {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        return isa & dnnl_cpu_isa_avx512_core.rawValue == dnnl_cpu_isa_avx512_core.rawValue ? dnnl_nChw16c : dnnl_nChw8c
+    }()
+
+    /// "oneDNN 2.6.3 direct convolutions, nChw8c, avx2", for benchmarks and logs.
+    static var kernels: String {
+        let v = dnnl_version()!.pointee, isa = String(cString: dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()))
+        return "oneDNN \(v.major).\(v.minor).\(v.patch) direct convolutions, \(channelBlock == dnnl_nChw16c ? "nChw16c" : "nChw8c"), \(isa)"
+    }
+}
