@@ -49,6 +49,12 @@ struct Train: ParsableCommand {
     var patience = 8
     @Option(help: "Average the weights of the last N epochs (stochastic weight averaging; 0: off).") var averageEpochs = 0
     @Option(help: "Random seed: the same seed gives the same model.") var seed: UInt64 = 42
+    @Option(help: "Seed of the patient-wise folds (default: --seed); keep it fixed to compare seeds on the same folds.")
+    var foldSeed: UInt64?
+    @Option(help: "Write each held-out film's logits (as is and under each test-time variant) to this TSV.")
+    var cvPredictions: String?
+    @Flag(help: "Stop after cross-validation: print its numbers, write --cv-predictions, train no final model.")
+    var cvOnly = false
     @Flag(help: "Turn augmentation off.") var noAugment = false
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
@@ -66,6 +72,9 @@ struct Train: ParsableCommand {
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("epochs, batch size and learning rate must be positive") }
         guard (0.05...0.5).contains(valFraction) else { throw ValidationError("--val-fraction must be between 0.05 and 0.5") }
         guard crossValidate == 0 || crossValidate >= 2 else { throw ValidationError("--cross-validate needs at least 2 folds") }
+        guard crossValidate > 0 || (cvPredictions == nil && !cvOnly) else {
+            throw ValidationError("--cv-predictions and --cv-only need --cross-validate")
+        }
         guard (0..<1).contains(targetRisk) else { throw ValidationError("--target-risk must be in [0, 1)") }
         guard (0.5...1).contains(contentQuantile), contentMargin >= 1 else {
             throw ValidationError("--content-quantile must be in [0.5, 1] and --content-margin at least 1")
@@ -100,6 +109,7 @@ struct Train: ParsableCommand {
         var heldOutDistances: [Double] = []
         if crossValidate > 0 {
             (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable)
+            if cvOnly { return }
             if config.patience > 0 {
                 config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
                 config.patience = 0
@@ -181,8 +191,9 @@ struct Train: ParsableCommand {
     /// and the card) and the held-out content distances (each fold's films against a Gaussian fitted to its
     /// training films under its own model).
     func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset) throws -> (ModelCard.CrossValidation, [Double]) {
-        let folds = dataset.patientFolds(crossValidate, seed: trainer.config.seed)
+        let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
         let k = dataset.classes.count
+        var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]
         var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
         for (f, heldOut) in folds.enumerated() {
             let rest = folds.enumerated().filter { $0.offset != f }.flatMap { $0.element }
@@ -210,6 +221,25 @@ struct Train: ParsableCommand {
             bestEpochs.append(outcome.bestEpoch)
             pooledLogits += held.logits
             pooledLabels += labels
+            if cvPredictions != nil {
+                let size = trainer.config.inputSize
+                for (row, i) in heldOut.enumerated() {
+                    let sample = samples[i]
+                    let variants = TestTimeVariants.grays(of: sample, size: size)
+                    let tta = Trainer.logitsAndFeatures(net, grays: variants, workspace: ws, options: trainer.config.inputOptions, features: false).logits
+                    let names = ["input"] + TestTimeVariants.all.map(\.name)
+                    let logits = Array(held.logits[row * k..<(row + 1) * k]) + tta
+                    for (v, name) in names.enumerated() {
+                        let values = logits[v * k..<(v + 1) * k].map { String(format: "%.6f", $0) }
+                        predictionLines.append([sample.image.path, sample.image.patientID, dataset.classes[sample.image.label].name,
+                                                String(f + 1), name].joined(separator: "\t") + "\t" + values.joined(separator: "\t"))
+                    }
+                }
+            }
+        }
+        if let cvPredictions {
+            try (predictionLines.joined(separator: "\n") + "\n").write(toFile: cvPredictions, atomically: true, encoding: .utf8)
+            print("wrote \(cvPredictions)")
         }
         let temperature = Calibration.fitTemperature(logits: pooledLogits, labels: pooledLabels, classes: k)
         let uncalibrated = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(pooledLogits, classes: k), labels: pooledLabels, classes: k)
