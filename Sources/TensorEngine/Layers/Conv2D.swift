@@ -126,13 +126,11 @@ public enum Conv2D {
     /// Accumulates dweight, dbias and (when given) dinp from dout (K, N, P, Q), which must already be
     /// the gradient before the activation (see `ReLU.backward`).
     /// - Parameters:
-    ///   - col: im2col scratch; with `columnsReady` it already holds im2col(inp) from the forward pass.
-    ///   - dcol: scratch for the input gradient's columns (defaults to `col`, used after dweight).
+    ///   - col: im2col scratch, for im2col(inp) (dweight) and then the input gradient's columns (dinp).
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?,
-                                columnsReady: Bool = false, dcol: UnsafeMutablePointer<Float>? = nil) {
+                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?) {
         let columns = n * s.outHeight * s.outWidth
         let (k, c, p) = (s.outChannels, columns, s.patch)
         if let dbias {
@@ -148,7 +146,7 @@ public enum Conv2D {
         if let dweight {
             let b: UnsafePointer<Float>
             if s.isPointwise { b = inp } else {
-                if !columnsReady { im2col(col!, inp, s, batch: n) }
+                im2col(col!, inp, s, batch: n)
                 b = UnsafePointer(col!)
             }
             GEMM.multiply(transposeB: true, m: k, n: p, k: c, a: dout, lda: c, b: b, ldb: c, beta: 1, c: dweight, ldc: p)
@@ -157,9 +155,8 @@ public enum Conv2D {
             if s.isPointwise {
                 GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 1, c: dinp, ldc: c)
             } else {
-                let scratch = dcol ?? col!
-                GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 0, c: scratch, ldc: c)
-                col2im(dinp, scratch, s, batch: n)
+                GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 0, c: col!, ldc: c)
+                col2im(dinp, col!, s, batch: n)
             }
         }
     }

@@ -39,7 +39,7 @@ public final class SqueezeNet: @unchecked Sendable {
             blockedFeatures(ws, blocked, input: input)
         } else {
             ws.lastPassBlocked = false
-            featuresForward(ws, input: input, training: training)
+            featuresForward(ws, input: input)
         }
         let side = a.featureSize, count = 512 * n * side * side
         ws.a("dropout").update(from: ws.a("fire12"), count: count)
@@ -67,17 +67,17 @@ public final class SqueezeNet: @unchecked Sendable {
     }
 
     /// conv1 … fire9 through im2col and GEMMs, keeping every activation (for backward).
-    func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool) {
+    func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>) {
         let a = architecture, n = ws.batch
         Layout.nchwToCnhw(ws.a("input"), input, n: n, c: 3, hw: a.inputSize * a.inputSize)
         let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
         Conv2D.forward(out: ws.a("conv1"), inp: ws.a("input"), weight: p("features.0.weight"), bias: p("features.0.bias"),
-                       shape: conv1, batch: n, relu: true, col: ws.columns(for: "conv1", shape: conv1, training: training))
+                       shape: conv1, batch: n, relu: true, col: ws.columns.pointer)
         MaxPool2D.forward(out: ws.a("pool1"), inp: ws.a("conv1"), planes: 64 * n,
                           height: a.conv1Size, width: a.conv1Size, kernel: 3, stride: 2)
         var previous = "pool1"
         for f in SqueezeNetArchitecture.fires {
-            fireForward(ws, f, input: previous, training: training)
+            fireForward(ws, f, input: previous)
             previous = "fire\(f.index)"
             if f.index == 4 || f.index == 7 {
                 let pool = f.index == 4 ? "pool2" : "pool3", side = a.side(ofFire: f.index)
@@ -106,7 +106,7 @@ public final class SqueezeNet: @unchecked Sendable {
                 ConvShape(inChannels: f.squeeze, outChannels: f.expand3, kernel: 3, padding: 1, height: side, width: side))
     }
 
-    func fireForward(_ ws: Workspace, _ f: SqueezeNetArchitecture.Fire, input: String, training: Bool) {
+    func fireForward(_ ws: Workspace, _ f: SqueezeNetArchitecture.Fire, input: String) {
         let n = ws.batch, name = "features.\(f.index)"
         let (sq, e1, e3) = fireShapes(f)
         let area = sq.height * sq.width
@@ -117,7 +117,7 @@ public final class SqueezeNet: @unchecked Sendable {
                        shape: e1, batch: n, relu: true, col: nil)
         Conv2D.forward(out: out + f.expand1 * n * area, inp: squeeze, weight: p("\(name).expand3x3.weight"),
                        bias: p("\(name).expand3x3.bias"), shape: e3, batch: n, relu: true,
-                       col: ws.columns(for: "fire\(f.index).expand3x3", shape: e3, training: training))
+                       col: ws.columns.pointer)
     }
 
     // MARK: Backward
@@ -157,10 +157,8 @@ public final class SqueezeNet: @unchecked Sendable {
         }
         let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
         ReLU.backward(ws.g("conv1"), out: ws.a("conv1"), count: 64 * n * a.conv1Size * a.conv1Size)
-        let cached = ws.lastTraining ? ws.columnCache["conv1"]?.pointer : nil
         Conv2D.backward(dinp: nil, dweight: d("features.0.weight"), dbias: d("features.0.bias"), dout: ws.g("conv1"),
-                        inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n,
-                        col: cached ?? ws.columns.pointer, columnsReady: cached != nil)
+                        inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n, col: ws.columns.pointer)
     }
 
     func fireInputName(_ index: Int) -> String {
@@ -190,13 +188,12 @@ public final class SqueezeNet: @unchecked Sendable {
         let area = sq.height * sq.width
         let out = ws.a("fire\(f.index)"), dout = ws.g("fire\(f.index)")
         let squeeze = ws.a("fire\(f.index).squeeze"), dsqueeze = ws.g("fire\(f.index).squeeze")
-        let cached = ws.lastTraining ? ws.columnCache["fire\(f.index).expand3x3"]?.pointer : nil
         ReLU.backward(dout, out: out, count: f.outChannels * n * area)
         Conv2D.backward(dinp: dsqueeze, dweight: d("\(name).expand1x1.weight"), dbias: d("\(name).expand1x1.bias"), dout: dout,
                         inp: squeeze, weight: p("\(name).expand1x1.weight"), shape: e1, batch: n, col: nil)
         Conv2D.backward(dinp: dsqueeze, dweight: d("\(name).expand3x3.weight"), dbias: d("\(name).expand3x3.bias"),
                         dout: dout + f.expand1 * n * area, inp: squeeze, weight: p("\(name).expand3x3.weight"), shape: e3,
-                        batch: n, col: cached ?? ws.columns.pointer, columnsReady: cached != nil, dcol: ws.columns.pointer)
+                        batch: n, col: ws.columns.pointer)
         ReLU.backward(dsqueeze, out: squeeze, count: f.squeeze * n * area)
         Conv2D.backward(dinp: ws.g(input), dweight: d("\(name).squeeze.weight"), dbias: d("\(name).squeeze.bias"), dout: dsqueeze,
                         inp: ws.a(input), weight: p("\(name).squeeze.weight"), shape: sq, batch: n, col: nil)

