@@ -128,7 +128,7 @@ public final class SqueezeNet: @unchecked Sendable {
     ///   - stopAtFeatures: stop once the gradient at the fire9 output is known (for Grad-CAM).
     public func backward(_ ws: Workspace, dlogits: [Float], gradients: FloatBuffer?, stopAtFeatures: Bool = false) {
         let a = architecture, n = ws.batch, side = a.featureSize
-        ws.prepareGradients()
+        ws.prepareGradients(headOnly: stopAtFeatures)
         func d(_ name: String) -> UnsafeMutablePointer<Float>? { gradients.map { $0.pointer + layout.offset(name) } }
         dlogits.withUnsafeBufferPointer {
             GlobalAvgPool.backward(dinp: ws.g("conv10"), dout: $0.baseAddress!, channels: a.classes, batch: n, area: side * side)

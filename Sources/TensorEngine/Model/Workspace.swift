@@ -6,7 +6,9 @@ public final class Workspace: @unchecked Sendable {
     var gradients: [String: FloatBuffer] = [:]
     /// im2col scratch, sized for the largest convolution. Backward recomputes a convolution's columns rather
     /// than keeping every layer's from the forward pass: 260 MiB less at batch 32, no slower (measured).
-    let columns: FloatBuffer
+    /// Made at first use: an inference pass through `BlockedInference` never needs it.
+    lazy var columns = FloatBuffer(count: columnCount)
+    let columnCount: Int
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
@@ -41,7 +43,6 @@ public final class Workspace: @unchecked Sendable {
         shapes.append(("dropout", 512, s3))
         shapes.append(("conv10", a.classes, s3))
         self.shapes = shapes
-        for (name, c, side) in shapes { activations[name] = FloatBuffer(count: c * batch * side * side) }
         var maxColumns = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
             .columnCount(batch: batch)
         for f in SqueezeNetArchitecture.fires {
@@ -49,7 +50,7 @@ public final class Workspace: @unchecked Sendable {
             maxColumns = max(maxColumns, ConvShape(inChannels: f.squeeze, outChannels: f.expand3, kernel: 3, padding: 1,
                                                    height: side, width: side).columnCount(batch: batch))
         }
-        columns = FloatBuffer(count: maxColumns)
+        columnCount = maxColumns
     }
 
     /// The blocked pipeline for `net`, made at the first inference pass (nil without fixed weights, or where
@@ -61,23 +62,25 @@ public final class Workspace: @unchecked Sendable {
     }
 
     /// Allocates gradient buffers on first use (inference never needs them).
-    func prepareGradients() {
-        if gradients.isEmpty {
-            // No gradient for the input image: nothing upstream needs it.
-            for (name, c, side) in shapes where name != "input" { gradients[name] = FloatBuffer(count: c * batch * side * side) }
-        } else {
-            for g in gradients.values { g.zero() }
+    /// - Parameter headOnly: only the classifier head's (conv10, dropout, fire9 output): a backward pass that
+    ///   stops at the features (Grad-CAM) needs no more, and zeroing the rest would cost more than the pass.
+    func prepareGradients(headOnly: Bool = false) {
+        // No gradient for the input image: nothing upstream needs it.
+        for (name, c, side) in shapes where name != "input" && (!headOnly || Self.head.contains(name)) {
+            if let g = gradients[name] { g.zero() } else { gradients[name] = FloatBuffer(count: c * batch * side * side) }
         }
     }
+    static let head: Set<String> = ["conv10", "dropout", "fire12"]
 
-    func a(_ name: String) -> UnsafeMutablePointer<Float> { activations[name]!.pointer }
-    func g(_ name: String) -> UnsafeMutablePointer<Float> { gradients[name]!.pointer }
-
-    /// Bytes held by this workspace.
-    public var byteCount: Int {
-        (activations.values.reduce(0) { $0 + $1.count } + gradients.values.reduce(0) { $0 + $1.count } + columns.count
-            + (dropoutMask?.count ?? 0)) * 4
+    /// An activation buffer, made at its first use (the blocked inference path uses only the last three).
+    func a(_ name: String) -> UnsafeMutablePointer<Float> {
+        if let buffer = activations[name] { return buffer.pointer }
+        let shape = shapes.first { $0.name == name }!
+        let buffer = FloatBuffer(count: shape.channels * batch * shape.side * shape.side)
+        activations[name] = buffer
+        return buffer.pointer
     }
+    func g(_ name: String) -> UnsafeMutablePointer<Float> { gradients[name]!.pointer }
 }
 
 extension Workspace {
