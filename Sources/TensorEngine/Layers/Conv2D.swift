@@ -126,11 +126,12 @@ public enum Conv2D {
     /// Accumulates dweight, dbias and (when given) dinp from dout (K, N, P, Q), which must already be
     /// the gradient before the activation (see `ReLU.backward`).
     /// - Parameters:
-    ///   - col: im2col scratch, for im2col(inp) (dweight) and then the input gradient's columns (dinp).
+    ///   - col: im2col scratch, for im2col(inp) (dweight) and then the input gradient's columns (dinp); with
+    ///     `columnsReady` it already holds im2col(inp) from the forward pass.
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?) {
+                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?, columnsReady: Bool = false) {
         let columns = n * s.outHeight * s.outWidth
         let (k, c, p) = (s.outChannels, columns, s.patch)
         if let dbias {
@@ -146,7 +147,7 @@ public enum Conv2D {
         if let dweight {
             let b: UnsafePointer<Float>
             if s.isPointwise { b = inp } else {
-                im2col(col!, inp, s, batch: n)
+                if !columnsReady { im2col(col!, inp, s, batch: n) }
                 b = UnsafePointer(col!)
             }
             GEMM.multiply(transposeB: true, m: k, n: p, k: c, a: dout, lda: c, b: b, ldb: c, beta: 1, c: dweight, ldc: p)

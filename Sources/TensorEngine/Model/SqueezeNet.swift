@@ -39,7 +39,7 @@ public final class SqueezeNet: @unchecked Sendable {
             blockedFeatures(ws, blocked, input: input)
         } else {
             ws.lastPassBlocked = false
-            featuresForward(ws, input: input)
+            featuresForward(ws, input: input, training: training)
         }
         let side = a.featureSize, count = 512 * n * side * side
         ws.a("dropout").update(from: ws.a("fire12"), count: count)
@@ -67,12 +67,12 @@ public final class SqueezeNet: @unchecked Sendable {
     }
 
     /// conv1 … fire9 through im2col and GEMMs, keeping every activation (for backward).
-    func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>) {
+    func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool) {
         let a = architecture, n = ws.batch
         Layout.nchwToCnhw(ws.a("input"), input, n: n, c: 3, hw: a.inputSize * a.inputSize)
         let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
         Conv2D.forward(out: ws.a("conv1"), inp: ws.a("input"), weight: p("features.0.weight"), bias: p("features.0.bias"),
-                       shape: conv1, batch: n, relu: true, col: ws.columns.pointer)
+                       shape: conv1, batch: n, relu: true, col: training ? ws.conv1Columns.pointer : ws.columns.pointer)
         MaxPool2D.forward(out: ws.a("pool1"), inp: ws.a("conv1"), planes: 64 * n,
                           height: a.conv1Size, width: a.conv1Size, kernel: 3, stride: 2)
         var previous = "pool1"
@@ -158,7 +158,8 @@ public final class SqueezeNet: @unchecked Sendable {
         let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
         ReLU.backward(ws.g("conv1"), out: ws.a("conv1"), count: 64 * n * a.conv1Size * a.conv1Size)
         Conv2D.backward(dinp: nil, dweight: d("features.0.weight"), dbias: d("features.0.bias"), dout: ws.g("conv1"),
-                        inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n, col: ws.columns.pointer)
+                        inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n,
+                        col: ws.lastTraining ? ws.conv1Columns.pointer : ws.columns.pointer, columnsReady: ws.lastTraining)
     }
 
     func fireInputName(_ index: Int) -> String {

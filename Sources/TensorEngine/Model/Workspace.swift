@@ -9,6 +9,10 @@ public final class Workspace: @unchecked Sendable {
     /// Made at first use: an inference pass through `BlockedInference` never needs it.
     lazy var columns = FloatBuffer(count: columnCount)
     let columnCount: Int
+    /// conv1's im2col from a training pass, kept for its backward pass: the one layer whose columns are a
+    /// strided gather, slow to redo (44 MiB at batch 32; every other layer's are recomputed).
+    lazy var conv1Columns = FloatBuffer(count: ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2,
+                                                         height: architecture.inputSize, width: architecture.inputSize).columnCount(batch: batch))
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
