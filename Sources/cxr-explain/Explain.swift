@@ -51,11 +51,19 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Score each map: deletion and insertion AUC (RISE), next to a random map.")
     var metrics = false
 
+    @Option(help: "Threads for LIME's, occlusion's and the metrics' forward passes (default: all cores). The maps do not depend on it.")
+    var threads: Int?
+
     @OptionGroup var modelOption: ModelOption
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
         global.apply()
+        if let threads { Parallel.setThreads(threads) }
         let model = try modelOption.load()
         let radiograph: Radiograph
         do { radiograph = try RadiographLoader.load(path: image) } catch { printError(error.description); throw ExitCode(1) }

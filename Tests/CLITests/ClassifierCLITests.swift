@@ -79,6 +79,22 @@ struct ClassifierCLITests {
 
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"))
 struct ExplainCLITests {
+    @Test("explain writes the same map bytes with one thread as with two (Grad-CAM, LIME, occlusion)")
+    func explainThreadIndependent() throws {
+        let image = TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm"), stem = "chest_CR_PA_RG1_JLSN"
+        let arguments = [image, "--methods", "gradcam", "lime", "occlusion", "--samples", "200", "--model", ClassifierCLITests.shippedModel]
+        let all = TestPaths.temporaryDirectory("cli-explain-two"), one = TestPaths.temporaryDirectory("cli-explain-one")
+        let r = try CLI.run(["explain"] + arguments + ["--threads", "2", "--out", all.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let t = try CLI.run(["explain"] + arguments + ["--threads", "1", "--out", one.path])
+        #expect(t.status == 0, "\(t.stderr)")
+        for method in ["gradcam", "lime", "occlusion"] {
+            let a = try Data(contentsOf: all.appendingPathComponent("\(stem).\(method).npy"))
+            let b = try Data(contentsOf: one.appendingPathComponent("\(stem).\(method).npy"))
+            #expect(a.count == 128 + 227 * 227 * 4 && a == b, "\(method): maps differ between one core and all")
+        }
+    }
+
     @Test("explain writes an overlay PNG and a 227×227 map per method, and the network input")
     func explain() throws {
         let dir = TestPaths.temporaryDirectory("cli-explain")
