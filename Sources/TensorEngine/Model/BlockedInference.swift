@@ -23,14 +23,16 @@ final class BlockedInference {
     private var fire9Plain: dnnl_memory_t?
 
     /// nil when oneDNN cannot build any part of it (the caller then uses the GEMM path).
-    init?(_ net: SqueezeNet) {
+    /// - Parameter wideBlocks: 16 channels per block instead of 8 (default: as this CPU's ISA prefers; tests
+    ///   set it to check the other layout, which oneDNN then runs with whatever kernels it has).
+    init?(_ net: SqueezeNet, wideBlocks: Bool = BlockedInference.channelBlock == dnnl_nChw16c) {
         guard let engine = Self.engine else { return nil }
         omp_set_num_threads(1)  // the weight reorders below, like every pass, on this thread alone
         architecture = net.architecture
         var stream: dnnl_stream_t?
         guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else { return nil }
         self.stream = stream
-        let a = net.architecture, block = Self.channelBlock
+        let a = net.architecture, block = wideBlocks ? dnnl_nChw16c : dnnl_nChw8c
         var failed = false
         func check(_ status: dnnl_status_t) { if status != dnnl_success { failed = true } }
 

@@ -1,0 +1,27 @@
+@testable import TensorEngine
+import TestSupport
+import Testing
+
+/// The blocked inference pass against the training path's fire9 output, in both channel layouts: the one this
+/// CPU uses and the other (AVX-512's 16 channels per block on an AVX2 machine, and the reverse), so that the
+/// layout logic a different CPU runs is checked here too.
+struct BlockedInferenceTests {
+    @Test("fire9 from oneDNN's blocked pass equals the im2col + GEMM pass, with 8 and with 16 channels per block",
+          arguments: [false, true])
+    func matchesGEMMPath(wideBlocks: Bool) throws {
+        let arch = SqueezeNetArchitecture(classes: 3, inputSize: 83)  // pools with and without a ceil-mode edge
+        let net = SqueezeNet(architecture: arch)
+        net.initialise(seed: 7)
+        var rng = SplitMix64(seed: 11)
+        let input = (0..<(3 * 83 * 83)).map { _ in Float.random(in: -2...2, using: &rng) }
+        let reference = net.makeWorkspace(batch: 1)
+        net.forward(reference, input: input)
+        let blocked = try #require(BlockedInference(net, wideBlocks: wideBlocks))
+        let side = arch.featureSize
+        var fire9 = [Float](repeating: .nan, count: 512 * side * side)
+        input.withUnsafeBufferPointer { i in fire9.withUnsafeMutableBufferPointer { blocked.fire9(input: i.baseAddress!, into: $0.baseAddress!) } }
+        let cmp = TensorComparison("fire9", actual: fire9, expected: reference.featureMaps)
+        #expect(cmp.ok, "\(cmp)")
+        #expect(reference.featureMaps.contains { $0 > 0 }, "a test whose features are all zero would prove nothing")
+    }
+}
