@@ -24,4 +24,21 @@ struct BlockedInferenceTests {
         #expect(cmp.ok, "\(cmp)")
         #expect(reference.featureMaps.contains { $0 > 0 }, "a test whose features are all zero would prove nothing")
     }
+
+    @Test("a workspace made after the weights change never gets a pipeline of the old weights")
+    func pipelinesFollowWeightChanges() throws {
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 3, inputSize: 83))
+        net.initialise(seed: 7)
+        var rng = SplitMix64(seed: 11)
+        let input = (0..<(3 * 83 * 83)).map { _ in Float.random(in: -2...2, using: &rng) }
+        func inference() -> [Float] { net.forward(net.makeWorkspace(batch: 1, fixedWeights: true), input: input) }  // lent, then given back
+        let before = inference()
+        #expect(inference() == before, "a pipeline given back and lent again computes the same bits")
+        net.randomise(stage: "features.3", seed: 5)
+        let after = inference()
+        let reference = net.forward(net.makeWorkspace(batch: 1), input: input)
+        #expect(after != before)
+        let cmp = TensorComparison("logits", actual: after, expected: reference)
+        #expect(cmp.ok, "\(cmp)")
+    }
 }

@@ -1,4 +1,5 @@
 import COneDNN
+import Foundation
 
 /// SqueezeNet's inference pass up to the fire9 output as oneDNN primitives, one image at a time: direct
 /// JIT convolutions with ReLU fused, max-pooling, all in oneDNN's channel-blocked layout (8 channels per
@@ -11,6 +12,8 @@ import COneDNN
 /// depend on how many threads the process has. One per worker: it holds that worker's activations.
 final class BlockedInference {
     let architecture: SqueezeNetArchitecture
+    /// The pool's weight generation this was built from.
+    var generation = 0
     private var steps: [Step] = []
     enum Step {
         case primitive(dnnl_primitive_t, [dnnl_exec_arg_t])
@@ -221,5 +224,36 @@ struct BlockedMaxPool {
                 }
             }
         }
+    }
+}
+
+/// The blocked pipelines of one network not in use by a workspace. Thread-safe: workers borrow and give back
+/// concurrently. A pipeline built before the weights last changed is never lent again.
+final class BlockedInferencePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [BlockedInference] = []
+    private var generation = 0
+
+    /// An idle pipeline for the current weights, or a new one (nil where oneDNN cannot build it).
+    func borrow(_ net: SqueezeNet) -> BlockedInference? {
+        lock.lock()
+        let current = generation
+        if let reused = idle.popLast() { lock.unlock(); return reused }
+        lock.unlock()
+        let made = BlockedInference(net)
+        made?.generation = current
+        return made
+    }
+
+    func giveBack(_ pipeline: BlockedInference) {
+        lock.lock(); defer { lock.unlock() }
+        // Keep a few (one per concurrent worker is the need); older weights' pipelines are dropped.
+        if pipeline.generation == generation && idle.count < 8 { idle.append(pipeline) }
+    }
+
+    func weightsChanged() {
+        lock.lock(); defer { lock.unlock() }
+        generation += 1
+        idle.removeAll()
     }
 }

@@ -5,6 +5,10 @@ public final class SqueezeNet: @unchecked Sendable {
     public let architecture: SqueezeNetArchitecture
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
+    /// Blocked inference pipelines built from these weights, lent to fixed-weights workspaces and returned
+    /// when they go (building one reorders every weight: ~9 ms, as much as a pass). The methods here that
+    /// change weights retire them; code that writes `parameters` directly must not use fixed-weights workspaces.
+    let blockedPool = BlockedInferencePool()
 
     public init(architecture: SqueezeNetArchitecture, parameters: FloatBuffer? = nil) {
         _ = Parallel.singleThreadedBLAS

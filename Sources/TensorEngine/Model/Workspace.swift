@@ -61,9 +61,12 @@ public final class Workspace: @unchecked Sendable {
     /// oneDNN cannot build it).
     func blockedInference(_ net: SqueezeNet) -> BlockedInference? {
         guard fixedWeights else { return nil }
-        if !blockedTried { blockedTried = true; blocked = BlockedInference(net) }
+        if !blockedTried { blockedTried = true; blocked = net.blockedPool.borrow(net); pool = net.blockedPool }
         return blocked
     }
+    private var pool: BlockedInferencePool?
+
+    deinit { if let blocked, let pool { pool.giveBack(blocked) } }
 
     /// Allocates gradient buffers on first use (inference never needs them).
     /// - Parameter headOnly: only the classifier head's (conv10, dropout, fire9 output): a backward pass that

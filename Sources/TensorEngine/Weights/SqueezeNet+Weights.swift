@@ -16,6 +16,7 @@ extension SqueezeNet {
     /// He (Kaiming) initialisation as torchvision's SqueezeNet: uniform ±√(6 / fan_in) for every
     /// convolution but the last, which is N(0, 0.01); biases zero.
     public func initialise(seed: UInt64) {
+        defer { blockedPool.weightsChanged() }
         var rng = SplitMix64(seed: seed)
         for e in layout.entries {
             if e.name.hasPrefix("classifier.1") {
@@ -29,6 +30,7 @@ extension SqueezeNet {
     /// Re-draws every parameter whose name starts with `prefix` + "." from the initial distribution
     /// (the model-randomisation check of Adebayo et al. randomises one stage after another).
     public func randomise(stage prefix: String, seed: UInt64) {
+        defer { blockedPool.weightsChanged() }
         var rng = SplitMix64(seed: seed)
         for e in layout.entries where e.name.hasPrefix(prefix + ".") {
             if e.name.hasPrefix("classifier.1") && e.name.hasSuffix(".weight") {
@@ -59,6 +61,7 @@ extension SqueezeNet {
 
     /// A fresh classification head (classifier.1): N(0, 0.01) weights, zero bias.
     public func initialiseHead(seed: UInt64) {
+        defer { blockedPool.weightsChanged() }
         var rng = SplitMix64(seed: seed ^ 0xC1A5_51F1)
         let w = layout.entry("classifier.1.weight")!, b = layout.entry("classifier.1.bias")!
         for i in 0..<w.count { parameters.pointer[w.offset + i] = 0.01 * Self.normal(&rng) }
@@ -74,6 +77,7 @@ extension SqueezeNet {
     /// Copies tensors by torchvision name. With `replaceHead`, a classifier of another class count
     /// (ImageNet's 1000) is replaced by a fresh head for fine-tuning.
     public func load(_ tensors: [String: SafeTensors.Tensor], file: String, replaceHead: Bool = false, seed: UInt64 = 0) throws {
+        defer { blockedPool.weightsChanged() }
         for e in layout.entries {
             let isHead = e.name.hasPrefix("classifier.1")
             guard let t = tensors[e.name] else {
