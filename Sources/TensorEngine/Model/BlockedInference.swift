@@ -110,8 +110,7 @@ final class BlockedInference {
         let plainInput = desc([1, 3, a.inputSize, a.inputSize], dnnl_nchw)
         input = memory(plainInput, nil)
         let conv1 = activation(64, a.conv1Size)
-        conv(input, conv1, "features.0",
-             ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize))
+        conv(input, conv1, "features.0", a.conv1Shape)
         var previous = pool(conv1, channels: 64, side: a.conv1Size)
         for f in SqueezeNetArchitecture.fires {
             let (sq, e1, e3) = net.fireShapes(f), side = sq.height, name = "features.\(f.index)"
@@ -139,7 +138,7 @@ final class BlockedInference {
         if failed { release(); return nil }
     }
 
-    deinit { release() }
+    deinit { release(); dnnl_stream_destroy(stream) }
 
     private func release() {
         for p in primitives { dnnl_primitive_destroy(p) }

@@ -62,10 +62,14 @@ public final class SqueezeNet: @unchecked Sendable {
     /// fire9's output of each image through oneDNN, into the workspace's (C, N, h, w) buffer.
     func blockedFeatures(_ ws: Workspace, _ blocked: BlockedInference, input: UnsafePointer<Float>) {
         let a = architecture, n = ws.batch, hw = a.featureSize * a.featureSize, plane = 3 * a.inputSize * a.inputSize
-        let one = ws.blockedScratch, features = ws.a("fire12")
-        for b in 0..<n {
-            blocked.fire9(input: input + b * plane, into: one.pointer)
-            for c in 0..<512 { (features + (c * n + b) * hw).update(from: one.pointer + c * hw, count: hw) }
+        let features = ws.a("fire12")
+        if n == 1 { blocked.fire9(input: input, into: features) }  // (C, 1, h, w) is plain NCHW: no copy
+        else {
+            let one = ws.blockedScratch
+            for b in 0..<n {
+                blocked.fire9(input: input + b * plane, into: one.pointer)
+                for c in 0..<512 { (features + (c * n + b) * hw).update(from: one.pointer + c * hw, count: hw) }
+            }
         }
         ws.lastPassBlocked = true
     }
@@ -74,7 +78,7 @@ public final class SqueezeNet: @unchecked Sendable {
     func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool) {
         let a = architecture, n = ws.batch
         Layout.nchwToCnhw(ws.a("input"), input, n: n, c: 3, hw: a.inputSize * a.inputSize)
-        let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
+        let conv1 = a.conv1Shape
         Conv2D.forward(out: ws.a("conv1"), inp: ws.a("input"), weight: p("features.0.weight"), bias: p("features.0.bias"),
                        shape: conv1, batch: n, relu: true, col: training ? ws.conv1Columns.pointer : ws.columns.pointer)
         MaxPool2D.forward(out: ws.a("pool1"), inp: ws.a("conv1"), planes: 64 * n,
@@ -159,7 +163,7 @@ public final class SqueezeNet: @unchecked Sendable {
                                    planes: channels * n, height: srcSide, width: srcSide, kernel: 3, stride: 2)
             }
         }
-        let conv1 = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
+        let conv1 = a.conv1Shape
         ReLU.backward(ws.g("conv1"), out: ws.a("conv1"), count: 64 * n * a.conv1Size * a.conv1Size)
         Conv2D.backward(dinp: nil, dweight: d("features.0.weight"), dbias: d("features.0.bias"), dout: ws.g("conv1"),
                         inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n,

@@ -34,6 +34,11 @@ public struct SqueezeNetArchitecture: Sendable, Equatable {
         self.inputSize = inputSize
     }
 
+    /// conv1: 64 filters of 3×3 over the RGB input, stride 2.
+    public var conv1Shape: ConvShape {
+        ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: inputSize, width: inputSize)
+    }
+
     /// conv1's output side, then after each pool.
     public var conv1Size: Int { (inputSize - 3) / 2 + 1 }
     public var sizes: (fire23: Int, fire45: Int, fire69: Int) {

@@ -5,14 +5,13 @@ public final class Workspace: @unchecked Sendable {
     var activations: [String: FloatBuffer] = [:]
     var gradients: [String: FloatBuffer] = [:]
     /// im2col scratch, sized for the largest convolution. Backward recomputes a convolution's columns rather
-    /// than keeping every layer's from the forward pass: 260 MiB less at batch 32, no slower (measured).
+    /// than keeping every layer's from the forward pass (260 MiB less at batch 32), except conv1's.
     /// Made at first use: an inference pass through `BlockedInference` never needs it.
     lazy var columns = FloatBuffer(count: columnCount)
     let columnCount: Int
     /// conv1's im2col from a training pass, kept for its backward pass: the one layer whose columns are a
     /// strided gather, slow to redo (44 MiB at batch 32; every other layer's are recomputed).
-    lazy var conv1Columns = FloatBuffer(count: ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2,
-                                                         height: architecture.inputSize, width: architecture.inputSize).columnCount(batch: batch))
+    lazy var conv1Columns = FloatBuffer(count: architecture.conv1Shape.columnCount(batch: batch))
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
@@ -47,8 +46,7 @@ public final class Workspace: @unchecked Sendable {
         shapes.append(("dropout", 512, s3))
         shapes.append(("conv10", a.classes, s3))
         self.shapes = shapes
-        var maxColumns = ConvShape(inChannels: 3, outChannels: 64, kernel: 3, stride: 2, height: a.inputSize, width: a.inputSize)
-            .columnCount(batch: batch)
+        var maxColumns = a.conv1Shape.columnCount(batch: batch)
         for f in SqueezeNetArchitecture.fires {
             let side = a.side(ofFire: f.index)
             maxColumns = max(maxColumns, ConvShape(inChannels: f.squeeze, outChannels: f.expand3, kernel: 3, padding: 1,
