@@ -39,7 +39,10 @@ let package = Package(
         .systemLibrary(name: "COneDNN", providers: [.apt(["libdnnl-dev"])]),
         // The tensor engine: layers, SqueezeNet, weights and optimisers over flat buffers. Only oneDNN and BLAS:
         // it knows no image or DICOM format and nothing of views.
-        .target(name: "TensorEngine", dependencies: ["COneDNN", "COpenBLAS"]),
+        .target(name: "TensorEngine", dependencies: ["COneDNN", "COpenBLAS", "AVX2Kernels"]),
+        // Our own kernels of the inference pass (Winograd 3×3 convolution, max-pooling) on oneDNN's channel-blocked
+        // layout: compiled for AVX2 + FMA, called only when the running CPU has them (the tensor engine asks oneDNN).
+        .target(name: "AVX2Kernels", swiftSettings: [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
         // The view model: classes, training, calibration, the content check, inference on radiographs.
         .target(name: "Classifier", dependencies: ["TensorEngine", "Preprocess", "COpenBLAS"]),
         .target(name: "Explain", dependencies: ["TensorEngine", "Classifier", "Preprocess", "COpenBLAS"]),

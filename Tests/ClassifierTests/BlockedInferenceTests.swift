@@ -4,19 +4,27 @@ import Testing
 
 /// The blocked inference pass against the training path's fire9 output, in both channel layouts: the one this
 /// CPU uses and the other (AVX-512's 16 channels per block on an AVX2 machine, and the reverse), so that the
-/// layout logic a different CPU runs is checked here too.
+/// layout logic a different CPU runs is checked here too; and the 3×3 expands by our Winograd kernel (on a CPU
+/// with AVX2) against oneDNN's direct convolutions.
 struct BlockedInferenceTests {
-    @Test("fire9 from oneDNN's blocked pass equals the im2col + GEMM pass, with 8 and with 16 channels per block",
-          arguments: [false, true])
-    func matchesGEMMPath(wideBlocks: Bool) throws {
-        let arch = SqueezeNetArchitecture(classes: 3, inputSize: 83)  // pools with and without a ceil-mode edge
+    enum Kernels: String, CaseIterable, CustomTestStringConvertible {
+        case direct8 = "8 channels per block, direct", winograd8 = "8 channels per block, Winograd 3×3 expands"
+        case direct16 = "16 channels per block, direct"
+        var testDescription: String { rawValue }
+    }
+
+    @Test("fire9 from the blocked pass equals the im2col + GEMM pass: 8 and 16 channels per block, direct and Winograd",
+          arguments: Kernels.allCases, [83, 101])  // feature sides even (20, 10, 5) and odd (25, 12, 6), ceil-mode pool edges
+    func matchesGEMMPath(kernels: Kernels, inputSize: Int) throws {
+        if kernels == .winograd8 && !BlockedInference.winogradAvailable { return }  // this CPU has no AVX2: nothing to run
+        let arch = SqueezeNetArchitecture(classes: 3, inputSize: inputSize)
         let net = SqueezeNet(architecture: arch)
         net.initialise(seed: 7)
         var rng = SplitMix64(seed: 11)
-        let input = (0..<(3 * 83 * 83)).map { _ in Float.random(in: -2...2, using: &rng) }
+        let input = (0..<(3 * inputSize * inputSize)).map { _ in Float.random(in: -2...2, using: &rng) }
         let reference = net.makeWorkspace(batch: 1)
         net.forward(reference, input: input)
-        let blocked = try #require(BlockedInference(net, wideBlocks: wideBlocks))
+        let blocked = try #require(BlockedInference(net, wideBlocks: kernels == .direct16, winograd: kernels == .winograd8))
         let side = arch.featureSize
         var fire9 = [Float](repeating: .nan, count: 512 * side * side)
         input.withUnsafeBufferPointer { i in fire9.withUnsafeMutableBufferPointer { blocked.fire9(input: i.baseAddress!, into: $0.baseAddress!) } }

@@ -1,5 +1,6 @@
 import COneDNN
 import Foundation
+import AVX2Kernels
 
 /// SqueezeNet's inference pass up to the fire9 output as oneDNN primitives, one image at a time: direct
 /// JIT convolutions with ReLU fused, max-pooling, all in oneDNN's channel-blocked layout (8 channels per
@@ -18,6 +19,7 @@ final class BlockedInference {
     enum Step {
         case primitive(dnnl_primitive_t, [dnnl_exec_arg_t])
         case maxPool(BlockedMaxPool)
+        case winograd(Winograd3x3, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     }
     private var memories: [dnnl_memory_t] = []
     private var primitives: [dnnl_primitive_t] = []
@@ -25,11 +27,14 @@ final class BlockedInference {
     private var input: dnnl_memory_t?
     private var fire9Plain: dnnl_memory_t?
 
-    /// nil when oneDNN cannot build any part of it (the caller then uses the GEMM path).
+    /// nil when oneDNN cannot build any part of it or the CPU has no AVX2 (the caller then uses the GEMM path).
     /// - Parameter wideBlocks: 16 channels per block instead of 8 (default: as this CPU's ISA prefers; tests
     ///   set it to check the other layout, which oneDNN then runs with whatever kernels it has).
-    init?(_ net: SqueezeNet, wideBlocks: Bool = BlockedInference.channelBlock == dnnl_nChw16c) {
-        guard let engine = Self.engine else { return nil }
+    /// - Parameter winograd: the 3×3 expands by our Winograd F(2×2, 3×3) kernel (8-channel blocks on an AVX2 CPU
+    ///   only; tests turn it off to compare with oneDNN's direct convolutions).
+    init?(_ net: SqueezeNet, wideBlocks: Bool = BlockedInference.channelBlock == dnnl_nChw16c,
+          winograd: Bool = BlockedInference.winogradAvailable) {
+        guard let engine = Self.engine, Self.hasAVX2 else { return nil }
         omp_set_num_threads(1)  // the weight reorders below, like every pass, on this thread alone
         architecture = net.architecture
         var stream: dnnl_stream_t?
@@ -120,8 +125,14 @@ final class BlockedInference {
             if let out {
                 let half = desc([1, f.expand1, side, side], block)
                 conv(squeeze, memory(half, UnsafeMutableRawPointer(handle(out))), "\(name).expand1x1", e1)
-                conv(squeeze, memory(desc([1, f.expand3, side, side], block),
-                                     UnsafeMutableRawPointer(handle(out) + f.expand1 * side * side)), "\(name).expand3x3", e3)
+                let upper = handle(out) + f.expand1 * side * side
+                if winograd && !wideBlocks, let squeeze {
+                    let kernel = Winograd3x3(weights: net.p("\(name).expand3x3.weight"), bias: net.p("\(name).expand3x3.bias"),
+                                             inChannels: f.squeeze, outChannels: f.expand3, side: side)
+                    steps.append(.winograd(kernel, UnsafePointer(handle(squeeze)), upper))
+                } else {
+                    conv(squeeze, memory(desc([1, f.expand3, side, side], block), UnsafeMutableRawPointer(upper)), "\(name).expand3x3", e3)
+                }
             } else { failed = true }
             previous = out
             if SqueezeNetArchitecture.poolAfterFire.contains(f.index) { previous = pool(previous, channels: f.outChannels, side: side) }
@@ -160,6 +171,8 @@ final class BlockedInference {
                 precondition(status == dnnl_success, "oneDNN primitive \(i) failed (\(status.rawValue))")
             case .maxPool(let pool):
                 pool.run()
+            case .winograd(let kernel, let source, let destination):
+                kernel.run(source: source, destination: destination)
             }
         }
         dnnl_stream_wait(stream)
@@ -183,46 +196,21 @@ final class BlockedInference {
         return isa & dnnl_cpu_isa_avx512_core.rawValue == dnnl_cpu_isa_avx512_core.rawValue ? dnnl_nChw16c : dnnl_nChw8c
     }()
 
-    /// "oneDNN 2.6.3 direct convolutions, nChw8c, avx2", for benchmarks and logs.
+    /// Our own kernels (max-pooling, Winograd) are compiled for AVX2 + FMA (every CPU with AVX2 has FMA); a CPU
+    /// without them, older than 2013, gets no blocked pass and uses the GEMM path.
+    static let hasAVX2: Bool = {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        return isa & dnnl_cpu_isa_avx2.rawValue == dnnl_cpu_isa_avx2.rawValue
+    }()
+
+    /// Our Winograd kernel where oneDNN works in 8-channel blocks (AVX2); AVX-512 CPUs keep oneDNN's own convolutions.
+    static let winogradAvailable = hasAVX2 && channelBlock == dnnl_nChw8c
+
+    /// "oneDNN 2.6.3 direct convolutions + Winograd F(2×2,3×3) 3×3 expands, nChw8c, avx2", for benchmarks and logs.
     static var kernels: String {
         let v = dnnl_version()!.pointee, isa = String(cString: dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()))
-        return "oneDNN \(v.major).\(v.minor).\(v.patch) direct convolutions, \(channelBlock == dnnl_nChw16c ? "nChw16c" : "nChw8c"), \(isa)"
-    }
-}
-
-/// 3×3 / 2 max-pooling of one image in a channel-blocked layout ([C/B][H][W][B]), windows clipped at the far
-/// edges (torch's ceil mode). The lanes of a block are contiguous, so the inner loop is one vector max.
-struct BlockedMaxPool {
-    let source: UnsafePointer<Float>
-    let destination: UnsafeMutablePointer<Float>
-    let channels: Int, side: Int, outputSide: Int, block: Int
-
-    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-    /// Lane-wise a > b ? a : b, which compiles to one vmaxps (the standard library's pointwiseMax handles NaN lane by lane).
-    @inline(__always) static func max(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-        var r = a
-        for l in 0..<8 { r[l] = a[l] > b[l] ? a[l] : b[l] }
-        return r
-    }
-
-    func run() {
-        let (h, p, b) = (side, outputSide, block)
-        for cb in 0..<(channels / b) {
-            let src = source + cb * h * h * b, dst = destination + cb * p * p * b
-            for y in 0..<p {
-                let r0 = 2 * y, r1 = min(2 * y + 3, h)
-                for x in 0..<p {
-                    let c0 = 2 * x, c1 = min(2 * x + 3, h)
-                    for lane in stride(from: 0, to: b, by: 8) {
-                        var m = load(src + (r0 * h + c0) * b + lane)
-                        for r in r0..<r1 {
-                            for c in c0..<c1 { m = Self.max(m, load(src + (r * h + c) * b + lane)) }
-                        }
-                        UnsafeMutableRawPointer(dst + (y * p + x) * b + lane).storeBytes(of: m, as: SIMD8<Float>.self)
-                    }
-                }
-            }
-        }
+        let expands = winogradAvailable ? " + own Winograd F(2×2,3×3) 3×3 expands" : ""
+        return "oneDNN \(v.major).\(v.minor).\(v.patch) direct convolutions\(expands), \(channelBlock == dnnl_nChw16c ? "nChw16c" : "nChw8c"), \(isa)"
     }
 }
 
