@@ -23,9 +23,8 @@ public final class Winograd3x3 {
     private let v: UnsafeMutablePointer<Float>      // [16][groupTiles][Cin]
     private let m: UnsafeMutablePointer<Float>      // [16][groupTiles][chunk]
 
-    /// - Parameters: weights OIHW (outChannels × inChannels × 3 × 3), bias per output channel; channel counts
-    ///   multiples of 8 (inputs) and 16 (outputs).
-    public init(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, inChannels: Int, outChannels: Int, side: Int) {
+    /// Channel counts: multiples of 8 (inputs) and 16 (outputs). Weights come with `setWeights`.
+    public init(inChannels: Int, outChannels: Int, side: Int) {
         precondition(inChannels % 8 == 0 && outChannels % 16 == 0 && side > 0)
         self.inChannels = inChannels; self.outChannels = outChannels; self.side = side
         tilesPerSide = (side + 1) / 2
@@ -36,25 +35,35 @@ public final class Winograd3x3 {
         let most = max(18, 4096 / inChannels), groups = (tiles + most - 1) / most
         groupTiles = ((tiles + groups - 1) / groups + 5) / 6 * 6
         u = .allocate(capacity: 16 * inChannels * outChannels)
-        self.bias = .allocate(capacity: outChannels)
-        self.bias.update(from: bias, count: outChannels)
+        bias = .allocate(capacity: outChannels)
+        bias.initialize(repeating: 0, count: outChannels)
         padded = .allocate(capacity: inChannels * paddedSide * paddedSide)
         padded.initialize(repeating: 0, count: inChannels * paddedSide * paddedSide)
         v = .allocate(capacity: 16 * groupTiles * inChannels)
         v.initialize(repeating: 0, count: 16 * groupTiles * inChannels)
         m = .allocate(capacity: 16 * groupTiles * Self.chunk)
         m.initialize(repeating: 0, count: 16 * groupTiles * Self.chunk)
-        // U = G g Gᵀ per (co, ci), in double precision, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
-        let gm: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        u.initialize(repeating: 0, count: 16 * inChannels * outChannels)
+    }
+
+    /// Takes new weights (OIHW: outChannels × inChannels × 3 × 3) and biases: U = G g Gᵀ per channel pair.
+    public func setWeights(_ weights: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        self.bias.update(from: bias, count: outChannels)
+        // U = G g Gᵀ per (co, ci) in double precision, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]: rows of G g, then columns.
+        @inline(__always) func spread(_ x0: Double, _ x1: Double, _ x2: Double) -> (Double, Double, Double, Double) {
+            (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2)
+        }
         for co in 0..<outChannels {
             for ci in 0..<inChannels {
                 let g = weights + (co * inChannels + ci) * 9
-                for i in 0..<4 {
-                    for j in 0..<4 {
-                        var s = 0.0
-                        for a in 0..<3 { for b in 0..<3 { s += gm[i][a] * Double(g[a * 3 + b]) * gm[j][b] } }
-                        u[(((co / 16) * 16 + i * 4 + j) * inChannels + ci) * 16 + co % 16] = Float(s)
-                    }
+                let c0 = spread(Double(g[0]), Double(g[3]), Double(g[6]))  // column 0 of g down the rows of G g
+                let c1 = spread(Double(g[1]), Double(g[4]), Double(g[7]))
+                let c2 = spread(Double(g[2]), Double(g[5]), Double(g[8]))
+                let rows = [(c0.0, c1.0, c2.0), (c0.1, c1.1, c2.1), (c0.2, c1.2, c2.2), (c0.3, c1.3, c2.3)]
+                let out = u + ((co / 16) * 16 * inChannels + ci) * 16 + co % 16
+                for (i, r) in rows.enumerated() {
+                    let x = spread(r.0, r.1, r.2)
+                    for (j, value) in [x.0, x.1, x.2, x.3].enumerated() { out[(i * 4 + j) * inChannels * 16] = Float(value) }
                 }
             }
         }

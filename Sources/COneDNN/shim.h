@@ -6,6 +6,7 @@
 // libgomp's; declared here because clang does not see gcc's omp.h. Sets the calling thread's own
 // nthreads ICV (OpenMP keeps one per thread), so one caller cannot change another's thread count.
 void omp_set_num_threads(int);
+int omp_get_max_threads(void);
 
 /// Row-major C = alpha·op(A)·op(B) + beta·C on the calling thread only: a GEMM's reduction order then
 /// never depends on how many threads the process has.

@@ -44,7 +44,7 @@ func input(batch: Int) -> [Float] {
 
 var results: [String: Double] = [:]
 let trainOnly = CommandLine.arguments.contains("--train-only")
-print("cxr-bench: SqueezeNet 1.1, \(size)x\(size); inference \(SqueezeNet.inferenceKernels); training GEMM \(GEMM.kernels); OpenBLAS core \(String(cString: openblas_get_corename())) (LAPACK, LIME ridge)")
+print("cxr-bench: SqueezeNet 1.1, \(size)x\(size); inference \(SqueezeNet.inferenceKernels); training: forward as inference, backward GEMM \(GEMM.kernels); OpenBLAS core \(String(cString: openblas_get_corename())) (LAPACK, LIME ridge)")
 for threads in trainOnly ? [] : [1, 2] {
     Parallel.setThreads(threads)
     for batch in [1, 32] {

@@ -49,4 +49,36 @@ struct BlockedInferenceTests {
         let cmp = TensorComparison("logits", actual: after, expected: reference)
         #expect(cmp.ok, "\(cmp)")
     }
+
+    @Test("a training pass through blocked pipelines keeps the GEMM path's activations, logits and parameter gradients")
+    func trainingPassMatchesGEMMPath() throws {
+        let arch = SqueezeNetArchitecture(classes: 3, inputSize: 101)
+        let net = SqueezeNet(architecture: arch)
+        net.initialise(seed: 7)
+        var rng = SplitMix64(seed: 11)
+        let batch = 3, input = (0..<(batch * 3 * 101 * 101)).map { _ in Float.random(in: -2...2, using: &rng) }
+        func pass(blocked: Bool) throws -> (Workspace, [Float], [Float]) {
+            let ws = net.makeWorkspace(batch: batch)
+            ws.blockedTraining = blocked
+            var dropout = SplitMix64(seed: 3)
+            let logits = net.forward(ws, input: input, training: true, rng: &dropout)
+            if blocked { try #require(ws.blockedTraining(net) != nil, "this CPU builds blocked pipelines") }
+            let grads = FloatBuffer(count: net.layout.total)
+            net.backward(ws, dlogits: logits.map { $0 / 10 }, gradients: grads)
+            return (ws, logits, grads.array)
+        }
+        let (blocked, blockedLogits, blockedGradients) = try pass(blocked: true)
+        let (reference, referenceLogits, referenceGradients) = try pass(blocked: false)
+        for (name, _, _) in reference.shapes where name != "input" {
+            let count = reference.activations[name]!.count
+            let cmp = TensorComparison(name, actual: Array(UnsafeBufferPointer(start: blocked.a(name), count: count)),
+                                       expected: Array(UnsafeBufferPointer(start: reference.a(name), count: count)))
+            #expect(cmp.ok, "\(cmp)")
+        }
+        let logits = TensorComparison("logits", actual: blockedLogits, expected: referenceLogits)
+        #expect(logits.ok, "\(logits)")
+        let gradients = TensorComparison("parameter gradients", actual: blockedGradients, expected: referenceGradients)
+        #expect(gradients.ok, "\(gradients)")
+        #expect(referenceGradients.contains { $0 != 0 })
+    }
 }

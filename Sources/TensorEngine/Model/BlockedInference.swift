@@ -20,7 +20,19 @@ final class BlockedInference {
         case primitive(dnnl_primitive_t, [dnnl_exec_arg_t])
         case maxPool(BlockedMaxPool)
         case winograd(Winograd3x3, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+        /// A training pass's copy of an activation into the workspace's (C, N, H, W) buffer: reorder, destination
+        /// memory, the buffer, and the offset of one image (H·W).
+        case capture(dnnl_primitive_t, [dnnl_exec_arg_t], dnnl_memory_t, UnsafeMutablePointer<Float>, Int)
     }
+    /// What a training pass keeps: every activation, into the workspace's (C, N, H, W) buffers.
+    struct Capture {
+        let batch: Int
+        let buffer: (String) -> UnsafeMutablePointer<Float>
+    }
+    /// How the weights get from the network into this pipeline, kept to redo before each training pass.
+    private var weightReorders: [(dnnl_primitive_t, [dnnl_exec_arg_t])] = []
+    private var biasCopies: [(UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int)] = []
+    private var winogradWeights: [(Winograd3x3, UnsafePointer<Float>, UnsafePointer<Float>)] = []
     private var memories: [dnnl_memory_t] = []
     private var primitives: [dnnl_primitive_t] = []
     private let stream: dnnl_stream_t
@@ -32,10 +44,16 @@ final class BlockedInference {
     ///   set it to check the other layout, which oneDNN then runs with whatever kernels it has).
     /// - Parameter winograd: the 3×3 expands by our Winograd F(2×2, 3×3) kernel (8-channel blocks on an AVX2 CPU
     ///   only; tests turn it off to compare with oneDNN's direct convolutions).
+    /// - Parameter capture: for a training pass: every activation is also copied into these buffers (fire9's
+    ///   included, instead of `fire9`'s destination).
     init?(_ net: SqueezeNet, wideBlocks: Bool = BlockedInference.channelBlock == dnnl_nChw16c,
-          winograd: Bool = BlockedInference.winogradAvailable) {
+          winograd: Bool = BlockedInference.winogradAvailable, capture: Capture? = nil) {
         guard let engine = Self.engine, Self.hasAVX2 else { return nil }
-        omp_set_num_threads(1)  // the weight reorders below, like every pass, on this thread alone
+        // The primitives below, like every pass, on the calling thread alone (oneDNN sizes a primitive's thread
+        // team when it is made); the thread's own count is given back for whatever else it runs.
+        let threads = omp_get_max_threads()
+        omp_set_num_threads(1)
+        defer { omp_set_num_threads(threads) }
         architecture = net.architecture
         var stream: dnnl_stream_t?
         guard dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, let stream else { return nil }
@@ -95,12 +113,11 @@ final class BlockedInference {
             check(dnnl_reorder_primitive_desc_create(&rpd, &wUser, engine, wMD, engine, nil))
             if let rpd { check(dnnl_primitive_create(&r, rpd)); dnnl_primitive_desc_destroy(rpd) }
             if let r, let user, let weights {
-                var args = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: weights)]
-                check(dnnl_primitive_execute(r, stream, 2, &args)); check(dnnl_stream_wait(stream))
-                dnnl_primitive_destroy(r)
+                primitives.append(r)
+                weightReorders.append((r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: weights)]))
             } else { failed = true }
             let bias = memory(bMD)
-            if let bias { handle(bias).update(from: net.p("\(name).bias"), count: shape.outChannels) }
+            if let bias { biasCopies.append((handle(bias), UnsafePointer(net.p("\(name).bias")), shape.outChannels)) }
             add(pd, [(DNNL_ARG_SRC, src), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, bias), (DNNL_ARG_DST, dst)])
         }
         /// 3×3 / 2 max-pooling with torch's ceil mode, on the blocked layout (ours: oneDNN's took 18 % of the pass).
@@ -112,34 +129,59 @@ final class BlockedInference {
             return dst
         }
 
+        /// A training pass's copy of `m` (one image) into the workspace buffer `name`, (C, N, H, W).
+        func keep(_ m: dnnl_memory_t?, _ name: String, channels: Int, side: Int) {
+            guard let capture, !failed, let m else { return }
+            let hw = side * side, n = capture.batch
+            var plain = dnnl_memory_desc_t(), source = Self.descriptor(of: m)
+            check(dnnl_memory_desc_init_by_strides(&plain, 4, [1, Int64(channels), Int64(side), Int64(side)], dnnl_f32,
+                                                   [Int64(channels * n * hw), Int64(n * hw), Int64(side), 1]))
+            guard let destination = memory(plain, nil) else { failed = true; return }
+            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?
+            check(dnnl_reorder_primitive_desc_create(&rpd, &source, engine, &plain, engine, nil))
+            if let rpd { check(dnnl_primitive_create(&r, rpd)); dnnl_primitive_desc_destroy(rpd) }
+            guard let r else { failed = true; return }
+            primitives.append(r)
+            steps.append(.capture(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: m), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: destination)],
+                                  destination, capture.buffer(name), hw))
+        }
+
         let plainInput = desc([1, 3, a.inputSize, a.inputSize], dnnl_nchw)
         input = memory(plainInput, nil)
         let conv1 = activation(64, a.conv1Size)
         conv(input, conv1, "features.0", a.conv1Shape)
+        keep(conv1, "conv1", channels: 64, side: a.conv1Size)
         var previous = pool(conv1, channels: 64, side: a.conv1Size)
+        keep(previous, "pool1", channels: 64, side: MaxPool2D.outputSize(a.conv1Size, kernel: 3, stride: 2))
         for f in SqueezeNetArchitecture.fires {
             let (sq, e1, e3) = net.fireShapes(f), side = sq.height, name = "features.\(f.index)"
             let squeeze = activation(f.squeeze, side)
             conv(previous, squeeze, "\(name).squeeze", sq)
+            keep(squeeze, "fire\(f.index).squeeze", channels: f.squeeze, side: side)
             let out = activation(f.outChannels, side)
             if let out {
                 let half = desc([1, f.expand1, side, side], block)
                 conv(squeeze, memory(half, UnsafeMutableRawPointer(handle(out))), "\(name).expand1x1", e1)
                 let upper = handle(out) + f.expand1 * side * side
                 if winograd && !wideBlocks, let squeeze {
-                    let kernel = Winograd3x3(weights: net.p("\(name).expand3x3.weight"), bias: net.p("\(name).expand3x3.bias"),
-                                             inChannels: f.squeeze, outChannels: f.expand3, side: side)
+                    let w = UnsafePointer(net.p("\(name).expand3x3.weight")), b = UnsafePointer(net.p("\(name).expand3x3.bias"))
+                    let kernel = Winograd3x3(inChannels: f.squeeze, outChannels: f.expand3, side: side)
+                    winogradWeights.append((kernel, w, b))
                     steps.append(.winograd(kernel, UnsafePointer(handle(squeeze)), upper))
                 } else {
                     conv(squeeze, memory(desc([1, f.expand3, side, side], block), UnsafeMutableRawPointer(upper)), "\(name).expand3x3", e3)
                 }
             } else { failed = true }
             previous = out
-            if SqueezeNetArchitecture.poolAfterFire.contains(f.index) { previous = pool(previous, channels: f.outChannels, side: side) }
+            keep(out, "fire\(f.index)", channels: f.outChannels, side: side)
+            if SqueezeNetArchitecture.poolAfterFire.contains(f.index) {
+                previous = pool(previous, channels: f.outChannels, side: side)
+                keep(previous, f.index == 4 ? "pool2" : "pool3", channels: f.outChannels, side: MaxPool2D.outputSize(side, kernel: 3, stride: 2))
+            }
         }
         // fire9's output back to plain NCHW, for the classifier head, the features and Grad-CAM.
         let side = a.featureSize
-        fire9Plain = memory(desc([1, 512, side, side], dnnl_nchw), nil)
+        fire9Plain = capture == nil ? memory(desc([1, 512, side, side], dnnl_nchw), nil) : nil
         if !failed, let previous, let fire9Plain {
             var srcMD = Self.descriptor(of: previous)
             var plainMD = Self.descriptor(of: fire9Plain), rpd: dnnl_primitive_desc_t?
@@ -147,6 +189,22 @@ final class BlockedInference {
             if let rpd { add(rpd, [(DNNL_ARG_FROM, previous), (DNNL_ARG_TO, fire9Plain)]) }
         }
         if failed { release(); return nil }
+        loadWeights()
+    }
+
+    /// Copies the network's current weights in (reordered, and transformed for Winograd): at construction, and
+    /// before each training pass (the optimiser changes them in place).
+    func loadWeights() {
+        let threads = omp_get_max_threads()
+        omp_set_num_threads(1)
+        defer { omp_set_num_threads(threads) }
+        for (reorder, arguments) in weightReorders {
+            let status = arguments.withUnsafeBufferPointer { dnnl_primitive_execute(reorder, stream, Int32($0.count), $0.baseAddress) }
+            precondition(status == dnnl_success, "oneDNN weight reorder failed (\(status.rawValue))")
+        }
+        dnnl_stream_wait(stream)
+        for (destination, source, count) in biasCopies { destination.update(from: source, count: count) }
+        for (kernel, weights, bias) in winogradWeights { kernel.setWeights(weights, bias: bias) }
     }
 
     deinit { release(); dnnl_stream_destroy(stream) }
@@ -159,9 +217,18 @@ final class BlockedInference {
 
     /// fire9's output (512 × side², plain) for one image (3 × size², plain).
     func fire9(input image: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        omp_set_num_threads(1)
-        dnnl_memory_set_data_handle(input, UnsafeMutableRawPointer(mutating: image))
         dnnl_memory_set_data_handle(fire9Plain, out)
+        run(image, index: 0)
+    }
+
+    /// A training pass over image `index` of the batch: its activations go into the capture buffers.
+    func keepActivations(input image: UnsafePointer<Float>, index: Int) { run(image, index: index) }
+
+    private func run(_ image: UnsafePointer<Float>, index: Int) {
+        let threads = omp_get_max_threads()
+        omp_set_num_threads(1)
+        defer { omp_set_num_threads(threads) }
+        dnnl_memory_set_data_handle(input, UnsafeMutableRawPointer(mutating: image))
         for (i, step) in steps.enumerated() {
             switch step {
             case .primitive(let primitive, let arguments):
@@ -173,6 +240,10 @@ final class BlockedInference {
                 pool.run()
             case .winograd(let kernel, let source, let destination):
                 kernel.run(source: source, destination: destination)
+            case .capture(let reorder, let arguments, let destination, let buffer, let plane):
+                dnnl_memory_set_data_handle(destination, buffer + index * plane)
+                let status = arguments.withUnsafeBufferPointer { dnnl_primitive_execute(reorder, stream, Int32($0.count), $0.baseAddress) }
+                precondition(status == dnnl_success, "oneDNN activation copy failed (\(status.rawValue))")
             }
         }
         dnnl_stream_wait(stream)

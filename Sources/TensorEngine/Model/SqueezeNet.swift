@@ -1,3 +1,5 @@
+import Dispatch
+
 /// SqueezeNet 1.1: parameters in one block, forward and backward over a `Workspace`.
 ///
 /// Activations are (C, N, H, W); inputs and the fire9 maps are converted at the edges.
@@ -41,6 +43,8 @@ public final class SqueezeNet: @unchecked Sendable {
         let a = architecture, n = ws.batch
         if !training, let blocked = ws.blockedInference(self) {
             blockedFeatures(ws, blocked, input: input)
+        } else if training, let pipelines = ws.blockedTraining(self) {
+            blockedTrainingFeatures(ws, pipelines, input: input)
         } else {
             ws.lastPassBlocked = false
             featuresForward(ws, input: input, training: training)
@@ -74,9 +78,26 @@ public final class SqueezeNet: @unchecked Sendable {
         ws.lastPassBlocked = true
     }
 
+    /// conv1 … fire9 of a training pass through blocked pipelines, image by image over the workers, each
+    /// image's activations copied into the workspace (for backward). An image's numbers come from one pipeline
+    /// on one thread, so they do not depend on the worker count.
+    func blockedTrainingFeatures(_ ws: Workspace, _ pipelines: [BlockedInference], input: UnsafePointer<Float>) {
+        let a = architecture, n = ws.batch, plane = 3 * a.inputSize * a.inputSize
+        Layout.nchwToCnhw(ws.a("input"), input, n: n, c: 3, hw: a.inputSize * a.inputSize)  // conv1's backward gathers from it
+        ws.conv1ColumnsReady = false
+        let work = UncheckedBox((pipelines, input))
+        DispatchQueue.concurrentPerform(iterations: pipelines.count) { w in
+            let (all, images) = work.value, pipeline = all[w]
+            pipeline.loadWeights()
+            for b in stride(from: w, to: n, by: all.count) { pipeline.keepActivations(input: images + b * plane, index: b) }
+        }
+        ws.lastPassBlocked = false
+    }
+
     /// conv1 … fire9 through im2col and GEMMs, keeping every activation (for backward).
     func featuresForward(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool) {
         let a = architecture, n = ws.batch
+        ws.conv1ColumnsReady = training
         Layout.nchwToCnhw(ws.a("input"), input, n: n, c: 3, hw: a.inputSize * a.inputSize)
         let conv1 = a.conv1Shape
         Conv2D.forward(out: ws.a("conv1"), inp: ws.a("input"), weight: p("features.0.weight"), bias: p("features.0.bias"),
@@ -167,7 +188,7 @@ public final class SqueezeNet: @unchecked Sendable {
         ReLU.backward(ws.g("conv1"), out: ws.a("conv1"), count: 64 * n * a.conv1Size * a.conv1Size)
         Conv2D.backward(dinp: nil, dweight: d("features.0.weight"), dbias: d("features.0.bias"), dout: ws.g("conv1"),
                         inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n,
-                        col: ws.lastTraining ? ws.conv1Columns.pointer : ws.columns.pointer, columnsReady: ws.lastTraining)
+                        col: ws.lastTraining ? ws.conv1Columns.pointer : ws.columns.pointer, columnsReady: ws.conv1ColumnsReady)
     }
 
     func fireInputName(_ index: Int) -> String {

@@ -12,6 +12,9 @@ public final class Workspace: @unchecked Sendable {
     /// conv1's im2col from a training pass, kept for its backward pass: the one layer whose columns are a
     /// strided gather, slow to redo (44 MiB at batch 32; every other layer's are recomputed).
     lazy var conv1Columns = FloatBuffer(count: architecture.conv1Shape.columnCount(batch: batch))
+    /// Whether `conv1Columns` hold the last training pass's input (the GEMM path gathers them on the way; a
+    /// blocked training pass leaves them to conv1's backward).
+    var conv1ColumnsReady = false
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
     /// d(target)/d(fire9 output), kept apart from the buffer the fire's backward masks in place.
@@ -63,6 +66,26 @@ public final class Workspace: @unchecked Sendable {
         return blocked
     }
     private var pool: BlockedInferencePool?
+
+    /// Training passes through blocked pipelines too (one per worker; each image's activations copied into
+    /// this workspace's buffers). On by default where the CPU runs them; tests turn it off to compare paths.
+    public var blockedTraining = true
+    private var trainingPipelines: [BlockedInference]?
+    private var trainingTried = false
+
+    /// The pipelines of a training pass, made at the first one (nil where they cannot be built): one per
+    /// worker, each bound to this workspace's activation buffers, reading the network's weights anew each pass.
+    func blockedTraining(_ net: SqueezeNet) -> [BlockedInference]? {
+        guard blockedTraining, !fixedWeights else { return nil }
+        if !trainingTried {
+            trainingTried = true
+            for (name, _, _) in shapes { _ = a(name) }  // every buffer made here, before workers write into them
+            let capture = BlockedInference.Capture(batch: batch, buffer: { self.a($0) })
+            let made = (0..<max(1, min(Parallel.workers, batch))).compactMap { _ in BlockedInference(net, capture: capture) }
+            trainingPipelines = made.isEmpty ? nil : made
+        }
+        return trainingPipelines
+    }
 
     deinit { if let blocked, let pool { pool.giveBack(blocked) } }
 
