@@ -95,6 +95,23 @@ if FileManager.default.fileExists(atPath: ortPython) {
     _ = try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/export_onnx.py").path, onnx])
     peers.merge(try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/ort_squeezenet.py").path, onnx, String(repeats)],
                                   python: ortPython, echoOthers: true)) { a, _ in a }
+    // This VM's speed drifts by a third between minutes; a ratio of two numbers taken minutes apart says more
+    // about the drift than the code. So the headline case is also timed in rounds, Swift then ONNX Runtime
+    // a few seconds apart, and the ratio of each round reported.
+    Parallel.setThreads(1)
+    let x = input(batch: 1), ws = net.makeWorkspace(batch: 1, fixedWeights: true)
+    var ratios: [Double] = []
+    for _ in 0..<(quick ? 2 : 5) {
+        let swift = median(repeats * 3) { net.forward(ws, input: x) } * 1000
+        let round = try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/ort_squeezenet.py").path, onnx, String(repeats), "t1b1"],
+                                      python: ortPython)
+        if let o = round["ort.forward.t1.b1"] { ratios.append(swift / o); print(String(format: "round: swift %.2f ms, ORT %.2f ms, %.2f×", swift, o, swift / o)) }
+    }
+    if !ratios.isEmpty {
+        ratios.sort()
+        print(String(format: "forward.t1.b1 in %d interleaved rounds: swift/ORT median %.2f× (%.2f–%.2f)", ratios.count,
+                     ratios[ratios.count / 2], ratios.first!, ratios.last!))
+    }
 } else {
     print("ONNX Runtime: not measured (no virtual environment at \(ortPython); benchmarks/install-python-peers.sh makes it)")
 }
