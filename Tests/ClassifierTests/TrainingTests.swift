@@ -124,3 +124,32 @@ struct TrainingTests {
         #expect(x.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 }
+
+struct OptimizerScaleTests {
+    /// Parameters 0..<4 with scale `scale`, 4..<8 with the plain rate, after three steps of the same gradients.
+    func steps(_ make: () -> any Optimizer, scale: Float?) -> [Float] {
+        var optimizer = make()
+        let p = FloatBuffer(count: 8), g = FloatBuffer(count: 8)
+        for i in 0..<8 { p.pointer[i] = Float(i) - 3.5; g.pointer[i] = 0.25 * Float(i % 3) - 0.2 }
+        for _ in 0..<3 {
+            if let scale { optimizer.step(parameters: p, gradients: g, learningRate: 0.1, scales: [(0..<4, scale)]) }
+            else { optimizer.step(parameters: p, gradients: g, learningRate: 0.1) }
+        }
+        return p.array
+    }
+
+    @Test("a learning-rate scale of 0 freezes its range (weight decay too); the rest step as without scales",
+          arguments: ["adamw", "sgd"])
+    func frozenRange(kind: String) {
+        let make: () -> any Optimizer = { kind == "adamw" ? AdamW(parameterCount: 8, weightDecay: 0.1) : SGDMomentum(parameterCount: 8) }
+        let plain = steps(make, scale: nil), frozen = steps(make, scale: 0), half = steps(make, scale: 0.5)
+        #expect(Array(frozen[0..<4]) == [-3.5, -2.5, -1.5, -0.5])
+        #expect(Array(frozen[4...]) == Array(plain[4...]))
+        #expect(Array(half[4...]) == Array(plain[4...]))
+        for i in 0..<4 where plain[i] != Float(i) - 3.5 {
+            // Half the rate moves each parameter less than the full rate, and in the same direction.
+            let full = plain[i] - (Float(i) - 3.5), partial = half[i] - (Float(i) - 3.5)
+            #expect(abs(partial) < abs(full) && partial * full > 0, "parameter \(i): \(partial) vs \(full)")
+        }
+    }
+}

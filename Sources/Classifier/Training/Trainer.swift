@@ -12,6 +12,8 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var weightDecay: Float = 1e-4
     public var optimizer: OptimizerKind = .adamw
     public var warmupEpochs = 1
+    /// The pretrained layers' learning rate as a fraction of the head's (nil: the same; 0 freezes them).
+    public var backboneLearningRateScale: Float?
     /// Stop when the validation loss has not improved for this many epochs (0: never; then cross-validation
     /// trains every fold for the fixed epoch count on all its training patients, with no inner split).
     public var patience = 8
@@ -107,6 +109,8 @@ public final class Trainer {
         let weights: [Float] = config.classWeighting
             ? counts.map { $0 > 0 ? Float(train.count) / Float(k * $0) : 0 } : [Float](repeating: 1, count: k)
         let stepsPerEpoch = (train.count + batch - 1) / batch, totalSteps = stepsPerEpoch * config.epochs
+        // Everything before the classifier head (torchvision's order puts it last) is the backbone.
+        let backboneScale = config.backboneLearningRateScale.map { [(0..<net.layout.offset("classifier.1.weight"), $0)] } ?? []
         var history: [EpochReport] = []
         var best: (loss: Double, epoch: Int, parameters: [Float])? = nil
         var dropoutRNG = SplitMix64(seed: config.seed &+ 17)
@@ -132,7 +136,7 @@ public final class Trainer {
                 grads.zero()
                 net.backward(ws, dlogits: d, gradients: grads)
                 lr = config.learningRate(step: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
-                optimizer.step(parameters: net.parameters, gradients: grads, learningRate: lr)
+                optimizer.step(parameters: net.parameters, gradients: grads, learningRate: lr, scales: backboneScale)
                 step += 1
                 lossSum += Double(loss) * Double(members.count)
                 for (i, label) in labels.enumerated() where SoftmaxCrossEntropy.argmax(used[(i * k)..<(i * k + k)]) == label { correct += 1 }
