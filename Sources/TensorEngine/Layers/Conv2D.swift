@@ -1,3 +1,4 @@
+import Dispatch
 import COpenBLAS
 
 // Activations use the layout (C, N, H, W): channel-major over the whole batch, so that a
@@ -128,37 +129,58 @@ public enum Conv2D {
     /// - Parameters:
     ///   - col: im2col scratch, for im2col(inp) (dweight) and then the input gradient's columns (dinp); with
     ///     `columnsReady` it already holds im2col(inp) from the forward pass.
+    ///   - inputColumns: a second scratch like `col`: the weight and the input gradients (two GEMMs of the same
+    ///     size) are then computed side by side on two workers. Each is the same single GEMM either way, so the
+    ///     bits do not depend on it or on the worker count.
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                                 dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                 inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?, columnsReady: Bool = false) {
+                                shape s: ConvShape, batch n: Int, col: UnsafeMutablePointer<Float>?, columnsReady: Bool = false,
+                                inputColumns: UnsafeMutablePointer<Float>? = nil) {
         let columns = n * s.outHeight * s.outWidth
         let (k, c, p) = (s.outChannels, columns, s.patch)
-        if let dbias {
-            Parallel.chunks(s.outChannels, minimumChunk: max(1, 65536 / columns)) { ks in
-                for k in ks {
-                    var sum: Float = 0
-                    let row = dout + k * columns
-                    for i in 0..<columns { sum += row[i] }
-                    dbias[k] += sum
+        func weightGradient() {
+            if let dbias {
+                Parallel.chunks(s.outChannels, minimumChunk: max(1, 65536 / columns)) { ks in
+                    for k in ks {
+                        var sum: Float = 0
+                        let row = dout + k * columns
+                        for i in 0..<columns { sum += row[i] }
+                        dbias[k] += sum
+                    }
                 }
             }
-        }
-        if let dweight {
-            let b: UnsafePointer<Float>
-            if s.isPointwise { b = inp } else {
-                if !columnsReady { im2col(col!, inp, s, batch: n) }
-                b = UnsafePointer(col!)
+            if let dweight {
+                let b: UnsafePointer<Float>
+                if s.isPointwise { b = inp } else {
+                    if !columnsReady { im2col(col!, inp, s, batch: n) }
+                    b = UnsafePointer(col!)
+                }
+                GEMM.multiply(transposeB: true, m: k, n: p, k: c, a: dout, lda: c, b: b, ldb: c, beta: 1, c: dweight, ldc: p)
             }
-            GEMM.multiply(transposeB: true, m: k, n: p, k: c, a: dout, lda: c, b: b, ldb: c, beta: 1, c: dweight, ldc: p)
         }
-        if let dinp {
+        func inputGradient(_ scratch: UnsafeMutablePointer<Float>?) {
+            guard let dinp else { return }
             if s.isPointwise {
                 GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 1, c: dinp, ldc: c)
             } else {
-                GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 0, c: col!, ldc: c)
-                col2im(dinp, col!, s, batch: n)
+                GEMM.multiply(transposeA: true, m: p, n: c, k: k, a: weight, lda: p, b: dout, ldb: c, beta: 0, c: scratch!, ldc: c)
+                col2im(dinp, scratch!, s, batch: n)
             }
+        }
+        if Parallel.workers > 1, dinp != nil, dweight != nil, s.isPointwise || inputColumns != nil {
+            let scratch = UncheckedBox(inputColumns)
+            withoutActuallyEscaping(weightGradient) { w in
+                withoutActuallyEscaping(inputGradient) { i in
+                    let parts = UncheckedBox((w, i))
+                    DispatchQueue.concurrentPerform(iterations: 2) { j in
+                        if j == 0 { parts.value.0() } else { parts.value.1(scratch.value) }
+                    }
+                }
+            }
+        } else {
+            weightGradient()
+            inputGradient(col)
         }
     }
 

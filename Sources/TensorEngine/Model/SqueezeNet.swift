@@ -188,7 +188,7 @@ public final class SqueezeNet: @unchecked Sendable {
         ReLU.backward(ws.g("conv1"), out: ws.a("conv1"), count: 64 * n * a.conv1Size * a.conv1Size)
         Conv2D.backward(dinp: nil, dweight: d("features.0.weight"), dbias: d("features.0.bias"), dout: ws.g("conv1"),
                         inp: ws.a("input"), weight: p("features.0.weight"), shape: conv1, batch: n,
-                        col: ws.lastTraining ? ws.conv1Columns.pointer : ws.columns.pointer, columnsReady: ws.conv1ColumnsReady)
+                        col: ws.conv1ColumnsReady ? ws.conv1Columns.pointer : ws.columns.pointer, columnsReady: ws.conv1ColumnsReady)
     }
 
     func fireInputName(_ index: Int) -> String {
@@ -223,7 +223,7 @@ public final class SqueezeNet: @unchecked Sendable {
                         inp: squeeze, weight: p("\(name).expand1x1.weight"), shape: e1, batch: n, col: nil)
         Conv2D.backward(dinp: dsqueeze, dweight: d("\(name).expand3x3.weight"), dbias: d("\(name).expand3x3.bias"),
                         dout: dout + f.expand1 * n * area, inp: squeeze, weight: p("\(name).expand3x3.weight"), shape: e3,
-                        batch: n, col: ws.columns.pointer)
+                        batch: n, col: ws.columns.pointer, inputColumns: Parallel.workers > 1 ? ws.inputGradientColumns.pointer : nil)
         ReLU.backward(dsqueeze, out: squeeze, count: f.squeeze * n * area)
         Conv2D.backward(dinp: ws.g(input), dweight: d("\(name).squeeze.weight"), dbias: d("\(name).squeeze.bias"), dout: dsqueeze,
                         inp: ws.a(input), weight: p("\(name).squeeze.weight"), shape: sq, batch: n, col: nil)

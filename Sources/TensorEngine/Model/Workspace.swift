@@ -9,11 +9,15 @@ public final class Workspace: @unchecked Sendable {
     /// Made at first use: an inference pass through `BlockedInference` never needs it.
     lazy var columns = FloatBuffer(count: columnCount)
     let columnCount: Int
+    /// A second scratch like `columns`, for the input gradient's columns while the weight gradient uses
+    /// `columns` on another worker (training only).
+    lazy var inputGradientColumns = FloatBuffer(count: columnCount)
     /// conv1's im2col from a training pass, kept for its backward pass: the one layer whose columns are a
     /// strided gather, slow to redo (44 MiB at batch 32; every other layer's are recomputed).
     lazy var conv1Columns = FloatBuffer(count: architecture.conv1Shape.columnCount(batch: batch))
     /// Whether `conv1Columns` hold the last training pass's input (the GEMM path gathers them on the way; a
-    /// blocked training pass leaves them to conv1's backward).
+    /// blocked training pass leaves them to conv1's backward, which gathers them into `columns`, so that a
+    /// blocked training workspace never makes `conv1Columns`).
     var conv1ColumnsReady = false
     /// Dropout's 0 / 2 mask (training only).
     var dropoutMask: FloatBuffer?
