@@ -8,7 +8,7 @@
 /// anything else running.
 ///
 /// Per group of tiles: input transform Bᵀ d B into V[ξ][tile][ci], sixteen products M[ξ] = V[ξ] · U[ξ]
-/// (U = G g Gᵀ, made once), output transform Aᵀ M A with bias and ReLU, written straight to the destination.
+/// (U = G g Gᵀ, made by `setWeights`), output transform Aᵀ M A with bias and ReLU, written straight to the destination.
 /// A group's V stays in the core's L2, a 16-channel slice of M in L1; U is read once per group, in order.
 public final class Winograd3x3 {
     public let inChannels: Int, outChannels: Int, side: Int

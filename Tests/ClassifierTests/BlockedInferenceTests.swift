@@ -62,7 +62,7 @@ struct BlockedInferenceTests {
             ws.blockedTraining = blocked
             var dropout = SplitMix64(seed: 3)
             let logits = net.forward(ws, input: input, training: true, rng: &dropout)
-            if blocked { try #require(ws.blockedTraining(net) != nil, "this CPU builds blocked pipelines") }
+            if blocked { try #require(ws.trainingPipelines(net) != nil, "this CPU builds blocked pipelines") }
             let grads = FloatBuffer(count: net.layout.total)
             net.backward(ws, dlogits: logits.map { $0 / 10 }, gradients: grads)
             return (ws, logits, grads.array)
@@ -80,5 +80,31 @@ struct BlockedInferenceTests {
         let gradients = TensorComparison("parameter gradients", actual: blockedGradients, expected: referenceGradients)
         #expect(gradients.ok, "\(gradients)")
         #expect(referenceGradients.contains { $0 != 0 })
+    }
+
+    @Test("a training step gives the same bits with one worker as with two (forward, backward and AdamW)")
+    func trainingStepIndependentOfWorkers() {
+        let arch = SqueezeNetArchitecture(classes: 3, inputSize: 83)
+        var rng = SplitMix64(seed: 5)
+        let batch = 4, input = (0..<(batch * 3 * 83 * 83)).map { _ in Float.random(in: -2...2, using: &rng) }
+        func step(workers: Int) -> [Float] {
+            let before = Parallel.workers
+            Parallel.setThreads(workers)
+            defer { Parallel.setThreads(before) }
+            let net = SqueezeNet(architecture: arch)
+            net.initialise(seed: 7)
+            let ws = net.makeWorkspace(batch: batch), grads = FloatBuffer(count: net.layout.total)
+            var adam = AdamW(parameterCount: net.layout.total), dropout = SplitMix64(seed: 3)
+            for _ in 0..<2 {
+                let logits = net.forward(ws, input: input, training: true, rng: &dropout)
+                let (_, d) = SoftmaxCrossEntropy.forwardBackward(logits: logits, labels: [0, 1, 2, 0], classes: 3)
+                grads.zero()
+                net.backward(ws, dlogits: d, gradients: grads)
+                adam.step(parameters: net.parameters, gradients: grads, learningRate: 1e-3)
+            }
+            return net.parameters.array
+        }
+        let one = step(workers: 1), two = step(workers: 2)
+        #expect(one == two, "parameters differ in \(zip(one, two).filter { $0 != $1 }.count) places")
     }
 }

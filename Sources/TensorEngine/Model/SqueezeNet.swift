@@ -43,7 +43,7 @@ public final class SqueezeNet: @unchecked Sendable {
         let a = architecture, n = ws.batch
         if !training, let blocked = ws.blockedInference(self) {
             blockedFeatures(ws, blocked, input: input)
-        } else if training, let pipelines = ws.blockedTraining(self) {
+        } else if training, let pipelines = ws.trainingPipelines(self) {
             blockedTrainingFeatures(ws, pipelines, input: input)
         } else {
             ws.lastPassBlocked = false

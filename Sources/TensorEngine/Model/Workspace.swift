@@ -74,21 +74,21 @@ public final class Workspace: @unchecked Sendable {
     /// Training passes through blocked pipelines too (one per worker; each image's activations copied into
     /// this workspace's buffers). On by default where the CPU runs them; tests turn it off to compare paths.
     public var blockedTraining = true
-    private var trainingPipelines: [BlockedInference]?
+    private var madeTrainingPipelines: [BlockedInference]?
     private var trainingTried = false
 
     /// The pipelines of a training pass, made at the first one (nil where they cannot be built): one per
     /// worker, each bound to this workspace's activation buffers, reading the network's weights anew each pass.
-    func blockedTraining(_ net: SqueezeNet) -> [BlockedInference]? {
+    func trainingPipelines(_ net: SqueezeNet) -> [BlockedInference]? {
         guard blockedTraining, !fixedWeights else { return nil }
         if !trainingTried {
             trainingTried = true
             for (name, _, _) in shapes { _ = a(name) }  // every buffer made here, before workers write into them
             let capture = BlockedInference.Capture(batch: batch, buffer: { self.a($0) })
             let made = (0..<max(1, min(Parallel.workers, batch))).compactMap { _ in BlockedInference(net, capture: capture) }
-            trainingPipelines = made.isEmpty ? nil : made
+            madeTrainingPipelines = made.isEmpty ? nil : made
         }
-        return trainingPipelines
+        return madeTrainingPipelines
     }
 
     deinit { if let blocked, let pool { pool.giveBack(blocked) } }
