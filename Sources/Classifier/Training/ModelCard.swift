@@ -125,6 +125,7 @@ public struct ModelCard: Sendable, Codable {
             - Data: `\(data.source)` — \(data.images) images from \(data.patients) patients (\(data.classCounts.sorted { $0.key > $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))); manifest digest `\(data.digest)`.
             - Split: \(split).
             - Hyper-parameters: \(config.optimizer.rawValue), lr \(config.learningRate)\(config.backboneLearningRateScale.map { " (pretrained layers × \($0))" } ?? ""), weight decay \(config.weightDecay), batch \(config.batchSize), cosine schedule with \(config.warmupEpochs) warm-up epoch(s), patience \(config.patience), weights averaged over the last \(config.averagedEpochs) epoch(s), class-weighted loss \(config.classWeighting), seed \(config.seed); augmentation: crop \(config.augmentation.cropFraction), rotation ±\(config.augmentation.rotationDegrees)°, flip p \(config.augmentation.flipProbability), brightness ±\(config.augmentation.brightness), contrast \(config.augmentation.contrast), gamma \(config.augmentation.gamma).
+            - Reproducible: the same data, settings and seed give the same weights on a CPU of the same instruction set, whatever the thread count (each image's forward pass runs on one thread, every GEMM whole on one thread); AVX2 and AVX-512 machines may differ in the last bits.
 
             """
         if let cv = crossValidation {
