@@ -59,12 +59,13 @@ public final class Winograd3x3 {
                 let c0 = spread(Double(g[0]), Double(g[3]), Double(g[6]))  // column 0 of g down the rows of G g
                 let c1 = spread(Double(g[1]), Double(g[4]), Double(g[7]))
                 let c2 = spread(Double(g[2]), Double(g[5]), Double(g[8]))
-                let rows = [(c0.0, c1.0, c2.0), (c0.1, c1.1, c2.1), (c0.2, c1.2, c2.2), (c0.3, c1.3, c2.3)]
-                let out = u + ((co / 16) * 16 * inChannels + ci) * 16 + co % 16
-                for (i, r) in rows.enumerated() {
-                    let x = spread(r.0, r.1, r.2)
-                    for (j, value) in [x.0, x.1, x.2, x.3].enumerated() { out[(i * 4 + j) * inChannels * 16] = Float(value) }
+                let out = u + ((co / 16) * 16 * inChannels + ci) * 16 + co % 16, step = inChannels * 16
+                // Row i of G g, spread along its columns: U[i][0…3].
+                @inline(__always) func row(_ i: Int, _ r0: Double, _ r1: Double, _ r2: Double) {
+                    let x = spread(r0, r1, r2), o = out + i * 4 * step
+                    o[0] = Float(x.0); o[step] = Float(x.1); o[2 * step] = Float(x.2); o[3 * step] = Float(x.3)
                 }
+                row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2); row(3, c0.3, c1.3, c2.3)
             }
         }
     }

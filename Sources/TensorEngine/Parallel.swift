@@ -21,6 +21,18 @@ public enum Parallel {
         workers = max(1, n)
     }
 
+    /// Runs `first` and `second` at once when there is more than one worker, else one after the other.
+    /// They must touch disjoint memory.
+    public static func both(_ first: () -> Void, _ second: () -> Void) {
+        if workers <= 1 { first(); second(); return }
+        withoutActuallyEscaping(first) { first in
+            withoutActuallyEscaping(second) { second in
+                let box = UncheckedBox((first, second))
+                DispatchQueue.concurrentPerform(iterations: 2) { i in if i == 0 { box.value.0() } else { box.value.1() } }
+            }
+        }
+    }
+
     /// Calls `body` on contiguous sub-ranges of `0..<count`, concurrently when the work is large enough.
     /// `body` must only touch disjoint memory per range.
     @inline(__always)

@@ -1,4 +1,3 @@
-import Dispatch
 import COpenBLAS
 
 // Activations use the layout (C, N, H, W): channel-major over the whole batch, so that a
@@ -168,16 +167,8 @@ public enum Conv2D {
                 col2im(dinp, scratch!, s, batch: n)
             }
         }
-        if Parallel.workers > 1, dinp != nil, dweight != nil, s.isPointwise || inputColumns != nil {
-            let scratch = UncheckedBox(inputColumns)
-            withoutActuallyEscaping(weightGradient) { w in
-                withoutActuallyEscaping(inputGradient) { i in
-                    let parts = UncheckedBox((w, i))
-                    DispatchQueue.concurrentPerform(iterations: 2) { j in
-                        if j == 0 { parts.value.0() } else { parts.value.1(scratch.value) }
-                    }
-                }
-            }
+        if dinp != nil, dweight != nil, s.isPointwise || inputColumns != nil {
+            Parallel.both(weightGradient, { inputGradient(inputColumns) })
         } else {
             weightGradient()
             inputGradient(col)
