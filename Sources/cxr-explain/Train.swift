@@ -51,6 +51,8 @@ struct Train: ParsableCommand {
     var patience = 8
     @Option(help: "Average the weights of the last N epochs (stochastic weight averaging; 0: off).") var averageEpochs = 0
     @Option(help: "Random seed: the same seed gives the same model.") var seed: UInt64 = 42
+    @Option(help: "Train N networks from one initialisation (seeds --seed … --seed+N−1 for order, augmentation and dropout) and ship the average of their weights: one network, inference costs nothing more.")
+    var soup = 1
     @Option(help: "Seed of the patient-wise folds (default: --seed); keep it fixed to compare seeds on the same folds.")
     var foldSeed: UInt64?
     @Option(help: "Write each held-out film's logits (as is and under each test-time variant) to this TSV.")
@@ -78,6 +80,7 @@ struct Train: ParsableCommand {
         guard crossValidate > 0 || (cvPredictions == nil && !cvOnly) else {
             throw ValidationError("--cv-predictions and --cv-only need --cross-validate")
         }
+        guard (1...16).contains(soup) else { throw ValidationError("--soup must be between 1 and 16") }
         guard (0..<1).contains(targetRisk) else { throw ValidationError("--target-risk must be in [0, 1)") }
         guard (0.5...1).contains(contentQuantile), contentMargin >= 1 else {
             throw ValidationError("--content-quantile must be in [0.5, 1] and --content-margin at least 1")
@@ -90,6 +93,7 @@ struct Train: ParsableCommand {
         config.epochs = epochs; config.batchSize = batchSize; config.inputSize = inputSize; config.learningRate = lr; config.weightDecay = weightDecay
         config.backboneLearningRateScale = backboneLrScale
         config.optimizer = optimizer; config.patience = patience; config.seed = seed; config.averagedEpochs = averageEpochs
+        config.soupMembers = soup > 1 ? soup : nil
         config.fit = stretch ? NetworkInputOptions.Fit.stretch.rawValue : NetworkInputOptions.Fit.pad.rawValue
         if noAugment { config.augmentation = .none }
         config.initialWeights = initWeights
@@ -124,8 +128,10 @@ struct Train: ParsableCommand {
         }
         let finalTrainer = Trainer(config: config)
         let (trainSamples, validationSamples, splitText) = try split(samples: samples, dataset: usable, config: config, crossValidated: crossValidation != nil)
-        let net = try finalTrainer.makeModel()
-        let outcome = finalTrainer.train(model: net, train: trainSamples, validation: validationSamples) { print($0.line) }
+        let (net, _, outcomes) = try finalTrainer.trainSoup(train: trainSamples, validation: validationSamples) { m, r in
+            print((soup > 1 ? "member \(m + 1)/\(soup) " : "") + r.line)
+        }
+        let outcome = outcomes[0]
 
         // The content check: a Gaussian over every training film's features under the final model; its limit
         // from the held-out distances of cross-validation (without it, from the training films themselves).
@@ -209,9 +215,11 @@ struct Train: ParsableCommand {
                 trainSet = inner.train.map { samples[rest[$0]] }
                 innerVal = inner.validation.map { samples[rest[$0]] }
             }
-            let net = try trainer.makeModel()
             print("fold \(f + 1)/\(folds.count): train \(trainSet.count), early-stopping \(innerVal.count), held out \(heldOut.count) images")
-            let outcome = trainer.train(model: net, train: trainSet, validation: innerVal) { print("  " + $0.line) }
+            let (net, members, outcomes) = try trainer.trainSoup(train: trainSet, validation: innerVal) { m, r in
+                print("  " + (soup > 1 ? "member \(m + 1)/\(soup) " : "") + r.line)
+            }
+            let outcome = outcomes[0]
             let ws = net.makeWorkspace(batch: min(32, max(heldOut.count, rest.count)))
             let held = Trainer.logitsAndFeatures(net, grays: heldOut.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
             let seen = Trainer.logitsAndFeatures(net, grays: rest.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
@@ -231,8 +239,13 @@ struct Train: ParsableCommand {
                     let sample = samples[i]
                     let variants = TestTimeVariants.grays(of: sample, size: size)
                     let tta = Trainer.logitsAndFeatures(net, grays: variants, workspace: ws, options: trainer.config.inputOptions, features: false).logits
-                    let names = ["input"] + TestTimeVariants.all.map(\.name)
-                    let logits = Array(held.logits[row * k..<(row + 1) * k]) + tta
+                    // A soup's members each as well, to compare the soup with averaging their predictions.
+                    let memberLogits = members.count > 1 ? members.flatMap { member in
+                        Trainer.logitsAndFeatures(member, grays: [sample.evaluationGray], workspace: member.makeWorkspace(batch: 1),
+                                                  options: trainer.config.inputOptions, features: false).logits
+                    } : []
+                    let names = ["input"] + TestTimeVariants.all.map(\.name) + (members.count > 1 ? members.indices.map { "member\($0 + 1)" } : [])
+                    let logits = Array(held.logits[row * k..<(row + 1) * k]) + tta + memberLogits
                     for (v, name) in names.enumerated() {
                         let values = logits[v * k..<(v + 1) * k].map { String(format: "%.6f", $0) }
                         predictionLines.append([sample.image.path, sample.image.patientID, dataset.classes[sample.image.label].name,

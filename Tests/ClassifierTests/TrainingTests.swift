@@ -111,6 +111,35 @@ struct TrainingTests {
         #expect(lastLoss < firstLoss, "loss \(firstLoss) → \(lastLoss)")
     }
 
+    @Test("a soup's members start from one initialisation, member 1 is the plain run, the soup is their mean")
+    func soup() throws {
+        let train = Self.samples(count: 8)
+        var config = Self.config()
+        config.epochs = 3
+        config.soupMembers = 3
+        // Every member starts from the base seed's initialisation but trains with its own seed.
+        let start = try Trainer(config: config).makeModel().parameters.array
+        for m in 0..<3 {
+            #expect(config.soupMember(m).seed == config.seed + UInt64(m))
+            #expect(try Trainer(config: config.soupMember(m)).makeModel().parameters.array == start)
+        }
+        let (soup, members, outcomes) = try Trainer(config: config).trainSoup(train: train, validation: []) { _, _ in }
+        #expect(members.count == 3 && outcomes.count == 3)
+        var plain = config
+        plain.soupMembers = nil
+        let single = try Trainer(config: plain).makeModel()
+        _ = Trainer(config: plain).train(model: single, train: train, validation: []) { _ in }
+        #expect(members[0].parameters.array == single.parameters.array)
+        #expect(members[1].parameters.array != members[0].parameters.array)
+        let p = soup.parameters.array, a = members.map(\.parameters.array)
+        for i in Swift.stride(from: 0, to: p.count, by: 997) {
+            #expect(p[i] == Float((Double(a[0][i]) + Double(a[1][i]) + Double(a[2][i])) / 3))
+        }
+        // Without --soup the one network is the member.
+        let (one, only, _) = try Trainer(config: plain).trainSoup(train: train, validation: []) { _, _ in }
+        #expect(only.count == 1 && one.parameters.array == single.parameters.array)
+    }
+
     @Test("augmentation .none reproduces the centre; a seeded augmentation is repeatable and stays in [0, 1]")
     func augmentation() {
         let side = 32

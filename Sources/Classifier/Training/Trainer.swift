@@ -21,6 +21,10 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// epoch's). SqueezeNet has no batch norm, so the average needs no statistics pass.
     public var averagedEpochs = 0
     public var seed: UInt64 = 42
+    /// Train this many networks and average their weights into the one shipped ("model soup", Wortsman et al.
+    /// 2022): one head initialisation (from `seed`), member m trained with seed `seed + m` for order,
+    /// augmentation and dropout. Inference and explanations cost one network. nil: one network.
+    public var soupMembers: Int?
     public var inputSize = 227
     public var fit: String = NetworkInputOptions.Fit.pad.rawValue
     /// Weight the loss by inverse class frequency (the development set is 95 PA / 85 AP / 17 L).
@@ -32,6 +36,19 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var initialWeights: String?
 
     public init() {}
+
+    /// The head's (or, from scratch, every layer's) initialisation: the soup's base seed for every member.
+    var initialisationSeed: UInt64 { initialisationSeedOverride ?? seed }
+    var initialisationSeedOverride: UInt64?
+
+    /// The configuration member `m` of a soup trains with.
+    public func soupMember(_ m: Int) -> TrainingConfig {
+        var c = self
+        c.initialisationSeedOverride = seed
+        c.seed = seed &+ UInt64(m)
+        c.soupMembers = nil
+        return c
+    }
 
     public var inputOptions: NetworkInputOptions {
         NetworkInputOptions(size: inputSize, fit: NetworkInputOptions.Fit(rawValue: fit) ?? .pad)
@@ -82,9 +99,9 @@ public final class Trainer {
         let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: config.classes.count, inputSize: config.inputSize))
         if let path = config.initialWeights {
             let (tensors, _) = try SafeTensors.read(path: path)
-            try net.load(tensors, file: path, replaceHead: true, seed: config.seed)
+            try net.load(tensors, file: path, replaceHead: true, seed: config.initialisationSeed)
         } else {
-            net.initialise(seed: config.seed)
+            net.initialise(seed: config.initialisationSeed)
         }
         return net
     }
@@ -92,6 +109,25 @@ public final class Trainer {
     public func train(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],
                       progress: (EpochReport) -> Void) -> TrainingOutcome {
         trainLocked(model: net, train: train, validation: validation, progress: progress)
+    }
+
+    /// A trained network: one, or the weight average of `config.soupMembers` trained from the same
+    /// initialisation, with each member and its outcome.
+    public func trainSoup(train: [PreparedSample], validation: [PreparedSample],
+                          progress: (_ member: Int, EpochReport) -> Void) throws -> (network: SqueezeNet, members: [SqueezeNet], outcomes: [TrainingOutcome]) {
+        let count = max(1, config.soupMembers ?? 1)
+        guard count > 1 else {
+            let net = try makeModel()
+            return (net, [net], [self.train(model: net, train: train, validation: validation) { progress(0, $0) }])
+        }
+        var members: [SqueezeNet] = [], outcomes: [TrainingOutcome] = []
+        for m in 0..<count {
+            let memberTrainer = Trainer(config: config.soupMember(m))
+            let net = try memberTrainer.makeModel()
+            outcomes.append(memberTrainer.train(model: net, train: train, validation: validation) { progress(m, $0) })
+            members.append(net)
+        }
+        return (SqueezeNet.average(members), members, outcomes)
     }
 
     func trainLocked(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],

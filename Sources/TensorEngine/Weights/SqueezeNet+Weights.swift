@@ -46,6 +46,19 @@ extension SqueezeNet {
         SqueezeNet(architecture: architecture, parameters: FloatBuffer(parameters.array))
     }
 
+    /// The element-wise mean of networks of one architecture (a weight soup), summed in member order in
+    /// double precision.
+    public static func average(_ members: [SqueezeNet]) -> SqueezeNet {
+        precondition(!members.isEmpty && members.allSatisfy { $0.architecture == members[0].architecture }, "averaging needs networks of one architecture")
+        let out = SqueezeNet(architecture: members[0].architecture)
+        for i in 0..<out.layout.total {
+            var sum = 0.0
+            for member in members { sum += Double(member.parameters.pointer[i]) }
+            out.parameters.pointer[i] = Float(sum / Double(members.count))
+        }
+        return out
+    }
+
     /// The parameter stages from the output down: conv10, fire9 … fire2, conv1.
     public var stagesFromOutput: [String] {
         ["classifier.1"] + SqueezeNetArchitecture.fires.reversed().map { "features.\($0.index)" } + ["features.0"]
