@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Risk and coverage of out-of-fold predictions from `cxr-explain train --cross-validate K --cv-predictions F.tsv`:
-# per run, as is and with test-time variants averaged; with several runs (same --fold-seed), their ensemble.
+# per run, as is and with test-time variants averaged; a soup's members (variants member1 …) alone and with
+# their predictions averaged; with several runs (same --fold-seed), their ensemble.
 # Calibration (temperature) and per-class thresholds (lowest >= 0.8 with <= 3 % wrong among films tagged) are
 # chosen in-sample, as the model card does, and "nested" (fitted on the other folds, applied to each fold).
 # Usage: /usr/bin/python3 scripts/selective-cv.py cv-seed42.tsv [cv-seed43.tsv ...]
@@ -66,13 +67,16 @@ if __name__=='__main__':
     runs=[load(f) for f in sys.argv[1:]]
     keys=sorted(runs[0][0]); meta=runs[0][1]
     y=np.array([CLS.index(meta[k][0]) for k in keys]); folds=np.array([meta[k][1] for k in keys])
-    variants=list(runs[0][0][keys[0]].keys())
+    variants=[v for v in runs[0][0][keys[0]].keys() if not v.startswith('member')]
+    members=[v for v in runs[0][0][keys[0]].keys() if v.startswith('member')]
     def Z(run,vs): return np.array([np.mean([run[0][k][v] for v in vs],0) for k in keys])
     for i,r in enumerate(runs):
         evaluate(f"run{i} input",Z(r,['input']),y,folds)
         evaluate(f"run{i} tta-all",Z(r,variants[1:]),y,folds)
         evaluate(f"run{i} tta-crops",Z(r,['input','crop90','crop90-left','crop90-right','crop90-up','crop90-down']),y,folds)
         evaluate(f"run{i} input+full",Z(r,['input','full']),y,folds)
+        for m in members: evaluate(f"run{i} {m}",Z(r,[m]),y,folds)
+        if members: evaluate(f"run{i} members averaged",Z(r,members),y,folds)
     if len(runs)>1:
         evaluate("ens input",np.mean([Z(r,['input']) for r in runs],0),y,folds)
         evaluate("ens tta-all",np.mean([Z(r,variants[1:]) for r in runs],0),y,folds)

@@ -8,7 +8,8 @@ import TensorEngine
 /// nothing else names the classes, so a model with other classes needs no code change.
 public struct ModelFile: Sendable {
     public var path: String
-    public var network: SqueezeNet
+    /// The network, or the networks of an ensemble (their logits averaged).
+    public var network: Ensemble
     public var options: NetworkInputOptions
     public var sha256: String
     public var name: String
@@ -40,8 +41,15 @@ public struct ModelFile: Sendable {
         let size = Int(metadata["input_size"] ?? "") ?? 227
         let fit = NetworkInputOptions.Fit(rawValue: metadata["fit"] ?? "") ?? .pad
         views = try Self.views(metadata: metadata, file: path)
-        network = SqueezeNet(architecture: SqueezeNetArchitecture(classes: views.count, inputSize: size))
-        try network.load(tensors, file: path)
+        let architecture = SqueezeNetArchitecture(classes: views.count, inputSize: size)
+        guard let count = Int(metadata["members"] ?? "1"), (1...16).contains(count) else {
+            throw LoadError.malformed(file: path, reason: "metadata 'members' is not a count from 1 to 16")
+        }
+        network = Ensemble(try (0..<count).map { m in
+            let net = SqueezeNet(architecture: architecture)
+            try net.load(Self.memberTensors(tensors, member: m), file: path)
+            return net
+        })
         options = NetworkInputOptions(size: size, fit: fit)
         sha256 = try Digest.sha256Hex(ofFileAt: path)
         name = metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -96,6 +104,27 @@ public struct ModelFile: Sendable {
         if let contentLimit { m["content_check.limit"] = String(contentLimit) }
         if !classThresholds.isEmpty { m["thresholds"] = String(decoding: try! encoder.encode(classThresholds), as: UTF8.self) }
         return m
+    }
+
+    /// Member 0's tensors carry the network's own names (a file of one network is a plain SqueezeNet file);
+    /// member m's are prefixed "member<m>.".
+    static func memberPrefix(_ m: Int) -> String { m == 0 ? "" : "member\(m)." }
+
+    static func memberTensors(_ tensors: [String: SafeTensors.Tensor], member m: Int) -> [String: SafeTensors.Tensor] {
+        guard m > 0 else { return tensors }
+        let prefix = memberPrefix(m)
+        return Dictionary(uniqueKeysWithValues: tensors.compactMap { k, v in k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil })
+    }
+
+    /// Writes a trained model: every member's weights, `metadata` (with the member count) and `extra` tensors.
+    public static func save(_ model: Ensemble, path: String, metadata: [String: String], extra: [String: SafeTensors.Tensor]) throws {
+        var tensors = extra
+        for (m, member) in model.members.enumerated() {
+            for (name, t) in member.tensors { tensors[memberPrefix(m) + name] = t }
+        }
+        var metadata = metadata
+        if model.members.count > 1 { metadata["members"] = String(model.members.count) }
+        try SafeTensors.write(path: path, tensors: tensors, metadata: metadata)
     }
 
     /// The content check's tensors, to save beside the network's.

@@ -52,7 +52,7 @@ public final class ViewClassifier: @unchecked Sendable {
     public let policy: ViewDecisionPolicy
     public let gate: ChestGate
     let lock = NSLock()
-    var workspaces: [Int: Workspace] = [:]
+    var workspaces: [Int: EnsembleWorkspace] = [:]
 
     public init(model: ModelFile, threshold: Double? = nil, gate: ChestGate = ChestGate()) {
         self.model = model
@@ -65,7 +65,7 @@ public final class ViewClassifier: @unchecked Sendable {
         guard !grays.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
         let batch = min(grays.count, 8)
-        let ws = workspaces[batch] ?? model.network.makeWorkspace(batch: batch, fixedWeights: true)
+        let ws = workspaces[batch] ?? model.network.makeWorkspace(batch: batch)
         workspaces = [batch: ws]  // keep one workspace: memory stays bounded
         let (logits, features) = Trainer.logitsAndFeatures(model.network, grays: grays, workspace: ws, options: model.options)
         let k = model.views.count, d = ws.featureChannels

@@ -74,7 +74,7 @@ public struct ExplanationSuite: Sendable {
     }
 
     /// Runs `methods` on `input`; `targetClass` defaults to the predicted class.
-    public func explain(network: SqueezeNet, input: NetworkInput, options: NetworkInputOptions, methods: [ExplanationMethod],
+    public func explain(network: Ensemble, input: NetworkInput, options: NetworkInputOptions, methods: [ExplanationMethod],
                         targetClass: Int? = nil) throws(Failure) -> [ExplanationMethod: Explanation] {
         let size = options.size
         var out: [ExplanationMethod: Explanation] = [:]

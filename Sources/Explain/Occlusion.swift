@@ -30,10 +30,10 @@ public struct OcclusionSensitivity: Sendable {
 
     /// - Parameters: gray network input (size², [0, 1]); the model's options normalise it.
     /// - Returns: the raw score-difference map (size²) and the class it explains.
-    public func map(network: SqueezeNet, gray: [Float], options: NetworkInputOptions,
+    public func map(network: Ensemble, gray: [Float], options: NetworkInputOptions,
                     targetClass: Int? = nil) -> (raw: [Float], targetClass: Int, probabilities: [Float]) {
         let size = options.size
-        let ws = network.makeWorkspace(batch: batch, fixedWeights: true)
+        let ws = network.makeWorkspace(batch: batch)
         let base = Trainer.predict(network, grays: [gray], workspace: ws, options: options)
         let c = targetClass ?? (base[1] > base[0] ? 1 : 0)
         let fill = maskValue ?? Float(gray.reduce(0.0) { $0 + Double($1) } / Double(gray.count))

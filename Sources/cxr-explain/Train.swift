@@ -53,6 +53,8 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same model.") var seed: UInt64 = 42
     @Option(help: "Train N networks from one initialisation (seeds --seed … --seed+N−1 for order, augmentation and dropout) and ship the average of their weights: one network, inference costs nothing more.")
     var soup = 1
+    @Option(help: "Train N networks, each wholly from its own seed (--seed … --seed+N−1), and ship them as an ensemble whose logits are their mean (inference and explanations then take N passes).")
+    var ensemble = 1
     @Option(help: "Seed of the patient-wise folds (default: --seed); keep it fixed to compare seeds on the same folds.")
     var foldSeed: UInt64?
     @Option(help: "Write each held-out film's logits (as is and under each test-time variant) to this TSV.")
@@ -80,7 +82,8 @@ struct Train: ParsableCommand {
         guard crossValidate > 0 || (cvPredictions == nil && !cvOnly) else {
             throw ValidationError("--cv-predictions and --cv-only need --cross-validate")
         }
-        guard (1...16).contains(soup) else { throw ValidationError("--soup must be between 1 and 16") }
+        guard (1...16).contains(soup), (1...16).contains(ensemble) else { throw ValidationError("--soup and --ensemble must be between 1 and 16") }
+        guard soup == 1 || ensemble == 1 else { throw ValidationError("--soup and --ensemble exclude each other") }
         guard (0..<1).contains(targetRisk) else { throw ValidationError("--target-risk must be in [0, 1)") }
         guard (0.5...1).contains(contentQuantile), contentMargin >= 1 else {
             throw ValidationError("--content-quantile must be in [0.5, 1] and --content-margin at least 1")
@@ -94,6 +97,7 @@ struct Train: ParsableCommand {
         config.backboneLearningRateScale = backboneLrScale
         config.optimizer = optimizer; config.patience = patience; config.seed = seed; config.averagedEpochs = averageEpochs
         config.soupMembers = soup > 1 ? soup : nil
+        config.ensembleMembers = ensemble > 1 ? ensemble : nil
         config.fit = stretch ? NetworkInputOptions.Fit.stretch.rawValue : NetworkInputOptions.Fit.pad.rawValue
         if noAugment { config.augmentation = .none }
         config.initialWeights = initWeights
@@ -128,8 +132,8 @@ struct Train: ParsableCommand {
         }
         let finalTrainer = Trainer(config: config)
         let (trainSamples, validationSamples, splitText) = try split(samples: samples, dataset: usable, config: config, crossValidated: crossValidation != nil)
-        let (net, _, outcomes) = try finalTrainer.trainSoup(train: trainSamples, validation: validationSamples) { m, r in
-            print((soup > 1 ? "member \(m + 1)/\(soup) " : "") + r.line)
+        let (net, _, outcomes) = try finalTrainer.trainModel(train: trainSamples, validation: validationSamples) { m, r in
+            print(Self.memberLabel(m, config) + r.line)
         }
         let outcome = outcomes[0]
 
@@ -147,9 +151,9 @@ struct Train: ParsableCommand {
         let temperature = crossValidation?.temperature ?? 1
         let threshold = crossValidation?.threshold ?? ModelFile.fallbackThreshold
         let classThresholds = crossValidation?.classThresholds.map { Dictionary(uniqueKeysWithValues: zip(config.classes.map(\.name), $0)) } ?? [:]
-        try net.save(path: out, metadata: ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
-                                                             classThresholds: classThresholds, contentLimit: check.limit),
-                     extra: ModelFile.tensors(of: check))
+        try ModelFile.save(net, path: out, metadata: ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
+                                                                        classThresholds: classThresholds, contentLimit: check.limit),
+                           extra: ModelFile.tensors(of: check))
         let card = ModelCard(
             name: modelName, created: ISO8601DateFormatter().string(from: Date()), codeVersion: CXRExplain.configuration.version,
             inputSize: config.inputSize, fit: config.fit, weightsFile: (out as NSString).lastPathComponent,
@@ -190,6 +194,11 @@ struct Train: ParsableCommand {
                 "patient-wise: \(v.count) images of \(patients) patients held out for validation (seed \(config.seed))")
     }
 
+    /// "member 2/3 " in progress lines of a soup or an ensemble.
+    static func memberLabel(_ m: Int, _ config: TrainingConfig) -> String {
+        config.memberCount > 1 ? "member \(m + 1)/\(config.memberCount) " : ""
+    }
+
     static func quantile(_ values: [Double], _ q: Double) -> Double {
         let v = values.sorted()
         guard !v.isEmpty else { return 0 }
@@ -216,8 +225,8 @@ struct Train: ParsableCommand {
                 innerVal = inner.validation.map { samples[rest[$0]] }
             }
             print("fold \(f + 1)/\(folds.count): train \(trainSet.count), early-stopping \(innerVal.count), held out \(heldOut.count) images")
-            let (net, members, outcomes) = try trainer.trainSoup(train: trainSet, validation: innerVal) { m, r in
-                print("  " + (soup > 1 ? "member \(m + 1)/\(soup) " : "") + r.line)
+            let (net, members, outcomes) = try trainer.trainModel(train: trainSet, validation: innerVal) { m, r in
+                print("  " + Self.memberLabel(m, trainer.config) + r.line)
             }
             let outcome = outcomes[0]
             let ws = net.makeWorkspace(batch: min(32, max(heldOut.count, rest.count)))
@@ -239,9 +248,9 @@ struct Train: ParsableCommand {
                     let sample = samples[i]
                     let variants = TestTimeVariants.grays(of: sample, size: size)
                     let tta = Trainer.logitsAndFeatures(net, grays: variants, workspace: ws, options: trainer.config.inputOptions, features: false).logits
-                    // A soup's members each as well, to compare the soup with averaging their predictions.
+                    // A soup's or an ensemble's members each as well (for a soup: to compare it with averaging their predictions).
                     let memberLogits = members.count > 1 ? members.flatMap { member in
-                        Trainer.logitsAndFeatures(member, grays: [sample.evaluationGray], workspace: member.makeWorkspace(batch: 1),
+                        Trainer.logitsAndFeatures(Ensemble(member), grays: [sample.evaluationGray], workspace: Ensemble(member).makeWorkspace(batch: 1),
                                                   options: trainer.config.inputOptions, features: false).logits
                     } : []
                     let names = ["input"] + TestTimeVariants.all.map(\.name) + (members.count > 1 ? members.indices.map { "member\($0 + 1)" } : [])

@@ -3,6 +3,16 @@ import Preprocess
 import TestSupport
 import Testing
 
+/// The names and metadata of a safetensors file, read from its JSON header (tests read files the binary wrote).
+enum SafeTensorsHeader {
+    static func read(_ path: String) throws -> (tensors: Set<String>, metadata: [String: String]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let length = data.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as! [String: Any]
+        return (Set(header.keys.filter { $0 != "__metadata__" }), header["__metadata__"] as? [String: String] ?? [:])
+    }
+}
+
 /// train → evaluate → classify through the binary, on a few shared images.
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"))
 struct ClassifierCLITests {
@@ -45,6 +55,43 @@ struct ClassifierCLITests {
         #expect(films == [6, 4, 4])
         // Every film is scored by the classifier (the content check's refusals included); the decisions are apart.
         #expect(metrics["count"] as? Int == 14)
+    }
+
+    @Test("cross-validation of a soup writes each member's held-out logits beside the soup's; the card names the soup; an ensemble's file holds every network and classifies")
+    func crossValidatedSoup() throws {
+        let dir = TestPaths.temporaryDirectory("cli-soup")
+        let rows = readTSV(TestPaths.viewData.appendingPathComponent("MANIFEST.tsv"))
+        let picked = ["PA", "AP", "L"].flatMap { label in rows.filter { $0["label"] == label }.prefix(4) }
+        let manifest = dir.appendingPathComponent("MANIFEST.tsv").path
+        try ("file\tlabel\tpatient_id\n" + picked.map { "\(TestPaths.viewData.path)/\($0["file"]!)\t\($0["label"]!)\t\($0["patient_id"]!)" }
+            .joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        let predictions = dir.appendingPathComponent("cv.tsv").path, out = dir.appendingPathComponent("soup.safetensors").path
+        let common = ["--epochs", "1", "--batch-size", "4", "--patience", "0", "--input-size", "96", "--soup", "2"]
+        let r = try CLI.run(["train", manifest, "--out", out, "--cross-validate", "2", "--cv-only", "--cv-predictions", predictions] + common)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("member 2/2 epoch   1/1"), "\(r.stdout)")
+        let table = readTSV(URL(fileURLWithPath: predictions))
+        #expect(Set(table.map { $0["variant"]! }).isSuperset(of: ["input", "member1", "member2"]))
+        // The soup is neither member, and each film has one row per variant.
+        for film in Set(table.map { $0["path"]! }) {
+            let byVariant = Dictionary(uniqueKeysWithValues: table.filter { $0["path"] == film }.map { ($0["variant"]!, $0["logit_PA"]!) })
+            #expect(byVariant["input"] != byVariant["member1"] || byVariant["input"] != byVariant["member2"], "\(film)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let t = try CLI.run(["train", manifest, "--out", out] + common)
+        #expect(t.status == 0, "\(t.stderr)")
+        let card = try String(contentsOfFile: dir.appendingPathComponent("soup.card.md").path, encoding: .utf8)
+        #expect(card.contains("the weights of 2 runs averaged"), "\(card)")
+        // An ensemble's file holds both networks, and the commands read it as one model.
+        let ensemble = dir.appendingPathComponent("ensemble.safetensors").path
+        let e = try CLI.run(["train", manifest, "--out", ensemble] + common.dropLast(2) + ["--ensemble", "2"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let (tensors, metadata) = try SafeTensorsHeader.read(ensemble)
+        #expect(metadata["members"] == "2" && tensors.contains("member1.classifier.1.weight") && tensors.contains("classifier.1.weight"))
+        let ensembleCard = try String(contentsOfFile: dir.appendingPathComponent("ensemble.card.md").path, encoding: .utf8)
+        #expect(ensembleCard.contains("an ensemble of 2 networks"))
+        let c = try CLI.run(["classify", "--json", "--model", ensemble, TestPaths.viewData.appendingPathComponent("L/000002-3.png").path])
+        #expect(c.status == 0, "\(c.stderr)")
     }
 
     @Test("classify with the shipped model: decision, calibrated probabilities of three views, header agreement; a bad file fails alone")

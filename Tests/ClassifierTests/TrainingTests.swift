@@ -111,7 +111,7 @@ struct TrainingTests {
         #expect(lastLoss < firstLoss, "loss \(firstLoss) → \(lastLoss)")
     }
 
-    @Test("a soup's members start from one initialisation, member 1 is the plain run, the soup is their mean")
+    @Test("a soup's members start from one initialisation, member 1 is the plain run, the soup is their mean; an ensemble keeps members of their own seeds")
     func soup() throws {
         let train = Self.samples(count: 8)
         var config = Self.config()
@@ -120,11 +120,12 @@ struct TrainingTests {
         // Every member starts from the base seed's initialisation but trains with its own seed.
         let start = try Trainer(config: config).makeModel().parameters.array
         for m in 0..<3 {
-            #expect(config.soupMember(m).seed == config.seed + UInt64(m))
-            #expect(try Trainer(config: config.soupMember(m)).makeModel().parameters.array == start)
+            #expect(config.member(m).seed == config.seed + UInt64(m))
+            #expect(try Trainer(config: config.member(m)).makeModel().parameters.array == start)
         }
-        let (soup, members, outcomes) = try Trainer(config: config).trainSoup(train: train, validation: []) { _, _ in }
-        #expect(members.count == 3 && outcomes.count == 3)
+        let (model, members, outcomes) = try Trainer(config: config).trainModel(train: train, validation: []) { _, _ in }
+        #expect(members.count == 3 && outcomes.count == 3 && model.members.count == 1)
+        let soup = model.members[0]
         var plain = config
         plain.soupMembers = nil
         let single = try Trainer(config: plain).makeModel()
@@ -135,9 +136,23 @@ struct TrainingTests {
         for i in Swift.stride(from: 0, to: p.count, by: 997) {
             #expect(p[i] == Float((Double(a[0][i]) + Double(a[1][i]) + Double(a[2][i])) / 3))
         }
+        // An ensemble's member m starts where a plain run of seed + m starts, and all members are kept.
+        var own = config
+        own.soupMembers = nil
+        own.ensembleMembers = 3
+        for m in 1..<3 {
+            var plainSeed = plain
+            plainSeed.seed = config.seed + UInt64(m)
+            let first = try Trainer(config: own.member(m)).makeModel().parameters.array
+            #expect(first == (try Trainer(config: plainSeed).makeModel().parameters.array))
+            #expect(first != start)
+        }
         // Without --soup the one network is the member.
-        let (one, only, _) = try Trainer(config: plain).trainSoup(train: train, validation: []) { _, _ in }
-        #expect(only.count == 1 && one.parameters.array == single.parameters.array)
+        let (one, only, _) = try Trainer(config: plain).trainModel(train: train, validation: []) { _, _ in }
+        #expect(only.count == 1 && one.members.count == 1 && one.members[0].parameters.array == single.parameters.array)
+        own.epochs = 1
+        let (ensemble, ensembleMembers, _) = try Trainer(config: own).trainModel(train: train, validation: []) { _, _ in }
+        #expect(ensemble.members.count == 3 && ensemble.members.map(\.parameters.array) == ensembleMembers.map(\.parameters.array))
     }
 
     @Test("augmentation .none reproduces the centre; a seeded augmentation is repeatable and stays in [0, 1]")

@@ -41,6 +41,39 @@ struct ModelFileTests {
         #expect(abs(prediction.decision.probabilities.values.reduce(0, +) - 1) < 1e-5)
     }
 
+    @Test("an ensemble's model file holds every member; the classifier's logits are their mean; a bad member count is refused")
+    func ensembleFile() throws {
+        var config = TrainingConfig()
+        config.inputSize = 64
+        let members = (0..<3).map { m -> SqueezeNet in
+            let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 3, inputSize: 64))
+            net.initialise(seed: 10 + UInt64(m))
+            return net
+        }
+        let path = dir.appendingPathComponent("ensemble.safetensors").path
+        let metadata = ModelFile.metadata(name: "ensemble", config: config, temperature: 1, threshold: 0.9, contentLimit: nil)
+        try ModelFile.save(Ensemble(members), path: path, metadata: metadata, extra: [:])
+        let model = try ModelFile(path: path)
+        #expect(model.network.members.count == 3)
+        #expect(model.network.members.map(\.parameters.array) == members.map(\.parameters.array))
+        let gray = (0..<(64 * 64)).map { Float(($0 * 7) % 64) / 64 }
+        let logits = Array(ViewClassifier(model: model).logitsAndFeatures(grays: [gray])[0].logits)
+        let each = members.map { Trainer.logitsAndFeatures(Ensemble($0), grays: [gray], workspace: Ensemble($0).makeWorkspace(batch: 1),
+                                                           options: model.options, features: false).logits }
+        for c in 0..<3 {
+            #expect(abs(logits[c] - (each[0][c] + each[1][c] + each[2][c]) / 3) < 1e-5, "class \(c): \(logits) \(each)")
+        }
+        // One member is a plain SqueezeNet file: no prefix, no member count.
+        let single = dir.appendingPathComponent("single.safetensors").path
+        try ModelFile.save(Ensemble(members[0]), path: single, metadata: metadata, extra: [:])
+        let (tensors, singleMetadata) = try SafeTensors.read(path: single)
+        #expect(singleMetadata["members"] == nil && Set(tensors.keys) == Set(members[0].tensors.keys))
+        var bad = metadata
+        bad["members"] = "0"
+        try ModelFile.save(Ensemble(members[0]), path: single, metadata: bad, extra: [:])
+        #expect(throws: ModelFile.LoadError.self) { try ModelFile(path: single) }
+    }
+
     @Test("a model file of the first sessions (classes PA,L, no calibration) still loads")
     func legacyFile() throws {
         let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: 64))

@@ -10,7 +10,9 @@ struct CAMTests {
     static let fixture = try! SafeTensors.read(path: TestPaths.packageRoot
         .appendingPathComponent("Tests/ClassifierTests/Fixtures/squeezenet.safetensors").path).tensors
 
-    static func network() throws -> SqueezeNet {
+    static func network() throws -> Ensemble { Ensemble(try squeezeNet()) }
+
+    static func squeezeNet() throws -> SqueezeNet {
         let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: 101))
         var weights: [String: SafeTensors.Tensor] = [:]
         for (k, v) in fixture where k.hasPrefix("weights.") { weights[String(k.dropFirst("weights.".count))] = v }
@@ -41,11 +43,32 @@ struct CAMTests {
             let ws = net.makeWorkspace(batch: 1)
             Self.input0.withUnsafeBufferPointer { _ = net.forward(ws, input: $0.baseAddress!) }
             let side = net.architecture.featureSize
-            let channel = Array(ws.classMaps[(c * side * side)..<((c + 1) * side * side)])
+            let channel = Array(ws.members[0].classMaps[(c * side * side)..<((c + 1) * side * side)])
             let cam = ClassActivationMapper.finish(channel, side: side, size: 101)
             let cmp = TensorComparison("class \(c)", actual: grad.values, expected: cam, tolerance: 1e-5)
             #expect(cmp.ok, "\(cmp)")
         }
+    }
+
+    @Test("an ensemble of two copies of a network gives that network's logits and linear CAM maps; a different second member changes them")
+    func ensembleMaps() throws {
+        let net = try Self.squeezeNet()
+        let single = ClassActivationMapper(network: Ensemble(net)).maps(input: Self.input0, methods: [.gradCAM, .hiResCAM, .layerCAM], targetClass: 1)
+        let twins = ClassActivationMapper(network: Ensemble([net, net.copy()])).maps(input: Self.input0, methods: [.gradCAM, .hiResCAM, .layerCAM], targetClass: 1)
+        for (method, map) in single {
+            let cmp = TensorComparison("twins \(method)", actual: twins[method]!.values, expected: map.values, tolerance: 1e-5)
+            #expect(cmp.ok, "\(cmp)")
+            #expect(zip(twins[method]!.probabilities, map.probabilities).allSatisfy { abs($0 - $1) < 1e-6 })
+        }
+        let other = net.copy()
+        other.randomise(stage: "classifier.1", seed: 3)
+        let mixed = ClassActivationMapper(network: Ensemble([net, other])).maps(input: Self.input0, methods: [.gradCAM], targetClass: 1)[.gradCAM]!
+        #expect(mixed.values != single[.gradCAM]!.values)
+        // The ensemble's probabilities are the softmax of the members' mean logits.
+        let l0 = Self.input0.withUnsafeBufferPointer { net.forward(net.makeWorkspace(batch: 1, fixedWeights: true), input: $0.baseAddress!) }
+        let l1 = Self.input0.withUnsafeBufferPointer { other.forward(other.makeWorkspace(batch: 1, fixedWeights: true), input: $0.baseAddress!) }
+        let expected = SoftmaxCrossEntropy.softmax(zip(l0, l1).map { ($0 + $1) / 2 }, classes: 2)
+        #expect(zip(mixed.probabilities, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(mixed.probabilities) \(expected)")
     }
 
     @Test("maps are in [0, 1] with both ends reached; a softmax target gives a map too")

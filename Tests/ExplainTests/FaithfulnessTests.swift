@@ -21,7 +21,7 @@ struct FaithfulnessTests {
 
     @Test("randomising a stage re-draws exactly that stage's parameters, deterministically")
     func randomiseStage() throws {
-        let net = try CAMTests.network()
+        let net = try CAMTests.squeezeNet()
         let stages = net.stagesFromOutput
         #expect(stages.count == 10 && stages.first == "classifier.1" && stages.last == "features.0")
         // Every parameter belongs to exactly one stage.
@@ -43,11 +43,11 @@ struct FaithfulnessTests {
     @Test("the cascade gives one ρ per stage in [-1, 1], leaves the model untouched, and is seeded")
     func cascade() throws {
         let net = try CAMTests.network()
-        let before = net.parameters.array
+        let before = net.members[0].parameters.array
         let check = ModelRandomisation(seed: 3)
         let a = check.run(network: net, input: CAMTests.input0, methods: [.gradCAM, .gradCAMPlusPlus], targetClass: 1)
-        #expect(net.parameters.array == before)
-        #expect(a.map(\.stage) == net.stagesFromOutput)
+        #expect(net.members[0].parameters.array == before)
+        #expect(a.map(\.stage) == net.members[0].stagesFromOutput)
         for s in a { for (_, r) in s.rho { if let r { #expect(r >= -1 - 1e-9 && r <= 1 + 1e-9) } } }
         let b = check.run(network: net, input: CAMTests.input0, methods: [.gradCAM, .gradCAMPlusPlus], targetClass: 1)
         #expect(a.map { $0.rho["gradcam"]! } == b.map { $0.rho["gradcam"]! })

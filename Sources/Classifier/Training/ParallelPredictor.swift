@@ -10,7 +10,7 @@ import Preprocess
 public enum ParallelPredictor {
     /// - Parameter image: makes image `i` (gray, size², [0, 1]); called from the worker threads.
     /// - Returns: `count × classes` probabilities in image order.
-    public static func probabilities(_ net: SqueezeNet, count: Int, batch: Int, options: NetworkInputOptions,
+    public static func probabilities(_ net: Ensemble, count: Int, batch: Int, options: NetworkInputOptions,
                                      image: @Sendable (Int) -> [Float]) -> [Float] {
         // Slices of a fixed size, whatever the worker count (each image is its own pass, so its bits depend
         // neither on its batch nor on how many workers share the batches).
@@ -19,7 +19,7 @@ public enum ParallelPredictor {
     }
 
     /// `workers` pipelines, each taking every `workers`-th batch of `slice` images (one pipeline runs inline).
-    static func inWorkers(_ net: SqueezeNet, count: Int, batch slice: Int, batches: Int, workers: Int, options: NetworkInputOptions,
+    static func inWorkers(_ net: Ensemble, count: Int, batch slice: Int, batches: Int, workers: Int, options: NetworkInputOptions,
                           image: @Sendable (Int) -> [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: count * net.classes)
         out.withUnsafeMutableBufferPointer { buffer in
@@ -27,7 +27,7 @@ public enum ParallelPredictor {
             withoutActuallyEscaping(image) { image in
                 let make = UncheckedBox(image)
                 DispatchQueue.concurrentPerform(iterations: min(workers, batches)) { w in
-                    let ws = net.makeWorkspace(batch: min(slice, max(count, 1)), fixedWeights: true)
+                    let ws = net.makeWorkspace(batch: min(slice, max(count, 1)))
                     for b in Swift.stride(from: w, to: batches, by: workers) {
                         let range = (b * slice)..<min(count, (b + 1) * slice)
                         let p = Trainer.predict(net, grays: range.map(make.value), workspace: ws, options: options)

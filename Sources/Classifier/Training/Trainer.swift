@@ -25,6 +25,10 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// 2022): one head initialisation (from `seed`), member m trained with seed `seed + m` for order,
     /// augmentation and dropout. Inference and explanations cost one network. nil: one network.
     public var soupMembers: Int?
+    /// Train this many networks, member m wholly from seed `seed + m` (its own head initialisation too), and
+    /// keep them all: the model file holds the ensemble, whose logits are the members' mean. Inference and
+    /// explanations cost one pass per member. nil: one network.
+    public var ensembleMembers: Int?
     public var inputSize = 227
     public var fit: String = NetworkInputOptions.Fit.pad.rawValue
     /// Weight the loss by inverse class frequency (the development set is 95 PA / 85 AP / 17 L).
@@ -41,12 +45,16 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     var initialisationSeed: UInt64 { initialisationSeedOverride ?? seed }
     var initialisationSeedOverride: UInt64?
 
-    /// The configuration member `m` of a soup trains with.
-    public func soupMember(_ m: Int) -> TrainingConfig {
+    /// How many networks a training run makes.
+    public var memberCount: Int { max(1, soupMembers ?? ensembleMembers ?? 1) }
+
+    /// The configuration member `m` of a soup or an ensemble trains with.
+    public func member(_ m: Int) -> TrainingConfig {
         var c = self
-        c.initialisationSeedOverride = seed
+        c.initialisationSeedOverride = soupMembers != nil ? seed : nil
         c.seed = seed &+ UInt64(m)
         c.soupMembers = nil
+        c.ensembleMembers = nil
         return c
     }
 
@@ -111,23 +119,22 @@ public final class Trainer {
         trainLocked(model: net, train: train, validation: validation, progress: progress)
     }
 
-    /// A trained network: one, or the weight average of `config.soupMembers` trained from the same
-    /// initialisation, with each member and its outcome.
-    public func trainSoup(train: [PreparedSample], validation: [PreparedSample],
-                          progress: (_ member: Int, EpochReport) -> Void) throws -> (network: SqueezeNet, members: [SqueezeNet], outcomes: [TrainingOutcome]) {
-        let count = max(1, config.soupMembers ?? 1)
-        guard count > 1 else {
+    /// The trained model: one network, the weight average of a soup's members, or an ensemble of them; with
+    /// each member and its outcome.
+    public func trainModel(train: [PreparedSample], validation: [PreparedSample],
+                           progress: (_ member: Int, EpochReport) -> Void) throws -> (model: Ensemble, members: [SqueezeNet], outcomes: [TrainingOutcome]) {
+        guard config.memberCount > 1 else {
             let net = try makeModel()
-            return (net, [net], [self.train(model: net, train: train, validation: validation) { progress(0, $0) }])
+            return (Ensemble(net), [net], [self.train(model: net, train: train, validation: validation) { progress(0, $0) }])
         }
         var members: [SqueezeNet] = [], outcomes: [TrainingOutcome] = []
-        for m in 0..<count {
-            let memberTrainer = Trainer(config: config.soupMember(m))
+        for m in 0..<config.memberCount {
+            let memberTrainer = Trainer(config: config.member(m))
             let net = try memberTrainer.makeModel()
             outcomes.append(memberTrainer.train(model: net, train: train, validation: validation) { progress(m, $0) })
             members.append(net)
         }
-        return (SqueezeNet.average(members), members, outcomes)
+        return (config.soupMembers != nil ? Ensemble(SqueezeNet.average(members)) : Ensemble(members), members, outcomes)
     }
 
     func trainLocked(model net: SqueezeNet, train: [PreparedSample], validation: [PreparedSample],
@@ -228,14 +235,14 @@ public final class Trainer {
     }
 
     /// Probabilities for samples, in batches of the workspace's size (inference mode).
-    public static func predict(_ net: SqueezeNet, grays: [[Float]], workspace ws: Workspace, options: NetworkInputOptions) -> [Float] {
-        SoftmaxCrossEntropy.softmax(logitsAndFeatures(net, grays: grays, workspace: ws, options: options, features: false).logits,
-                                    classes: net.classes)
+    public static func predict(_ model: Ensemble, grays: [[Float]], workspace ws: EnsembleWorkspace, options: NetworkInputOptions) -> [Float] {
+        SoftmaxCrossEntropy.softmax(logitsAndFeatures(model, grays: grays, workspace: ws, options: options, features: false).logits,
+                                    classes: model.classes)
     }
 
-    /// Logits (N × classes) and fire9's spatially pooled activations (N × 512; empty without `features`) of
-    /// samples, in batches of the workspace's size (inference mode).
-    public static func logitsAndFeatures(_ net: SqueezeNet, grays: [[Float]], workspace ws: Workspace,
+    /// Logits (N × classes) and fire9's spatially pooled activations of the first member (N × 512; empty
+    /// without `features`) of samples, in batches of the workspace's size (inference mode).
+    public static func logitsAndFeatures(_ model: Ensemble, grays: [[Float]], workspace ws: EnsembleWorkspace,
                                          options: NetworkInputOptions, features wanted: Bool = true) -> (logits: [Float], features: [Float]) {
         let plane = 3 * options.size * options.size
         let input = FloatBuffer(count: ws.batch * plane)
@@ -248,14 +255,14 @@ public final class Trainer {
                     (input.pointer + slot * plane).update(from: $0.baseAddress!, count: plane)
                 }
             }
-            logits += net.forward(ws, input: input.pointer).prefix(members.count * net.classes)
+            logits += model.forward(ws, input: input.pointer).prefix(members.count * model.classes)
             if wanted { features += ws.pooledFeatures.prefix(members.count * ws.featureChannels) }
         }
         return (logits, features)
     }
 
     public func evaluate(_ net: SqueezeNet, samples: [PreparedSample], workspace ws: Workspace) -> ClassificationMetrics {
-        let p = Self.predict(net, grays: samples.map(\.evaluationGray), workspace: ws, options: config.inputOptions)
+        let p = Self.predict(Ensemble(net), grays: samples.map(\.evaluationGray), workspace: EnsembleWorkspace([ws]), options: config.inputOptions)
         return ClassificationMetrics(probabilities: p, labels: samples.map(\.image.label), classes: net.classes)
     }
 }

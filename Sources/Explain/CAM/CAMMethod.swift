@@ -94,20 +94,23 @@ public struct SaliencyMap: Sendable {
 
 /// Runs a forward and a backward pass and turns activations and gradients into maps
 /// (pytorch-grad-cam's `BaseCAM`: capture, weight, ReLU, upsample, min-max).
+/// For an ensemble the target is the ensemble's (the mean of the members' logits): each member's fire9 is
+/// one block of channels of a layer the ensemble has, so the members' combined maps add up before the ReLU
+/// (for one network this is that network's map).
 public final class ClassActivationMapper: @unchecked Sendable {
-    public let network: SqueezeNet
-    let workspace: Workspace
+    public let network: Ensemble
+    let workspaces: [Workspace]
 
-    public init(network: SqueezeNet) {
+    public init(network: Ensemble) {
         self.network = network
-        workspace = network.makeWorkspace(batch: 1, fixedWeights: true)
+        workspaces = network.members.map { $0.makeWorkspace(batch: 1, fixedWeights: true) }
     }
 
     /// Maps for one normalised input `[3, S, S]`. `targetClass` defaults to the predicted class.
     public func maps(input: [Float], methods: [CAMMethod], layer: CAMLayer = .fire9, target: CAMTarget = .logit,
                      targetClass: Int? = nil) -> [CAMMethod: SaliencyMap] {
         let classes = network.classes, size = network.architecture.inputSize
-        let logits = input.withUnsafeBufferPointer { network.forward(workspace, input: $0.baseAddress!) }
+        let logits = input.withUnsafeBufferPointer { network.forward(EnsembleWorkspace(workspaces), input: $0.baseAddress!) }
         let probabilities = SoftmaxCrossEntropy.softmax(logits, classes: classes)
         let predicted = logits.indices.max { logits[$0] < logits[$1] }!
         let c = targetClass ?? predicted
@@ -118,15 +121,24 @@ public final class ClassActivationMapper: @unchecked Sendable {
             // ∂p_c/∂z_j = p_c (δ_cj − p_j)
             for j in 0..<classes { dlogits[j] = probabilities[c] * ((j == c ? 1 : 0) - probabilities[j]) }
         }
-        network.backward(workspace, dlogits: dlogits, gradients: nil, stopAtFeatures: true)
+        // The mean's gradient reaches each member's logits divided by the member count.
+        let share = 1 / Float(network.members.count)
+        let memberDlogits = network.members.count == 1 ? dlogits : dlogits.map { $0 * share }
         let side = network.architecture.featureSize, area = side * side
-        let (a, g, k) = layer == .fire9
-            ? (workspace.featureMaps, workspace.featureGradients, 512)
-            : (workspace.classMaps, workspace.classMapGradients, classes)
+        var cams: [CAMMethod: [Float]] = [:]
+        for (member, workspace) in zip(network.members, workspaces) {
+            member.backward(workspace, dlogits: memberDlogits, gradients: nil, stopAtFeatures: true)
+            let (a, g, k) = layer == .fire9
+                ? (workspace.featureMaps, workspace.featureGradients, 512)
+                : (workspace.classMaps, workspace.classMapGradients, classes)
+            for method in methods {
+                let cam = method.combine(activations: a, gradients: g, channels: k, area: area)
+                if let sum = cams[method] { cams[method] = zip(sum, cam).map { $0 + $1 } } else { cams[method] = cam }
+            }
+        }
         var out: [CAMMethod: SaliencyMap] = [:]
         for method in methods {
-            let cam = method.combine(activations: a, gradients: g, channels: k, area: area)
-            out[method] = SaliencyMap(width: size, height: size, values: Self.finish(cam, side: side, size: size),
+            out[method] = SaliencyMap(width: size, height: size, values: Self.finish(cams[method]!, side: side, size: size),
                                       predictedClass: predicted, targetClass: c, probabilities: probabilities)
         }
         return out

@@ -63,7 +63,7 @@ public struct LIMEExplainer: Sendable {
             .map { ($0.coefficients, $0.intercept) }
     }
 
-    public func explain(network: SqueezeNet, gray: [Float], options: NetworkInputOptions, targetClass: Int? = nil) -> Explanation? {
+    public func explain(network: Ensemble, gray: [Float], options: NetworkInputOptions, targetClass: Int? = nil) -> Explanation? {
         let size = options.size
         let (segments, count) = slic.labels(gray: gray, width: size, height: size)
         var means = [Float](repeating: 0, count: count), sizes = [Float](repeating: 0, count: count)

@@ -48,7 +48,7 @@ public struct DeletionInsertion: Sendable {
         return a
     }
 
-    public func evaluate(network: SqueezeNet, gray: [Float], options: NetworkInputOptions, map: [Float], targetClass c: Int) -> Result {
+    public func evaluate(network: Ensemble, gray: [Float], options: NetworkInputOptions, map: [Float], targetClass c: Int) -> Result {
         precondition(map.count == gray.count)
         // Most salient first; ties keep pixel order so the result is deterministic.
         let order = map.indices.sorted { map[$0] != map[$1] ? map[$0] > map[$1] : $0 < $1 }

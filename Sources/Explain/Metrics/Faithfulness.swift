@@ -42,7 +42,7 @@ public struct FaithfulnessCheck: Sendable {
         }
     }
 
-    public func run(network: SqueezeNet, input: NetworkInput, options: NetworkInputOptions,
+    public func run(network: Ensemble, input: NetworkInput, options: NetworkInputOptions,
                     methods: [ExplanationMethod]) throws(ExplanationSuite.Failure) -> Result {
         var suite = self.suite
         if let first = limeSeeds?.first { suite.lime.seed = first }

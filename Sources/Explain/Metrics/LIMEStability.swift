@@ -21,7 +21,7 @@ public struct LIMEStability: Sendable {
     }
 
     /// - Parameter first: an explanation already computed with `seeds[0]`, reused if given.
-    public func run(network: SqueezeNet, gray: [Float], options: NetworkInputOptions, targetClass: Int,
+    public func run(network: Ensemble, gray: [Float], options: NetworkInputOptions, targetClass: Int,
                     first: LIMEExplainer.Explanation? = nil) -> Result? {
         var weights: [[Double]] = []
         for (i, seed) in seeds.enumerated() {

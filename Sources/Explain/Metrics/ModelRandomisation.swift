@@ -21,14 +21,14 @@ public struct ModelRandomisation: Sendable {
 
     /// Grad-CAM-family maps of the same input and class for the trained model and after each cumulative
     /// randomisation step.
-    public func run(network: SqueezeNet, input: [Float], methods: [CAMMethod], layer: CAMLayer = .fire9,
+    public func run(network: Ensemble, input: [Float], methods: [CAMMethod], layer: CAMLayer = .fire9,
                     target: CAMTarget = .logit, targetClass: Int) -> [Stage] {
         let original = ClassActivationMapper(network: network).maps(input: input, methods: methods, layer: layer, target: target,
                                                                     targetClass: targetClass)
         let randomised = network.copy()
         var stages: [Stage] = []
-        for (i, stage) in network.stagesFromOutput.enumerated() {
-            randomised.randomise(stage: stage, seed: seed &+ UInt64(i))
+        for (i, stage) in network.members[0].stagesFromOutput.enumerated() {
+            for (m, member) in randomised.members.enumerated() { member.randomise(stage: stage, seed: seed &+ UInt64(i) &+ UInt64(m) &* 1_000_003) }
             let maps = ClassActivationMapper(network: randomised).maps(input: input, methods: methods, layer: layer, target: target,
                                                                        targetClass: targetClass)
             var rho: [String: Double?] = [:]
