@@ -43,7 +43,8 @@ def read_safetensors(path):
 
 
 # The network's tensors only (a model file also carries the content check's); classes from the last layer.
-weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith("content_check.")}
+# An ensemble's file holds further networks as member<m>.*: the peer runs the first (one network each side).
+weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith(("content_check.", "member"))}
 model = torchvision.models.squeezenet1_1(num_classes=weights["classifier.1.bias"].shape[0])
 model.load_state_dict(weights)
 model.eval()
