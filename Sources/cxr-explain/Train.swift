@@ -230,7 +230,8 @@ struct Train: ParsableCommand {
             }
             let outcome = outcomes[0]
             let ws = net.makeWorkspace(batch: min(32, max(heldOut.count, rest.count)))
-            let held = Trainer.logitsAndFeatures(net, grays: heldOut.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
+            let heldGrays = heldOut.map { samples[$0].evaluationGray }
+            let held = Trainer.logitsAndFeatures(net, grays: heldGrays, workspace: ws, options: trainer.config.inputOptions)
             let seen = Trainer.logitsAndFeatures(net, grays: rest.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
             if let check = ContentCheck.fit(features: seen.features, dimension: ws.featureChannels) {
                 distances += check.distances(features: held.features)
@@ -244,15 +245,16 @@ struct Train: ParsableCommand {
             pooledLabels += labels
             if cvPredictions != nil {
                 let size = trainer.config.inputSize
+                // A soup's or an ensemble's members each as well (for a soup: to compare it with averaging their predictions).
+                let memberHeld = members.count > 1 ? members.map { member in
+                    Trainer.logitsAndFeatures(Ensemble(member), grays: heldGrays, workspace: Ensemble(member).makeWorkspace(batch: ws.batch),
+                                              options: trainer.config.inputOptions, features: false).logits
+                } : []
                 for (row, i) in heldOut.enumerated() {
                     let sample = samples[i]
                     let variants = TestTimeVariants.grays(of: sample, size: size)
                     let tta = Trainer.logitsAndFeatures(net, grays: variants, workspace: ws, options: trainer.config.inputOptions, features: false).logits
-                    // A soup's or an ensemble's members each as well (for a soup: to compare it with averaging their predictions).
-                    let memberLogits = members.count > 1 ? members.flatMap { member in
-                        Trainer.logitsAndFeatures(Ensemble(member), grays: [sample.evaluationGray], workspace: Ensemble(member).makeWorkspace(batch: 1),
-                                                  options: trainer.config.inputOptions, features: false).logits
-                    } : []
+                    let memberLogits = memberHeld.flatMap { $0[row * k..<(row + 1) * k] }
                     let names = ["input"] + TestTimeVariants.all.map(\.name) + (members.count > 1 ? members.indices.map { "member\($0 + 1)" } : [])
                     let logits = Array(held.logits[row * k..<(row + 1) * k]) + tta + memberLogits
                     for (v, name) in names.enumerated() {

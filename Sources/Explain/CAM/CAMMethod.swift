@@ -99,18 +99,18 @@ public struct SaliencyMap: Sendable {
 /// (for one network this is that network's map).
 public final class ClassActivationMapper: @unchecked Sendable {
     public let network: Ensemble
-    let workspaces: [Workspace]
+    let workspace: EnsembleWorkspace
 
     public init(network: Ensemble) {
         self.network = network
-        workspaces = network.members.map { $0.makeWorkspace(batch: 1, fixedWeights: true) }
+        workspace = network.makeWorkspace(batch: 1)
     }
 
     /// Maps for one normalised input `[3, S, S]`. `targetClass` defaults to the predicted class.
     public func maps(input: [Float], methods: [CAMMethod], layer: CAMLayer = .fire9, target: CAMTarget = .logit,
                      targetClass: Int? = nil) -> [CAMMethod: SaliencyMap] {
         let classes = network.classes, size = network.architecture.inputSize
-        let logits = input.withUnsafeBufferPointer { network.forward(EnsembleWorkspace(workspaces), input: $0.baseAddress!) }
+        let logits = input.withUnsafeBufferPointer { network.forward(workspace, input: $0.baseAddress!) }
         let probabilities = SoftmaxCrossEntropy.softmax(logits, classes: classes)
         let predicted = logits.indices.max { logits[$0] < logits[$1] }!
         let c = targetClass ?? predicted
@@ -126,11 +126,11 @@ public final class ClassActivationMapper: @unchecked Sendable {
         let memberDlogits = network.members.count == 1 ? dlogits : dlogits.map { $0 * share }
         let side = network.architecture.featureSize, area = side * side
         var cams: [CAMMethod: [Float]] = [:]
-        for (member, workspace) in zip(network.members, workspaces) {
-            member.backward(workspace, dlogits: memberDlogits, gradients: nil, stopAtFeatures: true)
+        for (member, memberWorkspace) in zip(network.members, workspace.members) {
+            member.backward(memberWorkspace, dlogits: memberDlogits, gradients: nil, stopAtFeatures: true)
             let (a, g, k) = layer == .fire9
-                ? (workspace.featureMaps, workspace.featureGradients, 512)
-                : (workspace.classMaps, workspace.classMapGradients, classes)
+                ? (memberWorkspace.featureMaps, memberWorkspace.featureGradients, 512)
+                : (memberWorkspace.classMaps, memberWorkspace.classMapGradients, classes)
             for method in methods {
                 let cam = method.combine(activations: a, gradients: g, channels: k, area: area)
                 if let sum = cams[method] { cams[method] = zip(sum, cam).map { $0 + $1 } } else { cams[method] = cam }
