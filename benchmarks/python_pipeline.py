@@ -38,8 +38,9 @@ def read_safetensors(path):
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
         data = f.read()
-    return {k: torch.from_numpy(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=np.float32)
-                                .reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
+    dtypes = {"F32": np.float32, "F16": np.float16}  # the shipped model stores its weights as F16
+    return {k: torch.from_numpy(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=dtypes[v["dtype"]])
+                                .astype(np.float32).reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
 
 
 # The network's tensors only (a model file also carries the content check's); classes from the last layer.
