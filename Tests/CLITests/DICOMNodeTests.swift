@@ -42,6 +42,8 @@ struct DICOMNodeTests {
     final class Node {
         let process = Process()
         let logURL: URL
+        /// The node's stderr, closed once it has exited (an open handle kept the test's tmpfs busy).
+        private let logHandle: FileHandle
         /// `extra` follows the test defaults (port, folder, Grad-CAM, one job); `exactly` runs `listen` with it alone.
         init(port: Int, out: URL, extra: [String], environment: [String: String] = [:], exactly: Bool = false) throws {
             logURL = out.deletingLastPathComponent().appendingPathComponent(out.lastPathComponent + ".\(UUID().uuidString.prefix(6)).log")
@@ -51,7 +53,8 @@ struct DICOMNodeTests {
                 : ["listen", "--port", String(port), "--out", out.path, "--methods", "gradcam", "--jobs", "1"] + extra
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = try FileHandle(forWritingTo: logURL)
+            logHandle = try FileHandle(forWritingTo: logURL)
+            process.standardError = logHandle
             try process.run()
             // Ready once it answers an association (C-ECHO, or a rejection when SENDER is not allowed).
             for _ in 0..<50 {
@@ -62,8 +65,12 @@ struct DICOMNodeTests {
             throw Failure(message: "the node did not answer C-ECHO on port \(port): \(log)")
         }
         var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
-        func terminate() -> Int32 { process.terminate(); process.waitUntilExit(); return process.terminationStatus }
-        func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        func terminate() -> Int32 {
+            process.terminate(); process.waitUntilExit(); try? logHandle.close()
+            return process.terminationStatus
+        }
+        func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); try? logHandle.close() }
+        deinit { try? logHandle.close() }
         /// Waits until `condition` holds or `seconds` pass.
         func wait(seconds: Double, until condition: () -> Bool) -> Bool {
             let end = Date().addingTimeInterval(seconds)
@@ -184,9 +191,8 @@ struct DICOMNodeTests {
         #expect(node.log.contains("is larger than the limit of 1048576"), "\(node.log)")
 
         guard TmpfsMount.available else { return }
-        let disk = TestPaths.temporaryDirectory("node-disk")
-        #expect(try Tool.run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.path]).status == 0)
-        defer { _ = try? Tool.run("umount", [disk.path]) }
+        let disk = try TmpfsMount.mount("node-disk", megabytes: 4)
+        defer { #expect(TmpfsMount.unmount(disk), "the tmpfs was still busy: a process of the node outlived it") }
         // No margin: the second 2.7 MB instance does not fit and the disk fills while it arrives.
         node = try Node(port: Self.basePort + 1, out: disk.appendingPathComponent("node"), extra: ["--stable-after", "600", "--min-free-mb", "0"])
         let full = try Self.send([TestPaths.dicom(Self.chestFiles[0]), TestPaths.dicom("nonchest_CR_RG2_RLE.dcm")], port: Self.basePort + 1)

@@ -11,9 +11,32 @@ enum TmpfsMount {
     static let available: Bool = {
         guard getuid() == 0 else { return false }
         let probe = TestPaths.temporaryDirectory("mount-probe")
-        defer { _ = try? Tool.run("umount", [probe.path]); try? FileManager.default.removeItem(at: probe) }
-        return (try? Tool.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]).status) == 0
+        defer { try? FileManager.default.removeItem(at: probe) }
+        guard (try? Tool.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]).status) == 0 else { return false }
+        unmount(probe)
+        return true
     }()
+
+    /// A fresh folder with a tmpfs of `megabytes` mounted on it.
+    static func mount(_ label: String, megabytes: Int) throws -> URL {
+        let folder = TestPaths.temporaryDirectory(label)
+        let r = try Tool.run("mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", folder.path])
+        #expect(r.status == 0, "mount: \(r.stderr)")
+        return folder
+    }
+
+    /// Unmounts, waiting briefly for a process that is still closing files there; detaches it lazily as
+    /// a last resort, so no test leaves a mount behind (a busy unmount used to leave one per run).
+    /// Returns whether the plain unmount succeeded.
+    @discardableResult
+    static func unmount(_ folder: URL) -> Bool {
+        for _ in 0..<20 {
+            if (try? Tool.run("umount", [folder.path]).status) == 0 { return true }
+            usleep(100_000)
+        }
+        _ = try? Tool.run("umount", ["-l", folder.path])
+        return false
+    }
 }
 
 @Suite(.enabled(if: TestPaths.sharedDataAvailable && TmpfsMount.available, "needs root and tmpfs mounts"), .serialized)
@@ -28,9 +51,8 @@ struct FullDiskTests {
                           "chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"].enumerated() {
             try FileManager.default.copyItem(atPath: TestPaths.dicom(name), toPath: study.appendingPathComponent("\(i).dcm").path)
         }
-        let disk = TestPaths.temporaryDirectory("disk")
-        #expect(try Tool.run("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path]).status == 0)
-        defer { _ = try? Tool.run("umount", [disk.path]) }
+        let disk = try TmpfsMount.mount("disk", megabytes: 3)
+        defer { #expect(TmpfsMount.unmount(disk), "the tmpfs was still busy") }
         let out = disk.appendingPathComponent("out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
         #expect(r.status == 75, "a full disk is a transient failure (EX_TEMPFAIL)")

@@ -30,7 +30,7 @@ public enum DICOMChecks {
     /// `overlay_array(group)` as 0/1 bytes when a group is given.
     public static func pydicomRead(_ path: String, overlayGroup: Int? = nil) throws -> (pixels: [UInt16], overlay: [UInt8]?)? {
         guard let python = Tool.python, Tool.pydicomAvailable else { return nil }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pyd-\(UUID().uuidString)")
+        let dir = TestPaths.temporaryRoot.appendingPathComponent("pyd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = """

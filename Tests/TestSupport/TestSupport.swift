@@ -21,10 +21,20 @@ public enum TestPaths {
         FileManager.default.fileExists(atPath: dicomData.appendingPathComponent("MANIFEST.tsv").path)
     }
 
-    /// A fresh temporary folder for one test.
+    /// One folder per test process holding every test's temporary folder, removed when the process
+    /// exits (a run writes gigabytes of DICOM; set CXR_KEEP_TEST_FILES=1 to keep them after a failure).
+    public static let temporaryRoot: URL = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["CXR_KEEP_TEST_FILES"] == nil {
+            atexit { try? FileManager.default.removeItem(at: TestPaths.temporaryRoot) }
+        }
+        return root
+    }()
+
+    /// A fresh temporary folder for one test, inside `temporaryRoot`.
     public static func temporaryDirectory(_ label: String = "test") -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("cxr-\(label)-\(UUID().uuidString.prefix(8))")
+        let url = temporaryRoot.appendingPathComponent("cxr-\(label)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -74,7 +84,7 @@ public enum Tool {
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         // stderr goes to a file, so a chatty tool cannot block on a second full pipe.
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-stderr-\(UUID().uuidString)")
+        let errURL = TestPaths.temporaryRoot.appendingPathComponent("cxr-stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let errHandle = try FileHandle(forWritingTo: errURL)
