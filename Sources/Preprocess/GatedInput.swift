@@ -10,8 +10,13 @@ public enum GatedInput {
         try RadiographLoader.requireFile(path)
         let kind = RadiographLoader.kind(ofFileAt: path)
         switch kind {
-        case .png: return .radiograph(try RadiographLoader.loadRaster(path: path, format: .png), dicom: nil, verdict: .headerCannotTell)
-        case .jpeg: return .radiograph(try RadiographLoader.loadRaster(path: path, format: .jpeg), dicom: nil, verdict: .headerCannotTell)
+        case .png, .jpeg:
+            let raster = try RasterImage.load(path: path)
+            // A colour picture is an input that is not a chest radiograph, like a CT: skipped, not failed.
+            if let colourPicture = raster.colourPicture {
+                return .skipped(reason: "not a chest radiograph: \(colourPicture)", tags: RadiographTags())
+            }
+            return .radiograph(RadiographLoader.radiograph(from: raster, path: path), dicom: nil, verdict: .headerCannotTell)
         case .dicom, .unknown:
             let file: DICOMFile
             do { file = try RadiographLoader.dicomFile(path: path, kind: kind) } catch .notAnImage where kind == .unknown {

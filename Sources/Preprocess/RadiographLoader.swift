@@ -21,8 +21,7 @@ public enum RadiographLoader {
         try requireFile(path)
         let kind = kind(ofFileAt: path)
         switch kind {
-        case .png: return try loadRaster(path: path, format: .png)
-        case .jpeg: return try loadRaster(path: path, format: .jpeg)
+        case .png, .jpeg: return try loadRaster(path: path)
         case .dicom, .unknown: return try loadDICOM(dicomFile(path: path, kind: kind))
         }
     }
@@ -71,9 +70,14 @@ public enum RadiographLoader {
     /// PNG or JPEG: colour becomes luminance (ITU-R BT.601, as PIL's "L"), alpha is ignored.
     /// 8-bit values scale by 1/255; 16-bit PNGs (PadChest style, raw detector range) get the
     /// percentile window, since their values rarely span the full 16 bits.
-    static func loadRaster(path: String, format: Radiograph.Source.Format) throws(ImageReadError) -> Radiograph {
+    static func loadRaster(path: String) throws(ImageReadError) -> Radiograph {
         let raster = try RasterImage.load(path: path)
         try raster.requireRadiograph(path: path)
+        return radiograph(from: raster, path: path)
+    }
+
+    /// The display values of a PNG or JPEG already read.
+    static func radiograph(from raster: RasterImage, path: String) -> Radiograph {
         let voi: VOITransform
         let display: [Float]
         if raster.bitDepth == 16 {

@@ -14,11 +14,15 @@ public struct RasterImage: Sendable {
     /// Colour that brightness does not explain, 0–255 scale (`ColourCheck`); 0 for gray files.
     public var residualColour: Double = 0
 
-    /// Refuses a colour picture where a radiograph is expected (reading and converting inputs).
+    /// Why this is a colour picture and no radiograph, or nil (`ColourCheck`).
+    public var colourPicture: String? {
+        guard residualColour > ColourCheck.limit else { return nil }
+        return String(format: "a colour picture (colour independent of brightness %.1f, limit %.0f on a 0–255 scale)", residualColour, ColourCheck.limit)
+    }
+
+    /// Refuses a colour picture where a radiograph is required (training and converting inputs).
     public func requireRadiograph(path: String) throws(ImageReadError) {
-        guard residualColour <= ColourCheck.limit else {
-            throw .unsupported(file: path, reason: String(format: "not a radiograph: a colour picture (colour independent of brightness %.1f, limit %.0f on a 0–255 scale)", residualColour, ColourCheck.limit))
-        }
+        if let colourPicture { throw .unsupported(file: path, reason: "not a radiograph: \(colourPicture)") }
     }
 
     /// Reads a PNG (libpng) or JPEG (libjpeg-turbo), chosen by signature.

@@ -4,8 +4,8 @@ import TestSupport
 import Testing
 
 /// What is not a chest radiograph gets no view: the header gate (CT, MR, a hip CR, a multi-frame object, a
-/// localizer) and the content check (synthetic pictures as PNG, a dental CR without a body part), through
-/// `process` and `classify` with the shipped model.
+/// localizer), the colour check (a colour PNG) and the content check (synthetic pictures as PNG, a dental CR
+/// without a body part), through `process` and `classify` with the shipped model.
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
 struct NotChestCLITests {
     static let notChest = TestPaths.shared.appendingPathComponent("data/not-chest")
@@ -43,6 +43,11 @@ struct NotChestCLITests {
             _ = fm.createFile(atPath: root.appendingPathComponent("\(name).png").path,
                               contents: Data(MinimalPNG.encode(width: 256, height: 256, bitDepth: 8, colorType: 0, samples: values)))
         }
+        // A colour picture: red left half, green right half (what the colour check refuses before the model).
+        var rgb: [UInt16] = []
+        for y in 0..<64 { for x in 0..<64 { let v = UInt16(40 + (y * 2) % 100); rgb += x < 32 ? [v + 80, v / 2, v / 3] : [v / 2, v + 40, v / 3] } }
+        _ = fm.createFile(atPath: root.appendingPathComponent("colour.png").path,
+                          contents: Data(MinimalPNG.encode(width: 64, height: 64, bitDepth: 8, colorType: 2, samples: rgb)))
         return root
     }
 
@@ -60,7 +65,7 @@ struct NotChestCLITests {
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         let byName = Dictionary(uniqueKeysWithValues: results.images.map { ($0.relativePath, $0) })
-        #expect(byName.count == 11)
+        #expect(byName.count == 12)
         for image in results.images {
             #expect(image.status == "skipped", "\(image.relativePath): \(image.status) \(image.view ?? "")")
             #expect(image.view == nil && image.outputs.isEmpty, "\(image.relativePath) wrote \(image.outputs.map(\.path))")
@@ -69,20 +74,22 @@ struct NotChestCLITests {
         #expect(byName["MR_bbmri_1.dcm"]?.skipReason == "Modality MR is not a projection radiograph")
         #expect(byName["hip.dcm"]?.skipReason == "Body Part Examined HIP is not the chest")
         #expect(byName["scout.dcm"]?.skipReason == "Image Type LOCALIZER: a scout image")
+        #expect(byName["colour.png"]?.skipReason?.hasPrefix("not a chest radiograph: a colour picture (colour independent of brightness ") == true,
+                "\(byName["colour.png"]?.skipReason ?? "")")
         for name in ["teeth.dcm"] + Self.syntheticNegatives().map({ "\($0.0).png" }) {
             #expect(byName[name]?.skipReason?.hasPrefix("not a chest radiograph") == true, "\(name): \(byName[name]?.skipReason ?? "")")
         }
         // Only the report and the run's records: no DICOM object, no thumbnail of a skipped input.
         let written = FileManager.default.enumerator(atPath: out.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") || $0.hasSuffix(".png") }
         #expect(written.isEmpty, "\(written)")
-        #expect(r.stdout.contains("11 skipped (not a chest radiograph or not an image)"), "\(r.stdout)")
+        #expect(r.stdout.contains("12 skipped (not a chest radiograph or not an image)"), "\(r.stdout)")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("Modality CT is not a projection radiograph") && html.contains("data-f=\"skipped\""))
 
         let c = try CLI.run(["classify", input.path, "--json"])
         #expect(c.status == 0, "\(c.stderr)")
         let decisions = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]]
-        #expect(decisions.count == 11)
+        #expect(decisions.count == 12)
         for d in decisions {
             let outcome = (d["decision"] as! [String: Any])["outcome"] as! String
             #expect(outcome == "skipped" || outcome == "not-chest", "\(d["file"]!): \(outcome)")
