@@ -91,7 +91,8 @@ if FileManager.default.fileExists(atPath: "/usr/bin/python3") {
 // the network is exported by Debian's torch with the same seed as torch_squeezenet.py.
 let ortPython = ProcessInfo.processInfo.environment["CXR_ORT_VENV", default: "/opt/cxr-ort"] + "/bin/python"
 if FileManager.default.fileExists(atPath: ortPython) {
-    let onnx = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-bench-squeezenet.onnx").path
+    let onnx = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-bench-squeezenet-\(getpid()).onnx").path
+    defer { try? FileManager.default.removeItem(atPath: onnx) }
     _ = try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/export_onnx.py").path, onnx])
     peers.merge(try runPythonPeer([packageRoot.appendingPathComponent("benchmarks/ort_squeezenet.py").path, onnx, String(repeats)],
                                   python: ortPython, echoOthers: true)) { a, _ in a }
