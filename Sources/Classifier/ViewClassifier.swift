@@ -35,7 +35,8 @@ public struct ViewPrediction: Sendable, Codable {
 
     public var line: String {
         let header = headerViewPosition.map { "header \($0)" } ?? "no header view"
-        let p = decision.probability.map { String(format: "%.4f", $0) } ?? "-"
+        // A view's probability means nothing for an image that is no chest film: not shown (JSON keeps it).
+        let p = decision.outcome == .notChest ? "-" : decision.probability.map { String(format: "%.4f", $0) } ?? "-"
         var what = decision.label
         if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
         if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }

@@ -94,6 +94,10 @@ struct NotChestCLITests {
             let outcome = (d["decision"] as! [String: Any])["outcome"] as! String
             #expect(outcome == "skipped" || outcome == "not-chest", "\(d["file"]!): \(outcome)")
         }
+        // As text: the reason, and no view probability for what is not a chest film.
+        let text = try CLI.run(["classify", input.appendingPathComponent("black.png").path])
+        let columns = text.stdout.trimmingCharacters(in: .newlines).split(separator: "\t").map(String.init)
+        #expect(columns.count == 5 && columns[1].hasPrefix("not a chest radiograph (content distance ") && columns[2] == "-", "\(text.stdout)")
     }
 }
 
