@@ -46,6 +46,8 @@ struct Train: ParsableCommand {
     @Option(help: "Learning rate of the pretrained layers as a fraction of the head's (default: the same; 0 freezes them).")
     var backboneLrScale: Float?
     @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
+    @Option(help: "Label smoothing ε of the loss: the target puts ε/K on every class (PyTorch's label_smoothing).")
+    var labelSmoothing: Float = 0
     @Option(help: "Optimizer: adamw or sgd (momentum 0.9).") var optimizer: TrainingConfig.OptimizerKind = .adamw
     @Option(help: "Early-stopping patience in epochs (0: off; cross-validation then trains each fold for --epochs on all its training patients).")
     var patience = 8
@@ -77,6 +79,7 @@ struct Train: ParsableCommand {
         guard (64...1024).contains(inputSize) else { throw ValidationError("--input-size must be between 64 and 1024") }
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("epochs, batch size and learning rate must be positive") }
         guard backboneLrScale.map({ (0...1).contains($0) }) ?? true else { throw ValidationError("--backbone-lr-scale must be in [0, 1]") }
+        guard (0..<1).contains(labelSmoothing) else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard (0.05...0.5).contains(valFraction) else { throw ValidationError("--val-fraction must be between 0.05 and 0.5") }
         guard crossValidate == 0 || crossValidate >= 2 else { throw ValidationError("--cross-validate needs at least 2 folds") }
         guard crossValidate > 0 || (cvPredictions == nil && !cvOnly) else {
@@ -94,6 +97,7 @@ struct Train: ParsableCommand {
         global.apply()
         var config = TrainingConfig()
         config.epochs = epochs; config.batchSize = batchSize; config.inputSize = inputSize; config.learningRate = lr; config.weightDecay = weightDecay
+        config.labelSmoothing = labelSmoothing > 0 ? labelSmoothing : nil
         config.backboneLearningRateScale = backboneLrScale
         config.optimizer = optimizer; config.patience = patience; config.seed = seed; config.averagedEpochs = averageEpochs
         config.soupMembers = soup > 1 ? soup : nil

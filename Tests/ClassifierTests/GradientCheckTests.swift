@@ -1,4 +1,5 @@
 import Classifier
+import Foundation
 import TensorEngine
 import Testing
 
@@ -77,6 +78,30 @@ struct GradientCheckTests {
                 - Double(SoftmaxCrossEntropy.forwardBackward(logits: b, labels: labels, classes: 2, weights: weights).loss)) / 2e-3
             #expect(abs(numeric - Double(d[i])) < 1e-3, "[\(i)] \(d[i]) vs \(numeric)")
         }
+    }
+
+    @Test("label-smoothed, class-weighted cross-entropy matches torch's cross_entropy(weight, label_smoothing) and its gradient")
+    func labelSmoothing() {
+        let logits: [Float] = [0.3, -1.2, 2.0, 0.1, 0.5, -0.4, 1.5, 0.2, -0.7, -0.3, 0.8, 0.1]
+        let labels = [1, 0, 2, 1], weights: [Float] = [1, 3, 0.5]
+        // torch 1.13, float64: F.cross_entropy(z, y, weight=w, label_smoothing=0.1) and z.grad after backward().
+        let torchLoss = 1.8491106880333652
+        let torchGrad = [0.0522967232, -0.3606726675, 0.3083759443, -0.079259182, 0.0540751572, 0.0251840248,
+                         0.0533868132, 0.002427523, -0.0558143362, 0.0646968659, -0.165621358, 0.1009244921]
+        let (loss, d) = SoftmaxCrossEntropy.forwardBackward(logits: logits, labels: labels, classes: 3, weights: weights, labelSmoothing: 0.1)
+        #expect(abs(Double(loss) - torchLoss) < 1e-5, "\(loss)")
+        for i in d.indices { #expect(abs(Double(d[i]) - torchGrad[i]) < 1e-6, "[\(i)] \(d[i]) vs \(torchGrad[i])") }
+        // Unweighted, it is the cross-entropy against the smoothed target q = 0.9 · one-hot + 0.1 / 3.
+        let (plain, _) = SoftmaxCrossEntropy.forwardBackward(logits: logits, labels: labels, classes: 3, labelSmoothing: 0.1)
+        let p = SoftmaxCrossEntropy.softmax(logits, classes: 3)
+        var expected = 0.0
+        for n in 0..<4 { for j in 0..<3 { expected -= (0.9 * (j == labels[n] ? 1 : 0) + 0.1 / 3) * log(Double(p[n * 3 + j])) } }
+        #expect(abs(Double(plain) - expected / 4) < 1e-5, "\(plain) vs \(expected / 4)")
+        // Without smoothing it is the weighted loss Σ w[y] · −log p[y] / Σ w[y].
+        let (unsmoothed, _) = SoftmaxCrossEntropy.forwardBackward(logits: logits, labels: labels, classes: 3, weights: weights)
+        let weighted = (0..<4).reduce(0.0) { $0 - Double(weights[labels[$1]]) * log(Double(p[$1 * 3 + labels[$1]])) }
+            / labels.reduce(0.0) { $0 + Double(weights[$1]) }
+        #expect(abs(Double(unsmoothed) - weighted) < 1e-5, "\(unsmoothed) vs \(weighted)")
     }
 
     @Test("dropout keeps about half, scales kept values by 2, and masks the gradient the same way")

@@ -33,6 +33,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var fit: String = NetworkInputOptions.Fit.pad.rawValue
     /// Weight the loss by inverse class frequency (the development set is 95 PA / 85 AP / 17 L).
     public var classWeighting = true
+    /// Label smoothing ε of the loss (PyTorch's `label_smoothing`): the target puts ε/K on every class.
+    /// nil: none (an optional, so cards written before it existed still decode).
+    public var labelSmoothing: Float?
     /// The views the model predicts, in output order (the dataset's classes).
     public var classes: [RadiographView] = [.pa, .ap, .lateral]
     public var augmentation = Augmentation()
@@ -174,7 +177,8 @@ public final class Trainer {
                 // Padding rows (a short last batch) carry no loss and no gradient.
                 let labels = members.map { train[$0].image.label }
                 let used = Array(logits.prefix(members.count * k))
-                var (loss, d) = SoftmaxCrossEntropy.forwardBackward(logits: used, labels: labels, classes: k, weights: weights)
+                var (loss, d) = SoftmaxCrossEntropy.forwardBackward(logits: used, labels: labels, classes: k, weights: weights,
+                                                                 labelSmoothing: config.labelSmoothing ?? 0)
                 d += [Float](repeating: 0, count: (batch - members.count) * k)
                 grads.zero()
                 net.backward(ws, dlogits: d, gradients: grads)

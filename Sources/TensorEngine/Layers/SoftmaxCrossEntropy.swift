@@ -1,7 +1,8 @@
 import Foundation
 
-/// Softmax and (class-weighted) cross-entropy, mean over the batch as PyTorch's `CrossEntropyLoss(weight:)`:
-/// loss = Σ_n w[y_n] · −log p[n, y_n] / Σ_n w[y_n].
+/// Softmax and (class-weighted, label-smoothed) cross-entropy, mean over the batch as PyTorch's
+/// `CrossEntropyLoss(weight:, label_smoothing: ε)`:
+/// loss = Σ_n [(1 − ε) · w[y_n] · −log p[n, y_n] + ε/K · Σ_j w[j] · −log p[n, j]] / Σ_n w[y_n].
 public enum SoftmaxCrossEntropy {
     /// The index of the largest value (the first on ties).
     public static func argmax<C: Collection>(_ row: C) -> Int where C.Element == Float {
@@ -24,21 +25,26 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// The loss and dlogits (N, K).
-    public static func forwardBackward(logits: [Float], labels: [Int], classes k: Int, weights: [Float]? = nil) -> (loss: Float, dlogits: [Float]) {
+    public static func forwardBackward(logits: [Float], labels: [Int], classes k: Int, weights: [Float]? = nil,
+                                       labelSmoothing epsilon: Float = 0) -> (loss: Float, dlogits: [Float]) {
         let n = labels.count
         precondition(logits.count == n * k)
+        let classWeight = (0..<k).map { Double(weights?[$0] ?? 1) }
+        let smooth = Double(epsilon) / Double(k), weightSum = classWeight.reduce(0, +)
         var d = [Float](repeating: 0, count: n * k)
         var loss: Double = 0, total: Double = 0
         for b in 0..<n {
             let row = Array(logits[(b * k)..<(b * k + k)])
             let m = row.max()!
             let logSum = log(row.reduce(0.0) { $0 + exp(Double($1 - m)) }) + Double(m)
-            let w = Double(weights?[labels[b]] ?? 1)
-            loss += w * (logSum - Double(row[labels[b]]))
+            let y = labels[b], w = classWeight[y]
+            loss += (1 - Double(epsilon)) * w * (logSum - Double(row[y]))
             total += w
             for j in 0..<k {
                 let p = exp(Double(row[j]) - logSum)
-                d[b * k + j] = Float(w * (p - (j == labels[b] ? 1 : 0)))
+                if smooth > 0 { loss += smooth * classWeight[j] * (logSum - Double(row[j])) }
+                // d(−log p_i)/dz_j = p_j − δ_ij, summed over the one-hot and the smoothing terms.
+                d[b * k + j] = Float((1 - Double(epsilon)) * w * (p - (j == y ? 1 : 0)) + smooth * (p * weightSum - classWeight[j]))
             }
         }
         for i in d.indices { d[i] = Float(Double(d[i]) / total) }
