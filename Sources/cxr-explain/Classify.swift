@@ -9,9 +9,10 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print each image's view decision, its calibrated probability, and whether it matches the header's ViewPosition.",
         discussion: """
-            Columns: file, decision (a view, "frontal, AP/PA uncertain", "uncertain (X?)", "not a chest radiograph: …" \
-            or "skipped: …" for objects the header gate refuses), probability, header view, agreement. Only a view \
-            is ever written by `process`.
+            Columns: file, decision (a view, "frontal, AP/PA uncertain", "uncertain (X?)", "not a chest radiograph \
+            (content distance …)", or "skipped: …" for objects the header gate or the colour check refuses), \
+            probability ("-" where there is no view to weigh), header view, agreement. Only a view is ever written \
+            by `process`.
             """)
 
     @Argument(help: "Image files or folders (walked for DICOM, PNG and JPEG by content).")
