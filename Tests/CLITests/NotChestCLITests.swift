@@ -43,11 +43,8 @@ struct NotChestCLITests {
             _ = fm.createFile(atPath: root.appendingPathComponent("\(name).png").path,
                               contents: Data(MinimalPNG.encode(width: 256, height: 256, bitDepth: 8, colorType: 0, samples: values)))
         }
-        // A colour picture: red left half, green right half (what the colour check refuses before the model).
-        var rgb: [UInt16] = []
-        for y in 0..<64 { for x in 0..<64 { let v = UInt16(40 + (y * 2) % 100); rgb += x < 32 ? [v + 80, v / 2, v / 3] : [v / 2, v + 40, v / 3] } }
-        _ = fm.createFile(atPath: root.appendingPathComponent("colour.png").path,
-                          contents: Data(MinimalPNG.encode(width: 64, height: 64, bitDepth: 8, colorType: 2, samples: rgb)))
+        // A colour picture, which the colour check refuses before the model.
+        _ = fm.createFile(atPath: root.appendingPathComponent("colour.png").path, contents: Data(MinimalPNG.colourPicture()))
         return root
     }
 

@@ -1,6 +1,19 @@
 /// Writes PNG files byte by byte (stored deflate blocks), independent of libpng, so that reader
 /// tests check the real file format (big-endian 16-bit samples) rather than a round trip.
 public enum MinimalPNG {
+    /// A 64×64 8-bit RGB picture no radiograph could be: a red left half and a green right half over the
+    /// same brightness range, so its colour is independent of brightness (what the colour check refuses).
+    public static func colourPicture() -> [UInt8] {
+        var samples: [UInt16] = []
+        for y in 0..<64 {
+            for x in 0..<64 {
+                let v = UInt16(40 + (y * 2) % 100)
+                samples += x < 32 ? [v + 80, v / 2, v / 3] : [v / 2, v + 40, v / 3]
+            }
+        }
+        return encode(width: 64, height: 64, bitDepth: 8, colorType: 2, samples: samples)
+    }
+
     /// - Parameters: colorType 0 gray, 2 RGB, 4 gray+alpha, 6 RGBA; samples interleaved, row-major.
     public static func encode(width: Int, height: Int, bitDepth: Int, colorType: UInt8, samples: [UInt16]) -> [UInt8] {
         let channels = [0: 1, 2: 3, 4: 2, 6: 4][Int(colorType)]!
