@@ -40,6 +40,10 @@ public struct ModelFile: Sendable {
         let (tensors, metadata) = try SafeTensors.read(path: path)
         let size = Int(metadata["input_size"] ?? "") ?? 227
         let fit = NetworkInputOptions.Fit(rawValue: metadata["fit"] ?? "") ?? .pad
+        guard let tone = NetworkInputOptions.Tone(rawValue: metadata["tone"] ?? NetworkInputOptions.Tone.asRead.rawValue) else {
+            throw LoadError.malformed(file: path, reason: "metadata 'tone' is neither "
+                + NetworkInputOptions.Tone.allCases.map { "'\($0.rawValue)'" }.joined(separator: " nor "))
+        }
         views = try Self.views(metadata: metadata, file: path)
         let architecture = SqueezeNetArchitecture(classes: views.count, inputSize: size)
         guard let count = Int(metadata["members"] ?? "1"), (1...16).contains(count) else {
@@ -50,7 +54,7 @@ public struct ModelFile: Sendable {
             try net.load(Self.memberTensors(tensors, member: m), file: path)
             return net
         })
-        options = NetworkInputOptions(size: size, fit: fit)
+        options = NetworkInputOptions(size: size, fit: fit, tone: tone)
         sha256 = try Digest.sha256Hex(ofFileAt: path)
         name = metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         temperature = Double(metadata["temperature"] ?? "") ?? 1
@@ -101,6 +105,7 @@ public struct ModelFile: Sendable {
                  "views": String(decoding: try! encoder.encode(config.classes), as: UTF8.self),
                  "input_size": String(config.inputSize), "fit": config.fit, "architecture": "squeezenet1_1",
                  "temperature": String(temperature), "threshold": String(threshold)]
+        if let tone = config.tone { m["tone"] = tone }
         if let contentLimit { m["content_check.limit"] = String(contentLimit) }
         if !classThresholds.isEmpty { m["thresholds"] = String(decoding: try! encoder.encode(classThresholds), as: UTF8.self) }
         return m

@@ -7,8 +7,19 @@ public struct NetworkInputOptions: Sendable, Equatable {
         case stretch
     }
 
+    /// The gray levels the network sees.
+    public enum Tone: String, Sendable, CaseIterable {
+        /// As read: the stored window (or 8-bit values / 255).
+        case asRead = "as-read"
+        /// Histogram-equalised: every nonzero value replaced by its rank among the image's nonzero values, so
+        /// any monotone change of the gray scale (a collection's window, gamma, contrast) gives the same input.
+        /// Zero stays zero: padding and black borders are not counted.
+        case equalized
+    }
+
     public var size: Int
     public var fit: Fit
+    public var tone: Tone
     /// Per-channel mean and standard deviation (ImageNet's, as `../shared/models/README.md` gives).
     public var mean: (Float, Float, Float)
     public var std: (Float, Float, Float)
@@ -16,16 +27,17 @@ public struct NetworkInputOptions: Sendable, Equatable {
     public static let imageNetMean: (Float, Float, Float) = (0.485, 0.456, 0.406)
     public static let imageNetStd: (Float, Float, Float) = (0.229, 0.224, 0.225)
 
-    public init(size: Int = 227, fit: Fit = .pad, mean: (Float, Float, Float) = imageNetMean,
+    public init(size: Int = 227, fit: Fit = .pad, tone: Tone = .asRead, mean: (Float, Float, Float) = imageNetMean,
                 std: (Float, Float, Float) = imageNetStd) {
         self.size = size
         self.fit = fit
+        self.tone = tone
         self.mean = mean
         self.std = std
     }
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.size == b.size && a.fit == b.fit && a.mean == b.mean && a.std == b.std
+        a.size == b.size && a.fit == b.fit && a.tone == b.tone && a.mean == b.mean && a.std == b.std
     }
 }
 
@@ -86,8 +98,10 @@ public struct NetworkInput: Sendable {
         return values
     }
 
-    /// Writes the normalised three channels of `gray` into `out` (3 · gray.count values).
+    /// Writes the normalised three channels of `gray` into `out` (3 · gray.count values), equalised first
+    /// when the options say so.
     public static func normalize(gray: [Float], into out: inout ArraySlice<Float>, options: NetworkInputOptions = .init()) {
+        let gray = options.tone == .equalized ? equalized(gray) : gray
         let plane = gray.count, base = out.startIndex
         let means = [options.mean.0, options.mean.1, options.mean.2]
         let stds = [options.std.0, options.std.1, options.std.2]
@@ -95,5 +109,24 @@ public struct NetworkInput: Sendable {
             let m = means[c], inv = 1 / stds[c]
             for i in 0..<plane { out[base + c * plane + i] = (gray[i] - m) * inv }
         }
+    }
+
+    /// Histogram equalisation by rank: each nonzero value becomes (its mid-rank among the nonzero values) / n,
+    /// in (0, 1]; ties share one value; zeros stay 0. Deterministic, and unchanged by any strictly increasing
+    /// map of the nonzero values.
+    public static func equalized(_ gray: [Float]) -> [Float] {
+        var order = gray.indices.filter { gray[$0] > 0 }
+        order.sort { gray[$0] < gray[$1] || (gray[$0] == gray[$1] && $0 < $1) }
+        var out = [Float](repeating: 0, count: gray.count)
+        let n = Float(order.count)
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count && gray[order[end]] == gray[order[start]] { end += 1 }
+            let value = (Float(start + end - 1) / 2 + 1) / n  // mid-rank of the tie group, 1-based
+            for k in start..<end { out[order[k]] = value }
+            start = end
+        }
+        return out
     }
 }

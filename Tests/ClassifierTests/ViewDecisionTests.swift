@@ -84,6 +84,24 @@ struct ModelFileTests {
         #expect(model.temperature == 1 && model.threshold == ModelFile.fallbackThreshold)
     }
 
+    @Test("the model file records the input's tone; files without it read as-read; an unknown tone is refused")
+    func toneRecorded() throws {
+        var config = TrainingConfig()
+        config.inputSize = 64
+        config.tone = NetworkInputOptions.Tone.equalized.rawValue
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 3, inputSize: 64))
+        let path = dir.appendingPathComponent("tone.safetensors").path
+        var metadata = ModelFile.metadata(name: "tone", config: config, temperature: 1, threshold: 0.9, contentLimit: nil)
+        try net.save(path: path, metadata: metadata)
+        #expect(try ModelFile(path: path).options == NetworkInputOptions(size: 64, tone: .equalized))
+        metadata["tone"] = nil
+        try net.save(path: path, metadata: metadata)
+        #expect(try ModelFile(path: path).options.tone == .asRead)
+        metadata["tone"] = "clahe"
+        try net.save(path: path, metadata: metadata)
+        #expect(throws: ModelFile.LoadError.self) { try ModelFile(path: path) }
+    }
+
     @Test("an unknown class without a definition is refused with the reason")
     func unknownClass() throws {
         let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 2, inputSize: 64))

@@ -31,6 +31,8 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var ensembleMembers: Int?
     public var inputSize = 227
     public var fit: String = NetworkInputOptions.Fit.pad.rawValue
+    /// The input's gray levels (`NetworkInputOptions.Tone`); nil: as read (cards written before it existed).
+    public var tone: String?
     /// Weight the loss by inverse class frequency (the development set is 95 PA / 85 AP / 17 L).
     public var classWeighting = true
     /// Label smoothing ε of the loss (PyTorch's `label_smoothing`): the target puts ε/K on every class.
@@ -62,7 +64,8 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     }
 
     public var inputOptions: NetworkInputOptions {
-        NetworkInputOptions(size: inputSize, fit: NetworkInputOptions.Fit(rawValue: fit) ?? .pad)
+        NetworkInputOptions(size: inputSize, fit: NetworkInputOptions.Fit(rawValue: fit) ?? .pad,
+                            tone: NetworkInputOptions.Tone(rawValue: tone ?? "") ?? .asRead)
     }
 
     /// Cosine decay after a linear warm-up, per step.

@@ -1,0 +1,40 @@
+import Foundation
+import Preprocess
+import Testing
+
+/// The equalised network input: exact ranks, zeros kept, and the same input whatever monotone change of gray.
+struct EqualizationTests {
+    @Test("each nonzero value becomes its mid-rank among the nonzero values / n; ties share it; zeros stay 0")
+    func exactRanks() {
+        // Nonzero: 0.5, 0.2, 0.5, 0.9 (n = 4); ranks 2.5, 1, 2.5, 4 (scipy.stats.rankdata, method "average").
+        #expect(NetworkInput.equalized([0, 0.5, 0.2, 0.5, 0, 0.9]) == [0, 0.625, 0.25, 0.625, 0, 1])
+        #expect(NetworkInput.equalized([0, 0, 0]) == [0, 0, 0])
+        #expect(NetworkInput.equalized([0.3, 0.3]) == [0.75, 0.75])
+    }
+
+    @Test("a strictly increasing change of the nonzero gray levels (gamma, window, contrast) gives the same input")
+    func invariantToMonotoneChanges() {
+        var state: UInt64 = 12345
+        let gray = (0..<4096).map { i -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return i % 7 == 0 ? 0 : Float(state >> 40) / Float(1 << 24)  // a seventh black, as padding
+        }
+        let reference = NetworkInput.equalized(gray)
+        #expect(NetworkInput.equalized(gray.map { pow($0, 0.8) }) == reference)
+        #expect(NetworkInput.equalized(gray.map { $0 == 0 ? 0 : 0.1 + 0.5 * $0 }) == reference)
+        #expect(reference.enumerated().allSatisfy { i, v in (v == 0) == (gray[i] == 0) && v <= 1 })
+        #expect(reference.max() == 1)
+    }
+
+    @Test("options with tone 'equalized' normalise the equalised image; 'as-read' the image itself")
+    func normalizeFollowsTone() {
+        let gray: [Float] = [0, 0.5, 0.2, 0.5, 0, 0.9, 0.1, 0.7, 0.4]
+        let equalized = NetworkInputOptions(size: 3, tone: .equalized), asRead = NetworkInputOptions(size: 3)
+        #expect(NetworkInput.normalize(gray: gray, options: equalized)
+                == NetworkInput.normalize(gray: NetworkInput.equalized(gray), options: asRead))
+        #expect(NetworkInput.normalize(gray: gray, options: equalized) != NetworkInput.normalize(gray: gray, options: asRead))
+        // The gray kept for overlays is the image, not its equalised form.
+        let input = NetworkInput(gray: gray, width: 3, height: 3, options: equalized)
+        #expect(input.gray == gray)
+    }
+}
