@@ -38,7 +38,7 @@ struct ClassifierCLITests {
         let refused = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--label-smoothing", "1"])
         #expect(refused.status == 2 && refused.stderr.contains("--label-smoothing must be in [0, 1)"), "\(refused.stderr)")
         let r = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--epochs", "2", "--batch-size", "4", "--seed", "3",
-                             "--label-smoothing", "0.1"])
+                             "--label-smoothing", "0.1", "--equalize"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("classes: PA, AP, L (6 / 4 / 4 images)"), "\(r.stdout)")
         #expect(r.stdout.contains("skipped 1 rows: projection COSTAL") && r.stdout.contains("skipped 1 rows: projection EXCLUDE"))
@@ -49,6 +49,8 @@ struct ClassifierCLITests {
         #expect(card["weightsSHA256"] as? String == (try Digest.sha256Hex(ofFileAt: out)))
         let cardText = try String(contentsOf: dir.appendingPathComponent("tiny.card.md"), encoding: .utf8)
         #expect(cardText.contains("class-weighted loss true, label smoothing 0.1, seed 3"), "\(cardText)")
+        #expect(cardText.contains("gray levels histogram-equalised"), "\(cardText)")
+        #expect(try SafeTensorsHeader.read(out).metadata["tone"] == "equalized")
         let e = try CLI.run(["evaluate", labels, "--images", TestPaths.viewData.path, "--model", out, "--json"])
         #expect(e.status == 0, "\(e.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
