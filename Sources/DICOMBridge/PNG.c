@@ -13,12 +13,21 @@ int dcb_c_fail(char *err, size_t errlen, int status, const char *message);
 
 typedef struct {
     char message[256];
+    int truncated;
 } png_context;
 
 static void png_error_fn(png_structp png, png_const_charp msg) {
     png_context *ctx = (png_context *)png_get_error_ptr(png);
     snprintf(ctx->message, sizeof(ctx->message), "%s", msg);
     png_longjmp(png, 1);
+}
+
+/* libpng's stdio reader says only "Read Error" when the file ends early. */
+static void png_read_file(png_structp png, png_bytep data, size_t length) {
+    if (fread(data, 1, length, (FILE *)png_get_io_ptr(png)) != length) {
+        ((png_context *)png_get_error_ptr(png))->truncated = 1;
+        png_error(png, "truncated PNG: the data ends before the image does");
+    }
 }
 
 static void png_warning_fn(png_structp png, png_const_charp msg) {
@@ -50,9 +59,10 @@ int dcb_png_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
         free(row);
         png_destroy_read_struct(&png, &info, NULL);
         fclose(fp);
-        return dcb_c_fail(err, errlen, DCB_ERR_NOT_IMAGE, ctx.message[0] ? ctx.message : "corrupt PNG");
+        return dcb_c_fail(err, errlen, ctx.truncated ? DCB_ERR_TRUNCATED : DCB_ERR_NOT_IMAGE,
+                          ctx.message[0] ? ctx.message : "corrupt PNG");
     }
-    png_init_io(png, fp);
+    png_set_read_fn(png, fp, png_read_file);
     png_set_sig_bytes(png, 8);
     png_set_user_limits(png, 1000000, 1000000);
     png_read_info(png, info);

@@ -5,7 +5,8 @@ import Preprocess
 /// A Grayscale Softcopy Presentation State (SOP class 1.2.840.10008.5.1.4.1.1.11.1) for the source image that
 /// draws an explanation's top region as outlines on one graphic layer: viewers that do not draw overlay planes
 /// show where the model looked on the original image. The display (VOI, shutters, presentation LUT) is the
-/// image's own (DCMTK dcmpstat's createFromImage).
+/// image's own (DCMTK dcmpstat's createFromImage); an image with no usable VOI is shown with the window the
+/// reader used, so the outlines sit on the picture the model saw.
 public struct PresentationStateOutline: Sendable {
     public static let sopClassUID = "1.2.840.10008.5.1.4.1.1.11.1"
 
@@ -22,9 +23,14 @@ public struct PresentationStateOutline: Sendable {
     public var layerDescription: String
     /// When the tool acted: Presentation Creation and Instance Creation Date/Time.
     public var createdAt: Date
+    /// The modality values shown as black and white when the image has no usable VOI of its own (the reader's
+    /// percentile window); nil: the image's own display.
+    public var displayRange: ClosedRange<Double>?
 
     public init(outlines: [[(x: Float, y: Float)]], sopInstanceUID: String, seriesInstanceUID: String, seriesNumber: Int,
-                instanceNumber: Int, label: String, description: String, layer: String, layerDescription: String, createdAt: Date) {
+                instanceNumber: Int, label: String, description: String, layer: String, layerDescription: String, createdAt: Date,
+                displayRange: ClosedRange<Double>? = nil) {
+        self.displayRange = displayRange
         self.outlines = outlines; self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID
         self.seriesNumber = seriesNumber; self.instanceNumber = instanceNumber; self.label = label
         self.description = description; self.layer = layer; self.layerDescription = layerDescription; self.createdAt = createdAt
@@ -42,7 +48,12 @@ public struct PresentationStateOutline: Sendable {
                 var spec = dcb_presentation_state(
                     label: strings.make(String(label.prefix(16))), description: strings.make(String(description.prefix(64))),
                     layer: strings.make(String(layer.prefix(16))), layer_description: strings.make(String(layerDescription.prefix(64))),
-                    points: p.baseAddress, point_counts: c.baseAddress, polyline_count: c.count)
+                    points: p.baseAddress, point_counts: c.baseAddress, polyline_count: c.count,
+                    has_window: displayRange == nil ? 0 : 1,
+                    // LINEAR maps c − 0.5 ± (w − 1)/2 to black and white (PS3.3 C.11.2.1.2.1).
+                    window_center: displayRange.map { ($0.lowerBound + $0.upperBound) / 2 + 0.5 } ?? 0,
+                    window_width: displayRange.map { $0.upperBound - $0.lowerBound + 1 } ?? 0,
+                    window_explanation: strings.make("PERCENTILE WINDOW"))
                 return dcb_presentation_state_build(source.handle, &spec, &out, &err, err.count)
             }
         }

@@ -29,8 +29,10 @@ public struct ChestGate: Sendable {
         "1.2.840.10008.5.1.4.1.1.7.1", "1.2.840.10008.5.1.4.1.1.7.2", "1.2.840.10008.5.1.4.1.1.7.3", "1.2.840.10008.5.1.4.1.1.7.4",
     ]
 
-    /// - Parameters: the object's Modality, Body Part Examined, SOP Class UID, Number of Frames and Image Type values.
-    public func check(modality: String?, bodyPart: String?, sopClassUID: String?, frames: Int?, imageType: [String]) -> Verdict {
+    /// - Parameters: the object's Modality, Body Part Examined, SOP Class UID, Number of Frames, Image Type and
+    ///   Photometric Interpretation values.
+    public func check(modality: String?, bodyPart: String?, sopClassUID: String?, frames: Int?, imageType: [String],
+                      photometric: String? = nil) -> Verdict {
         let mod = (modality ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         if !Self.projectionModalities.contains(mod) && !Self.undecidedModalities.contains(mod) {
             return .skip("Modality \(mod) is not a projection radiograph")
@@ -40,6 +42,11 @@ public struct ChestGate: Sendable {
         }
         if let frames, frames > 1 { return .skip("\(frames) frames: not a single radiograph") }
         if imageType.map({ $0.uppercased() }).contains("LOCALIZER") { return .skip("Image Type LOCALIZER: a scout image") }
+        // Radiographs are MONOCHROME1/2 (the CR and DX IODs allow nothing else); a colour capture is a picture.
+        let colour = (photometric ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        if !colour.isEmpty && !colour.hasPrefix("MONOCHROME") {
+            return .skip("not a chest radiograph: a colour image (Photometric Interpretation \(colour))")
+        }
         let part = (bodyPart ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         if !part.isEmpty && !chestBodyParts.contains(part) { return .skip("Body Part Examined \(part) is not the chest") }
         return Self.projectionModalities.contains(mod) && !part.isEmpty ? .chest : .headerCannotTell
@@ -49,6 +56,7 @@ public struct ChestGate: Sendable {
     public func check(_ file: DICOMFile) -> Verdict {
         check(modality: file.text("Modality"), bodyPart: file.text("BodyPartExamined"), sopClassUID: file.text("SOPClassUID"),
               frames: file.text("NumberOfFrames").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
-              imageType: (file.text("ImageType") ?? "").split(separator: "\\").map(String.init))
+              imageType: (file.text("ImageType") ?? "").split(separator: "\\").map(String.init),
+              photometric: file.text("PhotometricInterpretation"))
     }
 }

@@ -16,7 +16,7 @@ public enum GatedInput {
             if let colourPicture = raster.colourPicture {
                 return .skipped(reason: "not a chest radiograph: \(colourPicture)", tags: RadiographTags())
             }
-            return .radiograph(RadiographLoader.radiograph(from: raster, path: path), dicom: nil, verdict: .headerCannotTell)
+            return gated(RadiographLoader.radiograph(from: raster, path: path), dicom: nil, verdict: .headerCannotTell)
         case .dicom, .unknown:
             let file: DICOMFile
             do { file = try RadiographLoader.dicomFile(path: path, kind: kind) } catch .notAnImage where kind == .unknown {
@@ -25,7 +25,18 @@ public enum GatedInput {
             }
             let verdict = gate.check(file)
             if case .skip(let reason) = verdict { return .skipped(reason: reason, tags: .read(from: file)) }
-            return .radiograph(try RadiographLoader.loadDICOM(file), dicom: file, verdict: verdict)
+            return gated(try RadiographLoader.loadDICOM(file), dicom: file, verdict: verdict)
         }
+    }
+
+    /// A decoded image whose pixels all hold one value shows nothing (a blank or failed exposure, a placeholder):
+    /// skipped like any other input that is no chest film, whatever its header says.
+    static func gated(_ radiograph: Radiograph, dicom: DICOMFile?, verdict: ChestGate.Verdict) -> GatedInput {
+        let stored = radiograph.storedStatistics
+        if stored.min == stored.max {
+            return .skipped(reason: "not a chest radiograph: a blank image (every pixel is \(Int(stored.min)))",
+                            tags: dicom.map { .read(from: $0) } ?? RadiographTags())
+        }
+        return .radiograph(radiograph, dicom: dicom, verdict: verdict)
     }
 }

@@ -33,6 +33,9 @@ public struct Radiograph: Sendable {
         public var inverted: Bool
         public var bitDepth: Int
         public var channels: Int
+        /// The modality values the reader mapped to black and white when a DICOM file had no usable VOI of its
+        /// own (the percentile window); nil when the file's VOI LUT or window was used, and for PNG/JPEG.
+        public var percentileWindow: ClosedRange<Double>? = nil
     }
 
     public struct Statistics: Sendable, Equatable {

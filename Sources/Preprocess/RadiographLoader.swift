@@ -59,10 +59,11 @@ public enum RadiographLoader {
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
         if invert { display.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] = 1 - d[i] } } }
-        let source = Radiograph.Source(
+        var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
             photometric: info.photometric, modality: modality.description, voi: voi.description,
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
+        if case .percentile(let low, let high, _, _) = voi { source.percentileWindow = low...high }
         return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),
                           source: source, storedStatistics: .init(stored))
     }

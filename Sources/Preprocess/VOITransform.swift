@@ -15,15 +15,18 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
     /// Percentiles used when the file has neither a VOI LUT nor a window.
     public static let defaultPercentiles = (low: 0.5, high: 99.5)
 
-    /// Chooses the VOI from the file: VOI LUT Sequence, else first Window Center/Width, else percentiles.
+    /// Chooses the VOI from the file: VOI LUT Sequence, else the first valid Window Center/Width, else percentiles.
     public static func read(from file: DICOMFile, modalityValues: [Float]) -> VOITransform {
         if file.sequenceCount("VOILUTSequence") > 0,
            let table = LookupTable.read(from: file, item: "VOILUTSequence[0]", inputSigned: false) {
             return .lut(table)
         }
-        if let center = file.number("WindowCenter"), let width = file.number("WindowWidth"), width > 0 {
-            let name = file.text("VOILUTFunction")?.uppercased() ?? "LINEAR"
-            return .window(center: center, width: width, function: WindowFunction(rawValue: name) ?? .linear)
+        if let center = file.number("WindowCenter"), let width = file.number("WindowWidth") {
+            let function = WindowFunction(rawValue: file.text("VOILUTFunction")?.uppercased() ?? "LINEAR") ?? .linear
+            // PS3.3 C.11.2.1.2: Window Width ≥ 1 (LINEAR, SIGMOID), > 0 (LINEAR_EXACT); otherwise unusable.
+            if function == .linearExact ? width > 0 : width >= 1 {
+                return .window(center: center, width: width, function: function)
+            }
         }
         return percentileWindow(modalityValues)
     }

@@ -76,6 +76,9 @@ struct NotChestCLITests {
         for name in ["teeth.dcm"] + Self.syntheticNegatives().map({ "\($0.0).png" }) {
             #expect(byName[name]?.skipReason?.hasPrefix("not a chest radiograph") == true, "\(name): \(byName[name]?.skipReason ?? "")")
         }
+        // One value everywhere shows nothing: refused before the model, whatever the content check would say.
+        #expect(byName["black.png"]?.skipReason == "not a chest radiograph: a blank image (every pixel is 0)")
+        #expect(byName["white.png"]?.skipReason == "not a chest radiograph: a blank image (every pixel is 255)")
         // Only the report and the run's records: no DICOM object, no thumbnail of a skipped input.
         let written = FileManager.default.enumerator(atPath: out.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".dcm") || $0.hasSuffix(".png") }
         #expect(written.isEmpty, "\(written)")
@@ -92,7 +95,7 @@ struct NotChestCLITests {
             #expect(outcome == "skipped" || outcome == "not-chest", "\(d["file"]!): \(outcome)")
         }
         // As text: the reason, and no view probability for what is not a chest film.
-        let text = try CLI.run(["classify", input.appendingPathComponent("black.png").path])
+        let text = try CLI.run(["classify", input.appendingPathComponent("checker.png").path])
         let columns = text.stdout.trimmingCharacters(in: .newlines).split(separator: "\t").map(String.init)
         #expect(columns.count == 5 && columns[1].hasPrefix("not a chest radiograph (content distance ") && columns[2] == "-", "\(text.stdout)")
     }

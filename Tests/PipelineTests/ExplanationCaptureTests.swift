@@ -161,3 +161,50 @@ struct ExplanationCaptureTests {
     }
 }
 
+
+/// The presentation state shows the image as the reader displayed it: the image's own window when it has a
+/// usable one, else the reader's percentile window (no VOI at all, or one dcmpstat and the standard refuse).
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data/dicom"))
+struct PresentationStateWindowTests {
+    let dir = TestPaths.temporaryDirectory("gsps-window")
+
+    /// The GSPS for `path` (outlining a quadrant), saved and read back, with the radiograph it was made for.
+    func presentationState(for path: String) throws -> (DICOMFile, Radiograph) {
+        let source = try DICOMFile(path: path)
+        let radiograph = try RadiographLoader.load(path: path)
+        let input = NetworkInput(radiograph: radiograph, options: NetworkInputOptions(size: 64))
+        let map = SaliencyMap(raw: (0..<4096).map { Float($0 % 64 < 32 ? 1 : 0) }, width: 64, height: 64, targetClass: 0, probabilities: [0.9, 0.1])
+        let e = Explanation(method: .gradcam, map: map, raw: map.values, lime: nil, seconds: 0)
+        let context = ExplanationCapture.Context(predictedView: "PA", probability: 0.9, modelName: "test", modelSHA256: "ab12",
+                                                 parameters: "Grad-CAM", inputSHA256: "cd34", settingsDigest: "ef56")
+        let objects = try ExplanationCapture().build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)
+        let out = dir.appendingPathComponent((path as NSString).lastPathComponent + ".gsps.dcm").path
+        try objects.presentationState.save(to: out, keepTransferSyntax: false)
+        if let v = try DICOMChecks.dciodvfy(out) { #expect(v.errors.isEmpty, "\(out): \(v.errors)") }
+        return (try DICOMFile(path: out), radiograph)
+    }
+
+    @Test("a valid window is the image's own; none, or Window Width 0, gives the reader's percentile window")
+    func window() throws {
+        let withWindow = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
+        let (own, ownImage) = try presentationState(for: withWindow)
+        #expect(ownImage.source.percentileWindow == nil)
+        #expect(own.number("SoftcopyVOILUTSequence[0].WindowCenter") == 550 && own.number("SoftcopyVOILUTSequence[0].WindowWidth") == 1024)
+
+        // Window Width 0 is invalid (PS3.3 C.11.2.1.2: at least 1); dcmpstat refused the whole object before.
+        let source = try DICOMFile(path: withWindow)
+        try source.put("WindowWidth", "0")
+        let broken = dir.appendingPathComponent("window-width-0.dcm").path
+        try source.save(to: broken, keepTransferSyntax: true)
+        let noVOI = TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm")
+        for path in [broken, noVOI] {
+            let (ps, image) = try presentationState(for: path)
+            let range = try #require(image.source.percentileWindow, "\(path)")
+            #expect(image.source.voi.hasPrefix("percentile window"))
+            // LINEAR maps c − 0.5 ± (w − 1)/2 to black and white: the percentile range.
+            let c = try #require(ps.number("SoftcopyVOILUTSequence[0].WindowCenter")), w = try #require(ps.number("SoftcopyVOILUTSequence[0].WindowWidth"))
+            #expect(abs(c - 0.5 - (w - 1) / 2 - range.lowerBound) < 0.01 && abs(c - 0.5 + (w - 1) / 2 - range.upperBound) < 0.01, "\(c) \(w) \(range)")
+            #expect(ps.text("SoftcopyVOILUTSequence[0].WindowCenterWidthExplanation") == "PERCENTILE WINDOW")
+        }
+    }
+}

@@ -46,6 +46,21 @@ struct ChestGateTests {
         #expect(text == c.expected, "\(c)")
     }
 
+    @Test("a colour image is a picture, not a radiograph: RGB, YBR and palette colour are skipped, MONOCHROME1/2 pass")
+    func colourPhotometric() {
+        for photometric in ["RGB", "YBR_FULL", "YBR_FULL_422", "PALETTE COLOR"] {
+            #expect(gate.check(modality: "OT", bodyPart: nil, sopClassUID: nil, frames: nil, imageType: [], photometric: photometric)
+                    == .skip("not a chest radiograph: a colour image (Photometric Interpretation \(photometric))"))
+        }
+        #expect(gate.check(modality: "CR", bodyPart: "CHEST", sopClassUID: nil, frames: nil, imageType: [], photometric: "RGB")
+                == .skip("not a chest radiograph: a colour image (Photometric Interpretation RGB)"))
+        #expect(gate.check(modality: "CR", bodyPart: "CHEST", sopClassUID: nil, frames: nil, imageType: [], photometric: "MONOCHROME1") == .chest)
+        #expect(gate.check(modality: "SC", bodyPart: nil, sopClassUID: nil, frames: nil, imageType: [], photometric: "MONOCHROME2") == .headerCannotTell)
+        // The modality's reason comes first: a colour ultrasound is skipped for being ultrasound.
+        #expect(gate.check(modality: "US", bodyPart: nil, sopClassUID: nil, frames: nil, imageType: [], photometric: "RGB")
+                == .skip("Modality US is not a projection radiograph"))
+    }
+
     @Test("SOP Classes: CR, DX and SC pass; CT, MR, mammography and intra-oral DX do not")
     func sopClasses() {
         for uid in ["1.2.840.10008.5.1.4.1.1.1", "1.2.840.10008.5.1.4.1.1.1.1", "1.2.840.10008.5.1.4.1.1.7"] {

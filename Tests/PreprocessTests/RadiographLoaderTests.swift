@@ -42,6 +42,27 @@ struct RadiographLoaderTests {
         #expect(image.source.format == .png)
     }
 
+    @Test("a PNG cut short is refused as truncated, naming the file (libpng alone says \"Read Error\")")
+    func truncatedPNG() throws {
+        let whole = MinimalPNG.encode(width: 64, height: 64, bitDepth: 8, colorType: 0, samples: (0..<4096).map { UInt16($0 % 251) })
+        let path = dir.appendingPathComponent("cut.png").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(whole.prefix(whole.count / 2)))
+        #expect(throws: ImageReadError.truncated(file: path, reason: "truncated PNG: the data ends before the image does")) {
+            try RadiographLoader.load(path: path)
+        }
+    }
+
+    @Test("a blank image (one value everywhere) is skipped as no chest radiograph; one with two values is read")
+    func blankImageSkipped() throws {
+        let blank = writePNG("blank.png", width: 8, height: 8, bitDepth: 16, colorType: 0, samples: [UInt16](repeating: 700, count: 64))
+        guard case .skipped(let reason, _) = try GatedInput.read(path: blank, gate: ChestGate()) else {
+            Issue.record("a blank PNG was not skipped"); return
+        }
+        #expect(reason == "not a chest radiograph: a blank image (every pixel is 700)")
+        let two = writePNG("two.png", width: 8, height: 8, bitDepth: 16, colorType: 0, samples: [UInt16](repeating: 700, count: 63) + [701])
+        guard case .radiograph = try GatedInput.read(path: two, gate: ChestGate()) else { Issue.record("a two-valued PNG was skipped"); return }
+    }
+
     @Test("our PNG writer and reader agree on 16-bit values")
     func pngWriteRead() throws {
         var values: [UInt16] = (0..<64).map { UInt16($0 * 1000 + 7) }

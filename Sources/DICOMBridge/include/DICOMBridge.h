@@ -163,10 +163,15 @@ typedef struct {
     const float *points;             /* all polylines' (column, row) pairs in source pixels, concatenated */
     const size_t *point_counts;      /* points per polyline */
     size_t polyline_count;
+    int has_window;                  /* 1: the image has no usable VOI of its own; display it with this window */
+    double window_center, window_width;  /* in modality values, LINEAR (PS3.3 C.11.2.1.2) */
+    const char *window_explanation;  /* Window Center & Width Explanation */
 } dcb_presentation_state;
 
-/* Builds a GSPS for `source` (its display as the image itself says: VOI, shutters, presentation LUT) that
- * draws the polylines on one graphic layer, into a new dataset. The caller sets identity and times. */
+/* Builds a GSPS for `source` (its display as the image itself says: VOI, shutters, presentation LUT, or the
+ * given window when the image has no usable VOI) that draws the polylines on one graphic layer, into a new
+ * dataset. A VOI that dcmpstat refuses (e.g. Window Width 0) is left out rather than failing the object.
+ * The caller sets identity and times. */
 int dcb_presentation_state_build(dcb_dataset *source, const dcb_presentation_state *ps, dcb_dataset **out,
                                  char *err, size_t errlen);
 
