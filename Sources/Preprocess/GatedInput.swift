@@ -1,3 +1,5 @@
+import Foundation
+
 /// One input read through the header gate: a DICOM file is parsed, gated, and decoded only when it may be
 /// a chest radiograph; PNG and JPEG carry no header, so their content decides.
 public enum GatedInput {
@@ -20,14 +22,22 @@ public enum GatedInput {
         case .dicom, .unknown:
             let file: DICOMFile
             do { file = try RadiographLoader.dicomFile(path: path, kind: kind) } catch .notAnImage where kind == .unknown {
-                // No signature and DCMTK cannot parse it: not an image at all (notes, an unknown format).
-                return .skipped(reason: "not an image: neither DICOM, PNG nor JPEG", tags: RadiographTags())
+                // No signature and DCMTK cannot parse it: not an image at all (notes, an unknown format), unless
+                // its name says it is one: then it is a damaged image, a failure.
+                let empty = ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) == 0
+                let what = empty ? "an empty file" : "neither DICOM, PNG nor JPEG"
+                let ext = (path as NSString).pathExtension.lowercased()
+                if Self.imageExtensions.contains(ext) { throw .notAnImage(file: path, reason: "named .\(ext) but \(what)") }
+                return .skipped(reason: "not an image: \(what)", tags: RadiographTags())
             }
             let verdict = gate.check(file)
             if case .skip(let reason) = verdict { return .skipped(reason: reason, tags: .read(from: file)) }
             return gated(try RadiographLoader.loadDICOM(file), dicom: file, verdict: verdict)
         }
     }
+
+    /// File name extensions that claim an image format.
+    static let imageExtensions: Set<String> = ["dcm", "dicom", "dic", "png", "jpg", "jpeg"]
 
     /// A decoded image whose pixels all hold one value shows nothing (a blank or failed exposure, a placeholder):
     /// skipped like any other input that is no chest film, whatever its header says.

@@ -7,7 +7,7 @@ import Testing
 /// its reason, and every line names the file.
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
 struct ReadingEdgeCasesCLITests {
-    @Test("no preamble or meta header: read as DCMTK reads it; an invalid source UID is carried with a warning; a missing Transfer Syntax UID says so; other files are listed as skipped")
+    @Test("no preamble or meta header: read as DCMTK reads it; an invalid source UID is carried with a warning; a missing Transfer Syntax UID says so; a file named .dcm/.png that is no image fails; other files are listed as skipped")
     func edgeCases() throws {
         let input = TestPaths.temporaryDirectory("edge-in"), out = TestPaths.temporaryDirectory("edge-out")
         let mono1 = ProcessCLITests.mono1
@@ -18,6 +18,10 @@ struct ReadingEdgeCasesCLITests {
         try FileManager.default.copyItem(atPath: mono1, toPath: badUID)
         #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0008,0018)=999.999.01.23", badUID]).status == 0)
         try Data("a note\n".utf8).write(to: input.appendingPathComponent("notes.txt"))
+        // Files whose names claim an image but whose bytes are none: damaged images, failures.
+        try Data().write(to: input.appendingPathComponent("empty.dcm"))
+        try Data("a note\n".utf8).write(to: input.appendingPathComponent("text.png"))
+        try Data().write(to: input.appendingPathComponent("empty"))
         var noSyntax: String?
         if let python = Tool.python, Tool.pydicomAvailable {
             // A meta header without (0002,0010) before JPEG-LS pixel data: nothing can tell how to decode it.
@@ -31,7 +35,11 @@ struct ReadingEdgeCasesCLITests {
         func line(_ name: String) -> String { lines.first { $0.contains("] \(name):") } ?? "" }
         #expect(line("no_file_meta").contains("PA p="), "\(r.stdout)")
         #expect(line("bad-uid.dcm").contains("PA p=") && line("bad-uid.dcm").contains("warning: the source's SOPInstanceUID is not a valid UID"), "\(r.stdout)")
-        #expect(line("notes.txt").contains("skipped: not an image"), "\(r.stdout)")
+        #expect(line("notes.txt").contains("skipped: not an image: neither DICOM, PNG nor JPEG"), "\(r.stdout)")
+        #expect(line("empty").contains("skipped: not an image: an empty file"), "\(r.stdout)")
+        #expect(line("empty.dcm").contains("failed: \(input.path)/empty.dcm: named .dcm but an empty file"), "\(r.stdout)")
+        #expect(line("text.png").contains("failed: \(input.path)/text.png: named .png but neither DICOM, PNG nor JPEG"), "\(r.stdout)")
+        #expect(r.stderr.contains("empty.dcm: named .dcm but an empty file"), "\(r.stderr)")
         // The SR of the bad-UID source references it by exactly its UID.
         let sr = try DICOMFile(path: out.appendingPathComponent("bad-uid.sr.dcm").path)
         #expect(sr.text("CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID") == "999.999.01.23")
@@ -39,8 +47,7 @@ struct ReadingEdgeCasesCLITests {
             #expect(line("no-syntax.dcm").contains("failed: ") && line("no-syntax.dcm").contains("no Transfer Syntax UID (0002,0010)"), "\(r.stdout)")
             #expect(r.status == 1)
             #expect(r.stderr.contains("no-syntax.dcm"))
-        } else {
-            #expect(r.status == 0, "\(r.stderr)")
         }
+        #expect(r.status == 1, "\(r.stderr)")
     }
 }
