@@ -113,7 +113,11 @@ int extractNative(DcmItem *d, const PixelModule &m, int32_t *out, size_t count, 
 extern "C" int dcb_pixel_info_get(const dcb_dataset *ds, dcb_pixel_info *out, char *err, size_t errlen) {
     DcmDataset *d = const_cast<dcb_dataset *>(ds)->file.getDataset();
     std::memset(out, 0, sizeof(*out));
-    if (!d->tagExists(DCM_PixelData)) return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data element");
+    if (!d->tagExists(DCM_PixelData)) {
+        if (d->tagExists(DCM_FloatPixelData) || d->tagExists(DCM_DoubleFloatPixelData))
+            return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data element, only float pixel data (a parametric map's), not a radiograph's");
+        return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data element");
+    }
     PixelModule m;
     int status = readModule(d, m, err, errlen);
     if (status != DCB_OK) return status;

@@ -110,6 +110,10 @@ struct ExplanationCaptureTests {
         let pmap = dir.appendingPathComponent("pmap.dcm").path
         try objects.parametricMap.save(to: pmap, keepTransferSyntax: false)
         if let v = try DICOMChecks.dciodvfy(pmap) { #expect(v.errors.isEmpty, "\(pmap): \(v.errors)") }
+        // Read as an input, a Parametric Map says why it is no radiograph.
+        #expect(throws: ImageReadError.noPixelData(file: pmap, reason: "no Pixel Data element, only float pixel data (a parametric map's), not a radiograph's")) {
+            try RadiographLoader.load(path: pmap)
+        }
         if let python = Tool.python, Tool.pydicomAvailable {
             let script = "import pydicom,sys; ds=pydicom.dcmread(sys.argv[1]); a=ds.pixel_array; print(ds.SOPClassUID, a.dtype, *a.shape); sys.stdout.write(' '.join(repr(float(v)) for v in a.ravel()))"
             let r = try Tool.run(python, ["-c", script, pmap])
