@@ -61,11 +61,18 @@ public enum RadiographLoader {
         if invert { display.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] = 1 - d[i] } } }
         var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
-            photometric: info.photometric, modality: modality.description, voi: voi.description,
+            photometric: info.photometric, modality: modality.description, voi: voi.description + Self.unusedWindowNote(file, voi),
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
         if case .percentile(let low, let high, _, _) = voi { source.percentileWindow = low...high }
         return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),
                           source: source, storedStatistics: .init(stored))
+    }
+
+    /// Why a window the file carries was not used (a width under 1, no center), for `inspect`; empty otherwise.
+    static func unusedWindowNote(_ file: DICOMFile, _ voi: VOITransform) -> String {
+        guard case .percentile = voi, file.text("WindowWidth") != nil || file.text("WindowCenter") != nil else { return "" }
+        func first(_ keyword: String) -> String { file.text(keyword)?.split(separator: "\\").first.map(String.init) ?? "none" }
+        return " (the file's window, center \(first("WindowCenter")) width \(first("WindowWidth")), is not valid)"
     }
 
     /// PNG or JPEG: colour becomes luminance (ITU-R BT.601, as PIL's "L"), alpha is ignored.

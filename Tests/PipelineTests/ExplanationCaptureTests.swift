@@ -205,6 +205,7 @@ struct PresentationStateWindowTests {
             let (ps, image) = try presentationState(for: path)
             let range = try #require(image.source.percentileWindow, "\(path)")
             #expect(image.source.voi.hasPrefix("percentile window"))
+            #expect(image.source.voi.hasSuffix(path == broken ? "(the file's window, center 550 width 0, is not valid)" : "]"), "\(image.source.voi)")
             // LINEAR maps c − 0.5 ± (w − 1)/2 to black and white: the percentile range.
             let c = try #require(ps.number("SoftcopyVOILUTSequence[0].WindowCenter")), w = try #require(ps.number("SoftcopyVOILUTSequence[0].WindowWidth"))
             #expect(abs(c - 0.5 - (w - 1) / 2 - range.lowerBound) < 0.01 && abs(c - 0.5 + (w - 1) / 2 - range.upperBound) < 0.01, "\(c) \(w) \(range)")
