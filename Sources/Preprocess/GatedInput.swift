@@ -5,7 +5,8 @@ import Foundation
 public enum GatedInput {
     /// Decoded. `dicom` is the parsed dataset (nil for PNG/JPEG); `verdict` is `.chest` or `.headerCannotTell`.
     case radiograph(Radiograph, dicom: DICOMFile?, verdict: ChestGate.Verdict)
-    /// Refused by the header gate; nothing was decoded.
+    /// Not a chest radiograph, or not an image: refused by the header gate (nothing decoded), by the colour
+    /// check, or decoded and found blank.
     case skipped(reason: String, tags: RadiographTags)
 
     public static func read(path: String, gate: ChestGate) throws(ImageReadError) -> GatedInput {
