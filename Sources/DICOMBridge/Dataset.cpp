@@ -25,8 +25,10 @@ bool looksLikeDICOM(DcmFileFormat &file) {
     DcmDataset *d = file.getDataset();
     if (!d || d->card() == 0) return false;
     // Any real object has at least one of these; random bytes parsed as implicit VR rarely do.
+    DcmMetaInfo *meta = file.getMetaInfo();
     return d->tagExists(DCM_SOPClassUID) || d->tagExists(DCM_PixelData) || d->tagExists(DCM_Rows) ||
-           d->tagExists(DCM_StudyInstanceUID) || d->tagExists(DCM_Modality);
+           d->tagExists(DCM_StudyInstanceUID) || d->tagExists(DCM_Modality) ||
+           (meta && meta->tagExists(DCM_MediaStorageSOPClassUID));  // a DICOMDIR has none of the above
 }
 
 int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, size_t errlen) {
@@ -219,7 +221,12 @@ extern "C" int dcb_has_meta_header(const dcb_dataset *ds) {
 
 extern "C" int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf, size_t buflen, size_t *needed) {
     DcmPathProcessor proc;
-    DcmElement *elem = firstLeaf(const_cast<dcb_dataset *>(ds)->file.getDataset(), path, proc);
+    auto &file = const_cast<dcb_dataset *>(ds)->file;
+    DcmElement *elem = firstLeaf(file.getDataset(), path, proc);
+    // File meta information (group 0002) lives beside the dataset.
+    DcmTag metaTag;
+    if (!elem && file.getMetaInfo() && DcmTag::findTagFromName(path, metaTag).good() && metaTag.getGroup() == 0x0002)
+        file.getMetaInfo()->findAndGetElement(metaTag, elem);
     if (!elem) return DCB_ERR_NOT_FOUND;
     OFString value;
     if (elem->getOFStringArray(value).bad()) return DCB_ERR_NOT_FOUND;

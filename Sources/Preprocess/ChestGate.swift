@@ -52,9 +52,16 @@ public struct ChestGate: Sendable {
         return Self.projectionModalities.contains(mod) && !part.isEmpty ? .chest : .headerCannotTell
     }
 
+    /// Media Storage Directory: a DICOMDIR, the index of a DICOM CD or folder.
+    static let mediaStorageDirectory = "1.2.840.10008.1.3.10"
+
     /// The gate for a DICOM file, from its attributes.
     public func check(_ file: DICOMFile) -> Verdict {
-        check(modality: file.text("Modality"), bodyPart: file.text("BodyPartExamined"), sopClassUID: file.text("SOPClassUID"),
+        // A DICOMDIR names its class only in the meta header (the dataset holds directory records).
+        if file.text("SOPClassUID") == nil, file.text("MediaStorageSOPClassUID") == Self.mediaStorageDirectory {
+            return .skip("not an image: a DICOMDIR (the index of a DICOM folder)")
+        }
+        return check(modality: file.text("Modality"), bodyPart: file.text("BodyPartExamined"), sopClassUID: file.text("SOPClassUID"),
               frames: file.text("NumberOfFrames").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
               imageType: (file.text("ImageType") ?? "").split(separator: "\\").map(String.init),
               photometric: file.text("PhotometricInterpretation"))

@@ -50,4 +50,20 @@ struct ReadingEdgeCasesCLITests {
         }
         #expect(r.status == 1, "\(r.stderr)")
     }
+
+    @Test("a DICOM folder with its DICOMDIR (as on a CD): the index is skipped as no image, the images are processed")
+    func dicomdir() throws {
+        let dcmmkdir = try #require(Tool.find("dcmmkdir"), "dcmmkdir (dcmtk) is needed")
+        let input = TestPaths.temporaryDirectory("dicomdir-in"), out = TestPaths.temporaryDirectory("dicomdir-out")
+        try FileManager.default.createDirectory(at: input.appendingPathComponent("IMAGES"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: ProcessCLITests.mono1, toPath: input.appendingPathComponent("IMAGES/IM1").path)
+        // +I invents the Series Number and the like that the directory records need and the file lacks.
+        let made = try Tool.run(dcmmkdir, ["--recurse", "+I", "+D", input.appendingPathComponent("DICOMDIR").path,
+                                           "+id", input.path, "IMAGES"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("] DICOMDIR: skipped: not an image: a DICOMDIR (the index of a DICOM folder)"), "\(r.stdout)")
+        #expect(r.stdout.contains("] IMAGES/IM1: PA p="), "\(r.stdout)")
+    }
 }

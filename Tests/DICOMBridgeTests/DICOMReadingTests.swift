@@ -76,6 +76,16 @@ struct DICOMReadingTests {
         #expect(try old.pixelInfo().photometric == "MONOCHROME1")
     }
 
+    @Test("file meta information (group 0002) reads by keyword like the dataset's attributes; the ACR-NEMA file has none")
+    func metaInformation() throws {
+        let file = try DICOMFile(path: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"))
+        #expect(file.text("MediaStorageSOPClassUID") == file.text("SOPClassUID"))
+        #expect(file.text("MediaStorageSOPInstanceUID") == file.text("SOPInstanceUID"))
+        #expect(file.text("TransferSyntaxUID") == "1.2.840.10008.1.2.1")
+        let old = try DICOMFile(path: TestPaths.dicom("edge/CR-MONO1-10-chest_nometa_acrnema.dcm"))
+        #expect(old.text("MediaStorageSOPClassUID") == nil)
+    }
+
     @Test("a header without pixel data is a typed error naming the file")
     func noPixelData() {
         let path = TestPaths.dicom("edge/CR_PA_chest_header_only_no_pixeldata_charset_chrJapMulti.dcm")

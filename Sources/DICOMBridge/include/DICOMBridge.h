@@ -59,7 +59,8 @@ int dcb_has_meta_header(const dcb_dataset *ds);
 /* Tag paths use DCMTK's syntax: "PatientID", "(0018,5101)",
  * "ViewCodeSequence[0].CodeValue", "OriginalAttributesSequence[0].ModifiedAttributesSequence[0]". */
 
-/* Gets the whole string value (all values joined by '\'). `needed` receives the length + 1.
+/* Gets the whole string value (all values joined by '\'); a path the dataset lacks is looked up in the file
+ * meta information (group 0002) too. `needed` receives the length + 1.
  * DCB_NOT_FOUND when the attribute is absent; DCB_ERR_INVALID when buflen is too small. */
 int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf, size_t buflen, size_t *needed);
 /* Gets a numeric value (element `index` of a multi-valued US, SS, UL, SL, FL, FD, DS or IS). */
