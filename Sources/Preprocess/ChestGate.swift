@@ -31,14 +31,21 @@ public struct ChestGate: Sendable {
 
     /// - Parameters: the object's Modality, Body Part Examined, SOP Class UID, Number of Frames, Image Type and
     ///   Photometric Interpretation values.
+    ///   `derivedFromImage`: the object has a Source Image Sequence (it was made from another DICOM image).
     public func check(modality: String?, bodyPart: String?, sopClassUID: String?, frames: Int?, imageType: [String],
-                      photometric: String? = nil) -> Verdict {
+                      photometric: String? = nil, derivedFromImage: Bool = false) -> Verdict {
         let mod = (modality ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         if !Self.projectionModalities.contains(mod) && !Self.undecidedModalities.contains(mod) {
             return .skip("Modality \(mod) is not a projection radiograph")
         }
         if let uid = sopClassUID?.trimmingCharacters(in: .whitespaces), !uid.isEmpty, !Self.acceptedSOPClasses.contains(uid) {
             return .skip("SOP Class \(uid) is not a projection radiograph or a capture")
+        }
+        // A derived capture of another DICOM image (an explanation overlay, an annotated key image): its source
+        // is the radiograph to classify; classifying the copy would explain an explanation.
+        let capture = Self.undecidedModalities.contains(mod) || (sopClassUID.map { $0.hasPrefix("1.2.840.10008.5.1.4.1.1.7") } ?? false)
+        if capture && derivedFromImage && imageType.map({ $0.uppercased() }).contains("DERIVED") {
+            return .skip("a capture derived from another image (Source Image Sequence): its source is the radiograph")
         }
         if let frames, frames > 1 { return .skip("\(frames) frames: not a single radiograph") }
         if imageType.map({ $0.uppercased() }).contains("LOCALIZER") { return .skip("Image Type LOCALIZER: a scout image") }
@@ -64,6 +71,7 @@ public struct ChestGate: Sendable {
         return check(modality: file.text("Modality"), bodyPart: file.text("BodyPartExamined"), sopClassUID: file.text("SOPClassUID"),
               frames: file.text("NumberOfFrames").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
               imageType: (file.text("ImageType") ?? "").split(separator: "\\").map(String.init),
-              photometric: file.text("PhotometricInterpretation"))
+              photometric: file.text("PhotometricInterpretation"),
+              derivedFromImage: file.sequenceCount("SourceImageSequence") > 0)
     }
 }

@@ -20,8 +20,8 @@ struct ProcessCommand: ParsableCommand {
 
             Only chest projection radiographs are classified: Modality CR or DX (SC, OT and PNG/JPEG when the \
             content check accepts them), Body Part Examined absent, empty or CHEST (--chest-body-part adds local \
-            spellings), one frame, not a LOCALIZER, gray (MONOCHROME1/2), not blank. Anything else is skipped with \
-            its reason and writes nothing.
+            spellings), one frame, not a LOCALIZER, gray (MONOCHROME1/2), not blank, not a capture derived from \
+            another DICOM image. Anything else is skipped with its reason and writes nothing.
 
             Header policy: a view is written only when its calibrated probability reaches --threshold (default: \
             the model's), and only where the object's IOD defines it (CR: ViewPosition; DX: ViewPosition and \

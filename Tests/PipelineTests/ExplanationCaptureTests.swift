@@ -106,6 +106,11 @@ struct ExplanationCaptureTests {
         for path in [gray, rgb] {
             if let v = try DICOMChecks.dciodvfy(path) { #expect(v.errors.isEmpty, "\(path): \(v.errors)") }
         }
+        // Given back as an input (a results folder inside the studies), the overlay capture is not classified again.
+        guard case .skipped(let reason, _) = try GatedInput.read(path: gray, gate: ChestGate()) else {
+            Issue.record("the gray overlay capture was classified as a radiograph"); return
+        }
+        #expect(reason == "a capture derived from another image (Source Image Sequence): its source is the radiograph")
         // The Parametric Map holds the projected map's float values exactly (what the RGB SC blends).
         let pmap = dir.appendingPathComponent("pmap.dcm").path
         try objects.parametricMap.save(to: pmap, keepTransferSyntax: false)

@@ -61,6 +61,23 @@ struct ChestGateTests {
                 == .skip("Modality US is not a projection radiograph"))
     }
 
+    @Test("a capture derived from another DICOM image is skipped (its source is classified); a film digitised to SC, or a derived CR, is not")
+    func derivedCapture() {
+        let reason = ChestGate.Verdict.skip("a capture derived from another image (Source Image Sequence): its source is the radiograph")
+        #expect(gate.check(modality: "OT", bodyPart: nil, sopClassUID: "1.2.840.10008.5.1.4.1.1.7", frames: nil,
+                           imageType: ["DERIVED", "SECONDARY"], photometric: "MONOCHROME2", derivedFromImage: true) == reason)
+        #expect(gate.check(modality: "CR", bodyPart: "CHEST", sopClassUID: "1.2.840.10008.5.1.4.1.1.7", frames: nil,
+                           imageType: ["DERIVED", "SECONDARY"], derivedFromImage: true) == reason)
+        // No Source Image Sequence (a film or a PNG converted to SC), or not derived: the content check decides.
+        #expect(gate.check(modality: "OT", bodyPart: nil, sopClassUID: "1.2.840.10008.5.1.4.1.1.7", frames: nil,
+                           imageType: ["DERIVED", "PRIMARY"], derivedFromImage: false) == .headerCannotTell)
+        #expect(gate.check(modality: "SC", bodyPart: nil, sopClassUID: nil, frames: nil,
+                           imageType: ["ORIGINAL", "PRIMARY"], derivedFromImage: true) == .headerCannotTell)
+        // A CR the modality derived (processed) from another acquisition is still a radiograph.
+        #expect(gate.check(modality: "CR", bodyPart: "CHEST", sopClassUID: "1.2.840.10008.5.1.4.1.1.1", frames: nil,
+                           imageType: ["DERIVED", "PRIMARY"], derivedFromImage: true) == .chest)
+    }
+
     @Test("SOP Classes: CR, DX and SC pass; CT, MR, mammography and intra-oral DX do not")
     func sopClasses() {
         for uid in ["1.2.840.10008.5.1.4.1.1.1", "1.2.840.10008.5.1.4.1.1.1.1", "1.2.840.10008.5.1.4.1.1.7"] {
