@@ -52,8 +52,9 @@ public struct Batch: Sendable {
     }
 
     public enum Event: Sendable {
-        /// The walk is done: this run's files out of all files found.
-        case planned(files: Int, of: Int, fromPlan: Bool)
+        /// The walk is done: this run's files out of all files found, and the folders not walked because they
+        /// hold a CXRExplain run's results.
+        case planned(files: Int, of: Int, fromPlan: Bool, resultsFolders: [String])
         case image(BatchRunner.Event)
         case sending(objects: Int, to: StoragePeer)
         case stowing(objects: Int, to: STOWDestination)
@@ -76,9 +77,10 @@ public struct Batch: Sendable {
     /// destination and the STOW-RS service already stored, which are not sent again. `onEvent` is called serialised.
     public func run(model: ModelFile, alreadySent: Set<String> = [], alreadyStowed: Set<String> = [],
                     onEvent: @escaping @Sendable (Event) -> Void) -> Outcome {
-        let (allFiles, walkErrors) = plan.map { ($0.inputFiles, $0.walkErrors) } ?? InputTree.walk(inputs, followLinks: followLinks)
+        let (allFiles, walkErrors, resultsFolders) = plan.map { ($0.inputFiles, $0.walkErrors, [String]()) }
+            ?? InputTree.walk(inputs, followLinks: followLinks)
         let files = shard.map { s in allFiles.filter(s.owns) } ?? allFiles
-        onEvent(.planned(files: files.count, of: allFiles.count, fromPlan: plan != nil))
+        onEvent(.planned(files: files.count, of: allFiles.count, fromPlan: plan != nil, resultsFolders: resultsFolders))
         // The layout names outputs from every input, so a shard writes exactly the paths an unsharded run would.
         let layout = OutputLayout(root: out, inputs: allFiles)
         let processor = ImageProcessor(model: model, settings: settings, layout: layout)

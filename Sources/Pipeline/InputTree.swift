@@ -13,9 +13,14 @@ public struct InputFile: Sendable, Hashable, Codable {
 /// header (as DCMTK reads it), PNG and JPEG are processed; anything else (a DICOMDIR, notes, an unknown
 /// format) is listed as skipped with its reason. Hidden files (names starting with ".") are not inputs.
 /// Symbolic links are not followed unless asked; when they are, each real folder is visited once.
+/// A folder holding a CXRExplain run's results (its `.cxr-explain` state) is not walked: its images are this
+/// tool's own outputs (renderings, captures, reports), not studies; such folders are returned to be named.
 public enum InputTree {
-    public static func walk(_ roots: [String], followLinks: Bool = false) -> (files: [InputFile], errors: [String]) {
-        var files: [InputFile] = [], errors: [String] = []
+    /// The state folder a run keeps in its output folder.
+    public static let resultsMarker = ".cxr-explain"
+
+    public static func walk(_ roots: [String], followLinks: Bool = false) -> (files: [InputFile], errors: [String], resultsFolders: [String]) {
+        var files: [InputFile] = [], errors: [String] = [], resultsFolders: [String] = []
         let fm = FileManager.default
         let names = roots.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
         for (index, root) in roots.enumerated() {
@@ -30,17 +35,23 @@ public enum InputTree {
             }
             var visited = Set<String>()
             var found: [InputFile] = []
-            walk(directory: root, relative: "", prefix: prefix, followLinks: followLinks, visited: &visited, into: &found, errors: &errors)
+            walk(directory: root, relative: "", prefix: prefix, followLinks: followLinks, visited: &visited, into: &found,
+                 errors: &errors, resultsFolders: &resultsFolders)
             files += found.sorted { $0.relativePath < $1.relativePath }
         }
-        return (files, errors)
+        return (files, errors, resultsFolders)
     }
 
     static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : b.isEmpty ? a : a + "/" + b }
 
     static func walk(directory: String, relative: String, prefix: String, followLinks: Bool, visited: inout Set<String>,
-                     into found: inout [InputFile], errors: inout [String]) {
+                     into found: inout [InputFile], errors: inout [String], resultsFolders: inout [String]) {
         let fm = FileManager.default
+        var isResults: ObjCBool = false
+        if fm.fileExists(atPath: (directory as NSString).appendingPathComponent(resultsMarker), isDirectory: &isResults), isResults.boolValue {
+            resultsFolders.append(directory)
+            return
+        }
         guard let resolved = realpath(directory, nil) else { errors.append("\(directory): cannot resolve the folder"); return }
         let real = String(cString: resolved)
         free(resolved)
@@ -59,7 +70,8 @@ public enum InputTree {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }  // dangling link
             if isDir.boolValue {
-                walk(directory: path, relative: rel, prefix: prefix, followLinks: followLinks, visited: &visited, into: &found, errors: &errors)
+                walk(directory: path, relative: rel, prefix: prefix, followLinks: followLinks, visited: &visited, into: &found,
+                     errors: &errors, resultsFolders: &resultsFolders)
             } else {
                 // Every file is an input: an image is processed, anything else is listed as skipped with its reason.
                 found.append(InputFile(path: path, relativePath: join(prefix, rel)))

@@ -30,7 +30,7 @@ public struct RunPlan: Codable, Sendable, Equatable {
 
     /// Walks `roots` with the one input walker and sizes and sniffs every file.
     public static func make(_ roots: [String], followLinks: Bool) -> RunPlan {
-        let (files, errors) = InputTree.walk(roots, followLinks: followLinks)
+        let (files, errors, _) = InputTree.walk(roots, followLinks: followLinks)
         let entries = files.map { file in
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1
             return Entry(path: file.path, relativePath: file.relativePath, size: size, study: Shard.studyKey(file), format: sniff(file.path))

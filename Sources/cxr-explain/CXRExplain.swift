@@ -41,6 +41,11 @@ struct GlobalOptions: ParsableArguments {
     func apply() { dcb_set_verbose(verbose ? 1 : 0) }
 }
 
+/// A line on stderr that is no error (what was left out and why), so that stdout stays the command's result.
+func printNote(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
 /// A one-line error on stderr.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))

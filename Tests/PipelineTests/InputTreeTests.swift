@@ -25,6 +25,22 @@ struct InputTreeTests {
         #expect(followed.files.map(\.relativePath).sorted() == ["a/b/x.png", "out/secret.png"])
     }
 
+    @Test("a folder holding a CXRExplain run's results is not walked, and is named; the studies beside it are")
+    func resultsFolderNotWalked() throws {
+        let fm = FileManager.default
+        let root = TestPaths.temporaryDirectory("results-in-tree")
+        try fm.createDirectory(at: root.appendingPathComponent("studies/s1"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appendingPathComponent("results/\(InputTree.resultsMarker)/records"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appendingPathComponent("results/report-files"), withIntermediateDirectories: true)
+        try Data(Self.png).write(to: root.appendingPathComponent("studies/s1/x.png"))
+        try Data(Self.png).write(to: root.appendingPathComponent("results/report-files/s1__x.source.png"))
+        let walk = InputTree.walk([root.path])
+        #expect(walk.files.map(\.relativePath) == ["studies/s1/x.png"])
+        #expect(walk.resultsFolders == [root.appendingPathComponent("results").path])
+        let inside = InputTree.walk([root.appendingPathComponent("results").path])
+        #expect(inside.files.isEmpty && inside.resultsFolders.count == 1 && inside.errors.isEmpty)
+    }
+
     @Test("names with newlines, unicode, leading dashes and dots stay inside the output folder; dot-files are skipped")
     func oddNames() throws {
         let root = TestPaths.temporaryDirectory("names")
