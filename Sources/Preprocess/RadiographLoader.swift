@@ -54,18 +54,34 @@ public enum RadiographLoader {
         let stored = try file.decodeStoredValues()
         let modality = ModalityTransform.read(from: file, signed: info.isSigned)
         var display = modality.apply(stored)
-        let voi = VOITransform.read(from: file, modalityValues: display)
+        // Pixel padding (outside the collimated or detector area) is no part of the image: it takes no part in
+        // the percentile window and is shown black (PS3.3 C.7.5.1.1.2).
+        let padding = paddingRange(file)
+        let imageValues = padding.map { p in zip(stored, display).compactMap { p.contains($0.0) ? nil : $0.1 } } ?? display
+        let voi = VOITransform.read(from: file, modalityValues: imageValues.isEmpty ? display : imageValues)
         voi.applyInPlace(&display)
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
         if invert { display.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] = 1 - d[i] } } }
+        if let padding { for i in stored.indices where padding.contains(stored[i]) { display[i] = 0 } }
         var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
             photometric: info.photometric, modality: modality.description, voi: voi.description + Self.unusedWindowNote(file, voi),
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
+        if let padding {
+            let count = stored.reduce(0) { $0 + (padding.contains($1) ? 1 : 0) }
+            source.voi += "; \(count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
+        }
         if case .percentile(let low, let high, _, _) = voi { source.percentileWindow = low...high }
         return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),
                           source: source, storedStatistics: .init(stored))
+    }
+
+    /// The stored values that are padding: Pixel Padding Value, through Pixel Padding Range Limit when given.
+    static func paddingRange(_ file: DICOMFile) -> ClosedRange<Int32>? {
+        guard let value = file.number("PixelPaddingValue"), let v = Int32(exactly: value.rounded()) else { return nil }
+        guard let limitValue = file.number("PixelPaddingRangeLimit"), let limit = Int32(exactly: limitValue.rounded()) else { return v...v }
+        return min(v, limit)...max(v, limit)
     }
 
     /// Why a window the file carries was not used (a width under 1, no center), for `inspect`; empty otherwise.
