@@ -232,7 +232,7 @@ struct NodeStudyState: Codable, Equatable {
         attemptedAt = try c.decodeIfPresent(Date.self, forKey: .attemptedAt)
     }
 
-    static func path(in resultFolder: String) -> String { (resultFolder as NSString).appendingPathComponent(".cxr-explain/node.json") }
+    static func path(in resultFolder: String) -> String { (resultFolder as NSString).appendingPathComponent("\(RunState.stateFolder)/node.json") }
 
     static func load(from resultFolder: String) -> NodeStudyState {
         let decoder = JSONDecoder()

@@ -16,9 +16,6 @@ public struct InputFile: Sendable, Hashable, Codable {
 /// A folder holding a CXRExplain run's results (its `.cxr-explain` state) is not walked: its images are this
 /// tool's own outputs (renderings, captures, reports), not studies; such folders are returned to be named.
 public enum InputTree {
-    /// The state folder a run keeps in its output folder.
-    public static let resultsMarker = ".cxr-explain"
-
     public static func walk(_ roots: [String], followLinks: Bool = false) -> (files: [InputFile], errors: [String], resultsFolders: [String]) {
         var files: [InputFile] = [], errors: [String] = [], resultsFolders: [String] = []
         let fm = FileManager.default
@@ -48,7 +45,7 @@ public enum InputTree {
                      into found: inout [InputFile], errors: inout [String], resultsFolders: inout [String]) {
         let fm = FileManager.default
         var isResults: ObjCBool = false
-        if fm.fileExists(atPath: (directory as NSString).appendingPathComponent(resultsMarker), isDirectory: &isResults), isResults.boolValue {
+        if fm.fileExists(atPath: (directory as NSString).appendingPathComponent(RunState.stateFolder), isDirectory: &isResults), isResults.boolValue {
             resultsFolders.append(directory)
             return
         }

@@ -19,7 +19,7 @@ public final class NodeInbox: @unchecked Sendable {
     public let maximumInstanceBytes: UInt64
     private let lock = NSLock()  // naming and renaming into inbox/
 
-    public var spoolFolder: String { (root as NSString).appendingPathComponent(".cxr-explain/spool") }
+    public var spoolFolder: String { (root as NSString).appendingPathComponent("\(RunState.stateFolder)/spool") }
     public var inboxFolder: String { (root as NSString).appendingPathComponent("inbox") }
     public var resultsFolder: String { (root as NSString).appendingPathComponent("results") }
 

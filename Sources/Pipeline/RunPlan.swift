@@ -22,7 +22,7 @@ public struct RunPlan: Codable, Sendable, Equatable {
     public var files: [Entry]
     public var walkErrors: [String]
 
-    public static func path(in out: String) -> String { (out as NSString).appendingPathComponent(".cxr-explain/plan.json") }
+    public static func path(in out: String) -> String { (out as NSString).appendingPathComponent("\(RunState.stateFolder)/plan.json") }
 
     public static func absolute(_ roots: [String]) -> [String] {
         roots.map { URL(fileURLWithPath: $0).standardizedFileURL.path }

@@ -5,8 +5,12 @@ import Preprocess
 /// temporary name and renamed, so a killed run leaves whole records only. A rerun skips an input whose
 /// record says done for the same content and settings, with every output still present.
 public struct RunState: Sendable {
+    /// The hidden folder in an output folder where a run, a plan or the node keep their state; its presence
+    /// marks a results folder (which the input walker leaves alone).
+    public static let stateFolder = ".cxr-explain"
+
     public let root: String
-    public var recordsFolder: String { (root as NSString).appendingPathComponent(".cxr-explain/records") }
+    public var recordsFolder: String { (root as NSString).appendingPathComponent("\(Self.stateFolder)/records") }
 
     public init(root: String) { self.root = root }
 
@@ -52,7 +56,7 @@ public struct RunState: Sendable {
                 let name = (rel as NSString).lastPathComponent
                 // ".<record>.tmp-<pid>" → "<record>"
                 let recordName = name.dropFirst().prefix(upTo: name.range(of: ".tmp-", options: .backwards)!.lowerBound)
-                let ownRecord = folder == ".cxr-explain/records" && records.contains(String(recordName))
+                let ownRecord = folder == "\(Self.stateFolder)/records" && records.contains(String(recordName))
                 guard ownRecord || folders.contains(folder) else { continue }
             }
             if unlink((root as NSString).appendingPathComponent(rel)) == 0 { removed += 1 }
@@ -72,7 +76,7 @@ public struct RunState: Sendable {
     }
 
     /// The run's parameters, kept beside the records so `report` can merge shards without the command line.
-    public var parametersPath: String { (root as NSString).appendingPathComponent(".cxr-explain/parameters.json") }
+    public var parametersPath: String { (root as NSString).appendingPathComponent("\(Self.stateFolder)/parameters.json") }
 
 }
 

@@ -30,7 +30,7 @@ struct InputTreeTests {
         let fm = FileManager.default
         let root = TestPaths.temporaryDirectory("results-in-tree")
         try fm.createDirectory(at: root.appendingPathComponent("studies/s1"), withIntermediateDirectories: true)
-        try fm.createDirectory(at: root.appendingPathComponent("results/\(InputTree.resultsMarker)/records"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appendingPathComponent("results/\(RunState.stateFolder)/records"), withIntermediateDirectories: true)
         try fm.createDirectory(at: root.appendingPathComponent("results/report-files"), withIntermediateDirectories: true)
         try Data(Self.png).write(to: root.appendingPathComponent("studies/s1/x.png"))
         try Data(Self.png).write(to: root.appendingPathComponent("results/report-files/s1__x.source.png"))
