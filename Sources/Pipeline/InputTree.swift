@@ -16,6 +16,11 @@ public struct InputFile: Sendable, Hashable, Codable {
 /// A folder holding a CXRExplain run's results (its `.cxr-explain` state) is not walked: its images are this
 /// tool's own outputs (renderings, captures, reports), not studies; such folders are returned to be named.
 public enum InputTree {
+    /// The line a command prints for a results folder it left out.
+    public static func notWalkedLine(_ folder: String) -> String {
+        "not walked: \(folder) holds a CXRExplain run's results (\(RunState.stateFolder))"
+    }
+
     public static func walk(_ roots: [String], followLinks: Bool = false) -> (files: [InputFile], errors: [String], resultsFolders: [String]) {
         var files: [InputFile] = [], errors: [String] = [], resultsFolders: [String] = []
         let fm = FileManager.default

@@ -19,15 +19,18 @@ public struct ChestGate: Sendable {
 
     static let projectionModalities: Set<String> = ["CR", "DX"]
     static let undecidedModalities: Set<String> = ["SC", "OT", ""]
-    /// SOP Classes of projection radiographs and of captures (SC, whose content decides); any other class
-    /// (CT, MR, mammography and intra-oral DX, …) is not a chest radiograph whatever Modality says.
-    static let acceptedSOPClasses: Set<String> = [
-        "1.2.840.10008.5.1.4.1.1.1",      // CR Image
-        "1.2.840.10008.5.1.4.1.1.1.1",    // Digital X-Ray Image, for presentation
-        "1.2.840.10008.5.1.4.1.1.1.1.1",  // Digital X-Ray Image, for processing
+    /// SOP Classes of captures (SC and its multi-frame kinds), whose content decides.
+    static let captureSOPClasses: Set<String> = [
         "1.2.840.10008.5.1.4.1.1.7",      // Secondary Capture
         "1.2.840.10008.5.1.4.1.1.7.1", "1.2.840.10008.5.1.4.1.1.7.2", "1.2.840.10008.5.1.4.1.1.7.3", "1.2.840.10008.5.1.4.1.1.7.4",
     ]
+    /// SOP Classes of projection radiographs and of captures; any other class (CT, MR, mammography and
+    /// intra-oral DX, …) is not a chest radiograph whatever Modality says.
+    static let acceptedSOPClasses: Set<String> = captureSOPClasses.union([
+        "1.2.840.10008.5.1.4.1.1.1",      // CR Image
+        "1.2.840.10008.5.1.4.1.1.1.1",    // Digital X-Ray Image, for presentation
+        "1.2.840.10008.5.1.4.1.1.1.1.1",  // Digital X-Ray Image, for processing
+    ])
 
     /// - Parameters: the object's Modality, Body Part Examined, SOP Class UID, Number of Frames, Image Type and
     ///   Photometric Interpretation values.
@@ -38,17 +41,19 @@ public struct ChestGate: Sendable {
         if !Self.projectionModalities.contains(mod) && !Self.undecidedModalities.contains(mod) {
             return .skip("Modality \(mod) is not a projection radiograph")
         }
-        if let uid = sopClassUID?.trimmingCharacters(in: .whitespaces), !uid.isEmpty, !Self.acceptedSOPClasses.contains(uid) {
+        let uid = (sopClassUID ?? "").trimmingCharacters(in: .whitespaces)
+        if !uid.isEmpty && !Self.acceptedSOPClasses.contains(uid) {
             return .skip("SOP Class \(uid) is not a projection radiograph or a capture")
         }
+        let types = Set(imageType.map { $0.uppercased() })
         // A derived capture of another DICOM image (an explanation overlay, an annotated key image): its source
         // is the radiograph to classify; classifying the copy would explain an explanation.
-        let capture = Self.undecidedModalities.contains(mod) || (sopClassUID.map { $0.hasPrefix("1.2.840.10008.5.1.4.1.1.7") } ?? false)
-        if capture && derivedFromImage && imageType.map({ $0.uppercased() }).contains("DERIVED") {
+        let capture = Self.undecidedModalities.contains(mod) || Self.captureSOPClasses.contains(uid)
+        if capture && derivedFromImage && types.contains("DERIVED") {
             return .skip("a capture derived from another image (Source Image Sequence): its source is the radiograph")
         }
         if let frames, frames > 1 { return .skip("\(frames) frames: not a single radiograph") }
-        if imageType.map({ $0.uppercased() }).contains("LOCALIZER") { return .skip("Image Type LOCALIZER: a scout image") }
+        if types.contains("LOCALIZER") { return .skip("Image Type LOCALIZER: a scout image") }
         // Radiographs are MONOCHROME1/2 (the CR and DX IODs allow nothing else); a colour capture is a picture.
         let colour = (photometric ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         if !colour.isEmpty && !colour.hasPrefix("MONOCHROME") {

@@ -57,20 +57,20 @@ public enum RadiographLoader {
         // Pixel padding (outside the collimated or detector area) is no part of the image: it takes no part in
         // the percentile window and is shown black (PS3.3 C.7.5.1.1.2).
         let padding = paddingRange(file)
-        let imageValues = padding.map { p in zip(stored, display).compactMap { p.contains($0.0) ? nil : $0.1 } } ?? display
+        let isPadding = padding.map { p in stored.map { p.contains($0) } }
+        let imageValues = isPadding.map { pad in display.indices.compactMap { pad[$0] ? nil : display[$0] } } ?? display
         let voi = VOITransform.read(from: file, modalityValues: imageValues.isEmpty ? display : imageValues)
         voi.applyInPlace(&display)
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
         if invert { display.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] = 1 - d[i] } } }
-        if let padding { for i in stored.indices where padding.contains(stored[i]) { display[i] = 0 } }
+        if let isPadding { for i in display.indices where isPadding[i] { display[i] = 0 } }
         var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
             photometric: info.photometric, modality: modality.description, voi: voi.description + Self.unusedWindowNote(file, voi),
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
         if let padding {
-            let count = stored.reduce(0) { $0 + (padding.contains($1) ? 1 : 0) }
-            source.voi += "; \(count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
+            source.voi += "; \(display.count - imageValues.count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
         }
         if case .percentile(let low, let high, _, _) = voi { source.percentileWindow = low...high }
         return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),

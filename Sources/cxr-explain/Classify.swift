@@ -33,7 +33,7 @@ struct Classify: ParsableCommand {
         let (inputFiles, walkErrors, resultsFolders) = InputTree.walk(inputs)
         let files = inputFiles.map(\.path)
         for e in walkErrors { printError(e) }
-        for folder in resultsFolders { printNote("not walked: \(folder) holds a CXRExplain run's results (\(RunState.stateFolder))") }
+        for folder in resultsFolders { printNote(InputTree.notWalkedLine(folder)) }
         let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
         var results: [ViewPrediction] = [], failures = walkErrors.count
         // Stream in chunks: memory stays flat however many files there are.

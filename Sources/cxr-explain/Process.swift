@@ -96,7 +96,7 @@ struct ProcessCommand: ParsableCommand {
             switch event {
             case .planned(let files, let all, let fromPlan, let resultsFolders):
                 if fromPlan { print("plan: \(all) files from \(RunPlan.path(in: out)) (no walk)") }
-                for folder in resultsFolders { print("not walked: \(folder) holds a CXRExplain run's results (\(RunState.stateFolder))") }
+                for folder in resultsFolders { print(InputTree.notWalkedLine(folder)) }
                 if let share { print("shard \(share): \(files) of \(all) files (by study folder)") }
                 print("process: \(files) files from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
             case .image(let event):
