@@ -52,6 +52,26 @@ struct DatasetTests {
         #expect(throws: DatasetError.self) { try Dataset.load(try manifest([("x.png", "OBLIQUE", "p")])) }
         #expect(throws: DatasetError.self) { try Dataset.load(dir.appendingPathComponent("absent").path) }
     }
+
+    @Test("a manifest saved with Windows line ends (CR LF) reads as one with LF; a header alone is refused")
+    func manifestLineEnds() throws {
+        let rows = [("PA/a.png", "PA", "p1"), ("L/b.png", "L", "p2"), ("PA/c.png", "PA", "p2")]
+        let lf = try Dataset.load(try manifest(rows))
+        let path = try manifest(rows)
+        let crlf = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\n", with: "\r\n")
+        try crlf.write(toFile: path, atomically: true, encoding: .utf8)
+        let windows = try Dataset.load(path)
+        #expect(windows.images.map(\.path) == lf.images.map(\.path))
+        #expect(windows.images.map(\.patientID) == ["p1", "p2", "p2"])
+        #expect(windows.classes == [.pa, .lateral])
+        try "file\tlabel\tpatient_id\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try Dataset.load(path)
+            Issue.record("a header-only manifest loaded")
+        } catch let error as DatasetError {
+            #expect("\(error)".contains("lists no images"), "\(error)")
+        }
+    }
 }
 
 struct MetricsTests {

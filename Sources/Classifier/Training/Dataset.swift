@@ -75,7 +75,10 @@ public struct Dataset: Sendable {
     static func loadManifest(_ path: String) throws -> Dataset {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw DatasetError.notFound(path: path) }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        // Split on any line break: a manifest saved on Windows ends its lines with CR LF, which Swift reads as
+        // one Character that is not "\n".
+        var lines = text.split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         guard !lines.isEmpty else { throw DatasetError.malformed(path: path, reason: "empty manifest") }
         let header = lines.removeFirst().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         guard let fileColumn = header.firstIndex(of: "file"), let labelColumn = header.firstIndex(of: "label") else {
@@ -96,6 +99,7 @@ public struct Dataset: Sendable {
             let patient = patientColumn.flatMap { $0 < cells.count ? cells[$0] : nil }.flatMap { $0.isEmpty ? nil : $0 } ?? file
             rows.append((file, view, patient))
         }
+        guard !rows.isEmpty else { throw DatasetError.malformed(path: path, reason: "the manifest lists no images (only its header)") }
         return make(rows, source: path)
     }
 
