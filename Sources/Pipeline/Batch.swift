@@ -77,7 +77,7 @@ public struct Batch: Sendable {
     /// destination and the STOW-RS service already stored, which are not sent again. `onEvent` is called serialised.
     public func run(model: ModelFile, alreadySent: Set<String> = [], alreadyStowed: Set<String> = [],
                     onEvent: @escaping @Sendable (Event) -> Void) -> Outcome {
-        let (allFiles, walkErrors, resultsFolders) = plan.map { ($0.inputFiles, $0.walkErrors, [String]()) }
+        let (allFiles, walkErrors, resultsFolders) = plan.map { ($0.inputFiles, $0.walkErrors, $0.resultsFolders ?? []) }
             ?? InputTree.walk(inputs, followLinks: followLinks)
         let files = shard.map { s in allFiles.filter(s.owns) } ?? allFiles
         onEvent(.planned(files: files.count, of: allFiles.count, fromPlan: plan != nil, resultsFolders: resultsFolders))

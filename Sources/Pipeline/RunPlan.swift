@@ -21,6 +21,8 @@ public struct RunPlan: Codable, Sendable, Equatable {
     public var followLinks: Bool
     public var files: [Entry]
     public var walkErrors: [String]
+    /// Folders holding a run's results (`RunState.stateFolder`), left out of the walk; absent in older plans.
+    public var resultsFolders: [String]?
 
     public static func path(in out: String) -> String { (out as NSString).appendingPathComponent("\(RunState.stateFolder)/plan.json") }
 
@@ -30,12 +32,13 @@ public struct RunPlan: Codable, Sendable, Equatable {
 
     /// Walks `roots` with the one input walker and sizes and sniffs every file.
     public static func make(_ roots: [String], followLinks: Bool) -> RunPlan {
-        let (files, errors, _) = InputTree.walk(roots, followLinks: followLinks)
+        let (files, errors, resultsFolders) = InputTree.walk(roots, followLinks: followLinks)
         let entries = files.map { file in
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1
             return Entry(path: file.path, relativePath: file.relativePath, size: size, study: Shard.studyKey(file), format: sniff(file.path))
         }
-        return RunPlan(inputs: absolute(roots), followLinks: followLinks, files: entries, walkErrors: errors)
+        return RunPlan(inputs: absolute(roots), followLinks: followLinks, files: entries, walkErrors: errors,
+                       resultsFolders: resultsFolders)
     }
 
     public var inputFiles: [InputFile] { files.map { InputFile(path: $0.path, relativePath: $0.relativePath) } }

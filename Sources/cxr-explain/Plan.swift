@@ -29,12 +29,14 @@ struct PlanCommand: ParsableCommand {
         let started = Date()
         let plan = RunPlan.make(inputs, followLinks: followLinks)
         for e in plan.walkErrors { printError(e) }
+        for folder in plan.resultsFolders ?? [] { printNote(InputTree.notWalkedLine(folder)) }
         do { try plan.write(to: out) } catch {
             printError("\(out): cannot write the plan (\(error))"); throw ExitCode.temporaryFailure
         }
         let formats = Dictionary(grouping: plan.files, by: \.format).mapValues(\.count).sorted { $0.key < $1.key }
         let studies = Set(plan.files.map(\.study)).count
-        print("plan: \(plan.files.count) files in \(studies) study folders (\(formats.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), "
+        let formatList = formats.isEmpty ? "" : " (\(formats.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))"
+        print("plan: \(plan.files.count) files in \(studies) study folders\(formatList), "
               + "\(plan.files.reduce(Int64(0)) { $0 + max(0, $1.size) } >> 20) MiB, walked in \(String(format: "%.1f", Date().timeIntervalSince(started))) s "
               + "→ \(RunPlan.path(in: out))")
         if !plan.walkErrors.isEmpty { throw ExitCode(1) }

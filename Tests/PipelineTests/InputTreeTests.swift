@@ -39,6 +39,20 @@ struct InputTreeTests {
         #expect(walk.resultsFolders == [root.appendingPathComponent("results").path])
         let inside = InputTree.walk([root.appendingPathComponent("results").path])
         #expect(inside.files.isEmpty && inside.resultsFolders.count == 1 && inside.errors.isEmpty)
+        // A plan keeps the same list, through its file, so `plan` and a planned `process` can name the folders.
+        let plan = RunPlan.make([root.path], followLinks: false)
+        #expect(plan.files.map(\.relativePath) == ["studies/s1/x.png"])
+        #expect(plan.resultsFolders == walk.resultsFolders)
+        let out = root.appendingPathComponent("plan-out").path
+        try plan.write(to: out)
+        #expect(RunPlan.load(from: out)?.resultsFolders == walk.resultsFolders)
+        // A plan written before the list existed still loads, naming none.
+        let planPath = RunPlan.path(in: out)
+        var json = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: planPath))) as! [String: Any]
+        json["resultsFolders"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: planPath))
+        let older = RunPlan.load(from: out)
+        #expect(older?.files == plan.files && older?.resultsFolders == nil)
     }
 
     @Test("names with newlines, unicode, leading dashes and dots stay inside the output folder; dot-files are skipped")
