@@ -6,6 +6,7 @@
 #include "dcmtk/dcmdata/dcpixseq.h"
 
 #include <cstring>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,28 @@ const char *decoderName(E_TransferSyntax x) {
         default:
             return "";
     }
+}
+
+/// Transfer syntaxes added to the standard after the DCMTK this links (3.6.7 knows none of them), named so that
+/// a file in one is refused for what it is rather than misread as uncompressed.
+std::string newerTransferSyntaxName(const std::string &uid) {
+    static const std::pair<const char *, const char *> names[] = {
+        {"1.2.840.10008.1.2.4.110", "JPEG XL Lossless"},
+        {"1.2.840.10008.1.2.4.111", "JPEG XL JPEG Recompression"},
+        {"1.2.840.10008.1.2.4.112", "JPEG XL"},
+        {"1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000, lossless only"},
+        {"1.2.840.10008.1.2.4.202", "High-Throughput JPEG 2000 with RPCL options, lossless only"},
+        {"1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000"},
+        {"1.2.840.10008.1.2.4.204", "JPIP HTJ2K Referenced"},
+        {"1.2.840.10008.1.2.4.205", "JPIP HTJ2K Referenced Deflate"},
+        {"1.2.840.10008.1.2.8.1", "Deflated Image Frame Compression"},
+        {"1.2.840.10008.1.2.7.1", "SMPTE ST 2110-20 uncompressed progressive active video"},
+        {"1.2.840.10008.1.2.7.2", "SMPTE ST 2110-20 uncompressed interlaced active video"},
+        {"1.2.840.10008.1.2.7.3", "SMPTE ST 2110-30 PCM digital audio"},
+    };
+    for (const auto &n : names)
+        if (uid == n.first) return n.second;
+    return "not a transfer syntax this reader knows";
 }
 
 struct PixelModule {
@@ -118,6 +141,15 @@ extern "C" int dcb_pixel_info_get(const dcb_dataset *ds, dcb_pixel_info *out, ch
             return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data element, only float pixel data (a parametric map's), not a radiograph's");
         return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data element");
     }
+    // A meta header naming a transfer syntax DCMTK does not know: DCMTK then guesses the encoding from the data and
+    // reads compressed fragments as if they were pixels, so refuse it by name first.
+    OFString declared;
+    DcmMetaInfo *meta = const_cast<dcb_dataset *>(ds)->file.getMetaInfo();
+    if (meta && meta->findAndGetOFString(DCM_TransferSyntaxUID, declared).good() && !declared.empty() &&
+        DcmXfer(declared.c_str()).getXfer() == EXS_Unknown)
+        return fail(err, errlen, DCB_ERR_UNSUPPORTED,
+                    "unsupported transfer syntax " + std::string(declared.c_str()) + " (" +
+                    newerTransferSyntaxName(declared.c_str()) + ")");
     PixelModule m;
     int status = readModule(d, m, err, errlen);
     if (status != DCB_OK) return status;

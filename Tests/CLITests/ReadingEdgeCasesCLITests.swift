@@ -29,6 +29,11 @@ struct ReadingEdgeCasesCLITests {
             let script = "import pydicom,sys; ds=pydicom.dcmread(sys.argv[1]); del ds.file_meta.TransferSyntaxUID; ds.save_as(sys.argv[2], enforce_file_format=False)"
             #expect(try Tool.run(python, ["-c", script, ProcessCLITests.rg1, path]).status == 0)
             noSyntax = path
+            // The same JPEG-LS data said to be High-Throughput JPEG 2000, which the linked DCMTK does not know:
+            // refused by name, not read as if the fragments were pixels.
+            let htj2k = input.appendingPathComponent("htj2k.dcm").path
+            let relabel = "import pydicom,sys; ds=pydicom.dcmread(sys.argv[1]); ds.file_meta.TransferSyntaxUID='1.2.840.10008.1.2.4.201'; ds.save_as(sys.argv[2], enforce_file_format=False)"
+            #expect(try Tool.run(python, ["-c", relabel, ProcessCLITests.rg1, htj2k]).status == 0)
         }
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
         let lines = r.stdout.split(separator: "\n").map(String.init) + r.stderr.split(separator: "\n").map(String.init)
@@ -47,6 +52,7 @@ struct ReadingEdgeCasesCLITests {
             #expect(line("no-syntax.dcm").contains("failed: ") && line("no-syntax.dcm").contains("no Transfer Syntax UID (0002,0010)"), "\(r.stdout)")
             #expect(r.status == 1)
             #expect(r.stderr.contains("no-syntax.dcm"))
+            #expect(line("htj2k.dcm").contains("failed: \(input.path)/htj2k.dcm: unsupported transfer syntax 1.2.840.10008.1.2.4.201 (High-Throughput JPEG 2000, lossless only)"), "\(r.stdout)")
         }
         #expect(r.status == 1, "\(r.stderr)")
     }
