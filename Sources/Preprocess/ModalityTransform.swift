@@ -12,10 +12,11 @@ public enum ModalityTransform: Sendable, Equatable, CustomStringConvertible {
            let table = LookupTable.read(from: file, item: "ModalityLUTSequence[0]", inputSigned: signed) {
             return .lut(table)
         }
-        let slope = file.number("RescaleSlope") ?? 1
+        // A zero slope would map every pixel to one value: it is taken as the invalid value it is, and 1 used.
+        let slope = file.number("RescaleSlope").flatMap { $0 == 0 ? nil : $0 } ?? 1
         let intercept = file.number("RescaleIntercept") ?? 0
         if slope == 1 && intercept == 0 { return .identity }
-        return .rescale(slope: slope == 0 ? 1 : slope, intercept: intercept)
+        return .rescale(slope: slope, intercept: intercept)
     }
 
     public func apply(_ stored: [Int32]) -> [Float] {

@@ -47,6 +47,9 @@ public enum RadiographLoader {
     public static func loadDICOM(_ file: DICOMFile) throws(ImageReadError) -> Radiograph {
         let info = try file.pixelInfo()
         let photometric = info.photometric.uppercased()
+        guard !photometric.isEmpty else {
+            throw .unsupported(file: file.path, reason: "no Photometric Interpretation (0028,0004): what the pixel values mean is not stated")
+        }
         guard info.samplesPerPixel == 1, photometric.hasPrefix("MONOCHROME") else {
             throw .unsupported(file: file.path,
                                reason: "photometric interpretation \(info.photometric) with \(info.samplesPerPixel) samples is not a grayscale radiograph")
@@ -67,7 +70,7 @@ public enum RadiographLoader {
         if let isPadding { for i in display.indices where isPadding[i] { display[i] = 0 } }
         var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
-            photometric: info.photometric, modality: modality.description, voi: voi.description + Self.unusedWindowNote(file, voi),
+            photometric: info.photometric, modality: modality.description + Self.unusedRescaleNote(file, modality), voi: voi.description + Self.unusedWindowNote(file, voi),
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
         if let padding {
             source.voi += "; \(display.count - imageValues.count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
@@ -89,6 +92,15 @@ public enum RadiographLoader {
         guard case .percentile = voi, file.text("WindowWidth") != nil || file.text("WindowCenter") != nil else { return "" }
         func first(_ keyword: String) -> String { file.text(keyword)?.split(separator: "\\").first.map(String.init) ?? "none" }
         return " (the file's window, center \(first("WindowCenter")) width \(first("WindowWidth")), is not valid)"
+    }
+
+    /// Why the file's Rescale Slope or Intercept was not used (a zero slope, not a number), for `inspect`; empty otherwise.
+    static func unusedRescaleNote(_ file: DICOMFile, _ modality: ModalityTransform) -> String {
+        if case .lut = modality { return "" }
+        var notes: [String] = []
+        if let text = file.text("RescaleSlope"), (file.number("RescaleSlope") ?? 0) == 0 { notes.append("Rescale Slope \(text) is not valid: 1 used") }
+        if let text = file.text("RescaleIntercept"), file.number("RescaleIntercept") == nil { notes.append("Rescale Intercept \(text) is not a number: 0 used") }
+        return notes.isEmpty ? "" : " (the file's \(notes.joined(separator: "; its ")))"
     }
 
     /// PNG or JPEG: colour becomes luminance (ITU-R BT.601, as PIL's "L"), alpha is ignored.

@@ -109,6 +109,35 @@ struct DisplayPipelineTests {
         #expect(image.source.inverted)
     }
 
+    @Test("a zero or unreadable Rescale Slope is not applied and says so; no Photometric Interpretation is refused by name")
+    func invalidHeaderValues() throws {
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        let source = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
+        let original = try RadiographLoader.load(path: source)
+        #expect(original.source.modality == "identity")
+        let dir = TestPaths.temporaryDirectory("invalid-header")
+        func copy(_ name: String, _ edits: [String]) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            try FileManager.default.copyItem(atPath: source, toPath: path)
+            #expect(try Tool.run(dcmodify, ["-nb"] + edits + [path]).status == 0)
+            return path
+        }
+        let zero = try RadiographLoader.load(path: try copy("slope-0.dcm", ["-i", "(0028,1053)=0", "-i", "(0028,1052)=0"]))
+        #expect(zero.pixels == original.pixels)
+        #expect(zero.source.modality == "identity (the file's Rescale Slope 0 is not valid: 1 used)")
+        let text = try RadiographLoader.load(path: try copy("slope-text.dcm", ["-i", "(0028,1053)=abc", "-i", "(0028,1052)=x"]))
+        #expect(text.pixels == original.pixels)
+        #expect(text.source.modality == "identity (the file's Rescale Slope abc is not valid: 1 used; its Rescale Intercept x is not a number: 0 used)")
+        let halved = try RadiographLoader.load(path: try copy("slope-half.dcm", ["-i", "(0028,1053)=0.5", "-i", "(0028,1052)=0"]))
+        #expect(halved.source.modality == "rescale slope 0.5 intercept 0.0")
+        do {
+            _ = try RadiographLoader.load(path: try copy("no-photometric.dcm", ["-e", "(0028,0004)"]))
+            Issue.record("an image without Photometric Interpretation was read")
+        } catch {
+            #expect("\(error)".hasSuffix("no-photometric.dcm: no Photometric Interpretation (0028,0004): what the pixel values mean is not stated"), "\(error)")
+        }
+    }
+
     @Test("without VOI attributes the percentile window is used")
     func percentileWindowWhenNoVOI() throws {
         let image = try RadiographLoader.load(path: TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"))
