@@ -29,14 +29,16 @@ public struct ChestGate: Sendable {
     static let acceptedSOPClasses: Set<String> = captureSOPClasses.union([
         "1.2.840.10008.5.1.4.1.1.1",      // CR Image
         "1.2.840.10008.5.1.4.1.1.1.1",    // Digital X-Ray Image, for presentation
-        "1.2.840.10008.5.1.4.1.1.1.1.1",  // Digital X-Ray Image, for processing
+        Self.dxForProcessing,             // skipped below, with its own reason
     ])
+    static let dxForProcessing = "1.2.840.10008.5.1.4.1.1.1.1.1"
 
     /// - Parameters: the object's Modality, Body Part Examined, SOP Class UID, Number of Frames, Image Type and
     ///   Photometric Interpretation values.
     ///   `derivedFromImage`: the object has a Source Image Sequence (it was made from another DICOM image).
+    ///   `presentationIntent`: Presentation Intent Type (DX), FOR PRESENTATION or FOR PROCESSING.
     public func check(modality: String?, bodyPart: String?, sopClassUID: String?, frames: Int?, imageType: [String],
-                      photometric: String? = nil, derivedFromImage: Bool = false) -> Verdict {
+                      photometric: String? = nil, derivedFromImage: Bool = false, presentationIntent: String? = nil) -> Verdict {
         let mod = (modality ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         if !Self.projectionModalities.contains(mod) && !Self.undecidedModalities.contains(mod) {
             return .skip("Modality \(mod) is not a projection radiograph")
@@ -44,6 +46,12 @@ public struct ChestGate: Sendable {
         let uid = (sopClassUID ?? "").trimmingCharacters(in: .whitespaces)
         if !uid.isEmpty && !Self.acceptedSOPClasses.contains(uid) {
             return .skip("SOP Class \(uid) is not a projection radiograph or a capture")
+        }
+        // Raw detector data, to be processed before anyone looks at it (PS3.3 C.8.11.1.1.1): the model learnt from
+        // films as displayed, and the modality sends the For Presentation image made from it as well.
+        let intent = (presentationIntent ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        if uid == Self.dxForProcessing || intent == "FOR PROCESSING" {
+            return .skip("a For Processing image (raw detector data, not for display): its For Presentation image is the one to classify")
         }
         let types = Set(imageType.map { $0.uppercased() })
         // A derived capture of another DICOM image (an explanation overlay, an annotated key image): its source
@@ -77,6 +85,7 @@ public struct ChestGate: Sendable {
               frames: file.text("NumberOfFrames").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
               imageType: (file.text("ImageType") ?? "").split(separator: "\\").map(String.init),
               photometric: file.text("PhotometricInterpretation"),
-              derivedFromImage: file.sequenceCount("SourceImageSequence") > 0)
+              derivedFromImage: file.sequenceCount("SourceImageSequence") > 0,
+              presentationIntent: file.text("PresentationIntentType"))
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import Preprocess
+import TestSupport
 import Testing
 
 /// The header gate as a table: modality × body part × frames × image type (and SOP Class).
@@ -59,6 +61,30 @@ struct ChestGateTests {
         // The modality's reason comes first: a colour ultrasound is skipped for being ultrasound.
         #expect(gate.check(modality: "US", bodyPart: nil, sopClassUID: nil, frames: nil, imageType: [], photometric: "RGB")
                 == .skip("Modality US is not a projection radiograph"))
+    }
+
+    @Test("a For Processing DX (by SOP Class or Presentation Intent Type) is skipped; For Presentation is a radiograph")
+    func forProcessing() {
+        let reason = ChestGate.Verdict.skip("a For Processing image (raw detector data, not for display): its For Presentation image is the one to classify")
+        #expect(gate.check(modality: "DX", bodyPart: "CHEST", sopClassUID: "1.2.840.10008.5.1.4.1.1.1.1.1", frames: nil,
+                           imageType: ["ORIGINAL", "PRIMARY"], presentationIntent: "FOR PROCESSING") == reason)
+        #expect(gate.check(modality: "DX", bodyPart: "CHEST", sopClassUID: "1.2.840.10008.5.1.4.1.1.1.1.1", frames: nil,
+                           imageType: ["ORIGINAL", "PRIMARY"]) == reason)
+        #expect(gate.check(modality: "DX", bodyPart: "CHEST", sopClassUID: nil, frames: nil, imageType: [], presentationIntent: "for processing ") == reason)
+        #expect(gate.check(modality: "DX", bodyPart: "CHEST", sopClassUID: "1.2.840.10008.5.1.4.1.1.1.1", frames: nil,
+                           imageType: ["ORIGINAL", "PRIMARY"], presentationIntent: "FOR PRESENTATION") == .chest)
+        // The same through a file: a CR film relabelled as a For Processing DX is read but skipped.
+        if TestPaths.sharedDataAvailable, let dcmodify = Tool.find("dcmodify") {
+            let path = TestPaths.temporaryDirectory("for-processing").appendingPathComponent("dx.dcm").path
+            try? FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
+            #expect((try? Tool.run(dcmodify, ["-nb", "-m", "(0008,0060)=DX", "-i", "(0008,0068)=FOR PROCESSING", path]))?.status == 0)
+            if case .skipped(let why, _) = try? GatedInput.read(path: path, gate: gate) {
+                #expect(why == "a For Processing image (raw detector data, not for display): its For Presentation image is the one to classify")
+            } else { Issue.record("a For Processing DX was not skipped") }
+        }
+        // The modality's reason still comes first.
+        #expect(gate.check(modality: "MG", bodyPart: nil, sopClassUID: nil, frames: nil, imageType: [], presentationIntent: "FOR PROCESSING")
+                == .skip("Modality MG is not a projection radiograph"))
     }
 
     @Test("a capture derived from another DICOM image is skipped (its source is classified); a film digitised to SC, or a derived CR, is not")
