@@ -54,6 +54,62 @@ static void widen_row(const JSAMPLE *row, uint16_t *out, size_t samples) {
     for (size_t i = 0; i < samples; ++i) out[i] = row[i];
 }
 
+/* The Orientation (0x0112) of an EXIF APP1 segment's first IFD: 1-8, or 0 when there is none. */
+static unsigned exif_orientation(j_decompress_ptr cinfo) {
+    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+        const unsigned char *d = m->data;
+        unsigned n = m->data_length;
+        if (m->marker != JPEG_APP0 + 1 || n < 14 || memcmp(d, "Exif\0\0", 6) != 0) continue;
+        const unsigned char *t = d + 6;  /* the TIFF header */
+        unsigned size = n - 6;
+        int little = t[0] == 'I' && t[1] == 'I';
+        if (!little && !(t[0] == 'M' && t[1] == 'M')) return 0;
+#define U16(p) (little ? (unsigned)((p)[0] | (p)[1] << 8) : (unsigned)((p)[0] << 8 | (p)[1]))
+#define U32(p) (little ? ((unsigned long)(p)[0] | (unsigned long)(p)[1] << 8 | (unsigned long)(p)[2] << 16 | (unsigned long)(p)[3] << 24) \
+                       : ((unsigned long)(p)[0] << 24 | (unsigned long)(p)[1] << 16 | (unsigned long)(p)[2] << 8 | (unsigned long)(p)[3]))
+        unsigned long ifd = U32(t + 4);
+        if (ifd + 2 > size) return 0;
+        unsigned entries = U16(t + ifd);
+        for (unsigned i = 0; i < entries; ++i) {
+            unsigned long e = ifd + 2 + 12ul * i;
+            if (e + 12 > size) return 0;
+            if (U16(t + e) == 0x0112 && U16(t + e + 2) == 3) {  /* SHORT, value in place */
+                unsigned v = U16(t + e + 8);
+                return v >= 1 && v <= 8 ? v : 0;
+            }
+        }
+#undef U16
+#undef U32
+        return 0;
+    }
+    return 0;
+}
+
+/* The upright picture of pixels stored under EXIF orientation 2-8 (TIFF 6.0: where row 0 and column 0 lie). */
+static uint16_t *apply_orientation(const uint16_t *in, uint32_t w, uint32_t h, unsigned channels, unsigned orientation,
+                                   uint32_t *ow, uint32_t *oh) {
+    int swap = orientation >= 5;
+    *ow = swap ? h : w;
+    *oh = swap ? w : h;
+    uint16_t *out = (uint16_t *)malloc((size_t)w * h * channels * sizeof(uint16_t));
+    if (!out) return NULL;
+    for (uint32_t y = 0; y < *oh; ++y)
+        for (uint32_t x = 0; x < *ow; ++x) {
+            uint32_t sx, sy;
+            switch (orientation) {
+                case 2: sx = w - 1 - x; sy = y; break;              /* mirrored left-right */
+                case 3: sx = w - 1 - x; sy = h - 1 - y; break;      /* turned 180 degrees */
+                case 4: sx = x; sy = h - 1 - y; break;              /* mirrored top-bottom */
+                case 5: sx = y; sy = x; break;                      /* transposed */
+                case 6: sx = y; sy = h - 1 - x; break;              /* to be turned 90 degrees clockwise */
+                case 7: sx = w - 1 - y; sy = h - 1 - x; break;      /* transversed */
+                default: sx = w - 1 - y; sy = x; break;             /* 8: to be turned 90 degrees anticlockwise */
+            }
+            memcpy(out + ((size_t)y * *ow + x) * channels, in + ((size_t)sy * w + sx) * channels, channels * sizeof(uint16_t));
+        }
+    return out;
+}
+
 int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
     memset(out, 0, sizeof(*out));
     FILE *fp = fopen(path, "rb");
@@ -82,7 +138,9 @@ int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
     }
     jpeg_create_decompress(&cinfo);
     jpeg_stdio_src(&cinfo, fp);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
+    unsigned orientation = exif_orientation(&cinfo);
     if (cinfo.num_components != 1 && cinfo.num_components != 3) {
         jpeg_destroy_decompress(&cinfo);
         fclose(fp);
@@ -110,8 +168,19 @@ int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
         widen_row(row, data + y * rowSamples, rowSamples);
     }
     jpeg_finish_decompress(&cinfo);
-    out->width = cinfo.output_width;
-    out->height = cinfo.output_height;
+    uint32_t width = cinfo.output_width, height = cinfo.output_height;
+    if (orientation >= 2) {
+        uint16_t *upright = apply_orientation(data, cinfo.output_width, cinfo.output_height, channels, orientation, &width, &height);
+        if (!upright) {
+            snprintf(ctx.message, sizeof(ctx.message), "out of memory");
+            longjmp(ctx.jump, 1);
+        }
+        free(data);
+        data = upright;
+        out->orientation = (uint8_t)orientation;
+    }
+    out->width = width;
+    out->height = height;
     out->channels = (uint8_t)channels;
     out->bit_depth = 8;
     out->data = data;

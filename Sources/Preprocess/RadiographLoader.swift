@@ -113,6 +113,12 @@ public enum RadiographLoader {
     }
 
     /// The display values of a PNG or JPEG already read.
+    /// How a picture stored under each EXIF Orientation is shown upright (TIFF 6.0, as viewers do).
+    static let orientationNames: [Int: String] = [
+        2: "mirrored left to right", 3: "turned 180°", 4: "mirrored top to bottom", 5: "transposed",
+        6: "turned 90° clockwise", 7: "transversed", 8: "turned 90° anticlockwise",
+    ]
+
     static func radiograph(from raster: RasterImage, path: String) -> Radiograph {
         let voi: VOITransform
         let display: [Float]
@@ -125,7 +131,8 @@ public enum RadiographLoader {
         }
         let source = Radiograph.Source(
             path: path, format: raster.format, transferSyntaxUID: nil,
-            decoder: raster.format == .png ? "libpng" : "libjpeg-turbo",
+            decoder: (raster.format == .png ? "libpng" : "libjpeg-turbo")
+                + (raster.exifOrientation.map { ", EXIF Orientation \($0) applied (\(Self.orientationNames[$0] ?? "")) to show it upright" } ?? ""),
             photometric: raster.channels >= 3 ? "RGB → luminance" : "gray", modality: "identity",
             voi: raster.bitDepth == 16 ? voi.description : "linear 0–255",
             inverted: false, bitDepth: raster.bitDepth, channels: raster.channels)

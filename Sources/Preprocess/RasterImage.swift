@@ -13,6 +13,8 @@ public struct RasterImage: Sendable {
     public var format: Radiograph.Source.Format
     /// Colour that brightness does not explain, 0–255 scale (`ColourCheck`); 0 for gray files.
     public var residualColour: Double = 0
+    /// The EXIF Orientation (2–8) a JPEG was stored under and that was applied to show it upright; nil if none.
+    public var exifOrientation: Int? = nil
 
     /// Why this is a colour picture and no radiograph, or nil (`ColourCheck`).
     public var colourPicture: String? {
@@ -39,7 +41,8 @@ public struct RasterImage: Sendable {
         let luminance = Luminance.of(samples, channels: channels)
         let colour = ColourCheck.residualColour(samples, channels: channels, luminance: luminance, bitDepth: Int(raster.bit_depth))
         return RasterImage(width: Int(raster.width), height: Int(raster.height), bitDepth: Int(raster.bit_depth),
-                           channels: channels, luminance: luminance, format: kind == .png ? .png : .jpeg, residualColour: colour)
+                           channels: channels, luminance: luminance, format: kind == .png ? .png : .jpeg, residualColour: colour,
+                           exifOrientation: raster.orientation >= 2 ? Int(raster.orientation) : nil)
     }
 
     /// Luminance rounded to the file's bit depth.
@@ -57,7 +60,7 @@ extension RasterImage {
         let temporary = path + ".tmp-\(getpid())"
         var err = [CChar](repeating: 0, count: 512)
         let status = samples.withUnsafeMutableBufferPointer { buf -> Int32 in
-            var raster = dcb_raster(width: UInt32(width), height: UInt32(height), channels: UInt8(channels), bit_depth: 8, data: buf.baseAddress)
+            var raster = dcb_raster(width: UInt32(width), height: UInt32(height), channels: UInt8(channels), bit_depth: 8, data: buf.baseAddress, orientation: 0)
             return dcb_png_write(temporary, &raster, &err, err.count)
         }
         guard status == 0 else { unlink(temporary); throw .io(file: path, reason: bridgeString(err)) }

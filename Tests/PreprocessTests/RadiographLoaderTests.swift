@@ -69,7 +69,7 @@ struct RadiographLoaderTests {
         let path = dir.appendingPathComponent("w16.png").path
         var err = [CChar](repeating: 0, count: 256)
         let status = values.withUnsafeMutableBufferPointer { buf -> Int32 in
-            var raster = dcb_raster(width: 8, height: 8, channels: 1, bit_depth: 16, data: buf.baseAddress)
+            var raster = dcb_raster(width: 8, height: 8, channels: 1, bit_depth: 16, data: buf.baseAddress, orientation: 0)
             return dcb_png_write(path, &raster, &err, err.count)
         }
         #expect(status == 0)
@@ -136,6 +136,46 @@ struct DisplayPipelineTests {
         } catch {
             #expect("\(error)".hasSuffix("no-photometric.dcm: no Photometric Interpretation (0028,0004): what the pixel values mean is not stated"), "\(error)")
         }
+    }
+
+    @Test("a JPEG's EXIF Orientation is applied as viewers apply it (PIL's exif_transpose is the reference), both byte orders")
+    func exifOrientation() throws {
+        let source = TestPaths.viewData.appendingPathComponent("PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg").path
+        let original = try Data(contentsOf: URL(fileURLWithPath: source))
+        let plain = try RasterImage.load(path: source)
+        #expect(plain.exifOrientation == nil)
+        let dir = TestPaths.temporaryDirectory("exif")
+        for orientation in 1...8 {
+            // An APP1 segment right after SOI: "Exif\0\0", a TIFF header and one IFD entry, Orientation (SHORT).
+            let little = orientation % 2 == 1
+            func u16(_ v: Int) -> [UInt8] { little ? [UInt8(v & 0xFF), UInt8(v >> 8)] : [UInt8(v >> 8), UInt8(v & 0xFF)] }
+            func u32(_ v: Int) -> [UInt8] { little ? u16(v & 0xFFFF) + u16(v >> 16) : u16(v >> 16) + u16(v & 0xFFFF) }
+            let tiff: [UInt8] = (little ? Array("II".utf8) : Array("MM".utf8)) + u16(42) + u32(8) + u16(1)
+                + u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0) + u32(0)
+            let payload = Array("Exif".utf8) + [0, 0] + tiff
+            let segment: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+            let path = dir.appendingPathComponent("orientation-\(orientation).jpg").path
+            try Data(original.prefix(2) + segment + original.dropFirst(2)).write(to: URL(fileURLWithPath: path))
+            let image = try RasterImage.load(path: path)
+            #expect(image.exifOrientation == (orientation == 1 ? nil : orientation))
+            let swapped = orientation >= 5
+            #expect(image.width == (swapped ? plain.height : plain.width) && image.height == (swapped ? plain.width : plain.height))
+            if orientation == 1 { #expect(image.grayValues == plain.grayValues) }
+            if let python = Tool.python {
+                let script = "import sys; from PIL import Image, ImageOps; im=ImageOps.exif_transpose(Image.open(sys.argv[1])).convert('L'); sys.stdout.write('%d %d %s' % (im.size[0], im.size[1], im.tobytes().hex()))"
+                let r = try Tool.run(python, ["-c", script, path])
+                let parts = r.stdout.split(separator: " ")
+                #expect(parts.count == 3 && Int(parts[0]) == image.width && Int(parts[1]) == image.height, "\(r.stderr)")
+                if parts.count == 3 {
+                    let hex = Array(parts[2].utf8)
+                    func nibble(_ c: UInt8) -> UInt16 { UInt16(c <= 57 ? c - 48 : c - 87) }
+                    let theirs = stride(from: 0, to: hex.count, by: 2).map { nibble(hex[$0]) << 4 | nibble(hex[$0 + 1]) }
+                    #expect(theirs == image.grayValues, "orientation \(orientation)")
+                }
+            }
+        }
+        let turned = try RadiographLoader.load(path: dir.appendingPathComponent("orientation-6.jpg").path)
+        #expect(turned.source.decoder == "libjpeg-turbo, EXIF Orientation 6 applied (turned 90° clockwise) to show it upright")
     }
 
     @Test("without VOI attributes the percentile window is used")

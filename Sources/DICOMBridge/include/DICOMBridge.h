@@ -253,13 +253,15 @@ typedef struct {
     uint8_t channels;                /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
     uint8_t bit_depth;               /* 8 or 16 */
     uint16_t *data;                  /* width*height*channels values, row-major, interleaved */
+    uint8_t orientation;             /* JPEG: the EXIF Orientation (2-8) turned into the upright image; 0 none */
 } dcb_raster;
 
 /* PNG through libpng's classic API: 16-bit values exact (png_set_swap), no gamma, palette expanded. */
 int dcb_png_read(const char *path, dcb_raster *out, char *err, size_t errlen);
 /* Writes 8- or 16-bit gray / RGB / RGBA PNG. */
 int dcb_png_write(const char *path, const dcb_raster *in, char *err, size_t errlen);
-/* JPEG through libjpeg-turbo: gray stays gray, YCbCr becomes RGB. */
+/* JPEG through libjpeg-turbo: gray stays gray, YCbCr becomes RGB; an EXIF Orientation is applied, so the pixels
+ * are the picture as a viewer shows it (what browsers and PIL's exif_transpose do). */
 int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen);
 void dcb_raster_free(dcb_raster *r);
 
