@@ -54,6 +54,19 @@ static void widen_row(const JSAMPLE *row, uint16_t *out, size_t samples) {
     for (size_t i = 0; i < samples; ++i) out[i] = row[i];
 }
 
+/* One row of CMYK to RGB with PIL's formula (R = (255 - K) - C (255 - K) / 255, rounded as its MULDIV255). */
+static void cmyk_row_to_rgb(const JSAMPLE *row, uint16_t *out, size_t pixels, int inverted) {
+    for (size_t i = 0; i < pixels; ++i) {
+        int k = inverted ? 255 - row[4 * i + 3] : row[4 * i + 3], nk = 255 - k;
+        for (int c = 0; c < 3; ++c) {
+            int v = inverted ? 255 - row[4 * i + c] : row[4 * i + c];
+            int t = v * nk + 128;
+            int r = nk - (((t >> 8) + t) >> 8);
+            out[3 * i + c] = (uint16_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+        }
+    }
+}
+
 /* The Orientation (0x0112) of an EXIF APP1 segment's first IFD: 1-8, or 0 when there is none. */
 static unsigned exif_orientation(j_decompress_ptr cinfo) {
     for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
@@ -141,22 +154,26 @@ int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
     jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
     unsigned orientation = exif_orientation(&cinfo);
-    if (cinfo.num_components != 1 && cinfo.num_components != 3) {
+    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    if (cinfo.num_components != 1 && cinfo.num_components != 3 && !cmyk) {
         jpeg_destroy_decompress(&cinfo);
         fclose(fp);
-        return dcb_c_fail(err, errlen, DCB_ERR_UNSUPPORTED, "JPEG with CMYK or unusual components is not supported");
+        return dcb_c_fail(err, errlen, DCB_ERR_UNSUPPORTED, "JPEG with unusual components (neither gray, RGB nor CMYK) is not supported");
     }
     if ((unsigned long long)cinfo.image_width * cinfo.image_height * cinfo.num_components > DCB_MAX_PIXELS) {
         jpeg_destroy_decompress(&cinfo);
         fclose(fp);
         return dcb_c_fail(err, errlen, DCB_ERR_TOO_LARGE, "JPEG exceeds the limit of 100 megapixels");
     }
-    cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&cinfo);
-    unsigned channels = (unsigned)cinfo.output_components;
+    /* CMYK (a print workflow's, e.g. a journal figure) becomes RGB as PIL converts it, after undoing the
+       inversion Adobe's writers store (the Adobe marker says so). */
+    unsigned channels = cmyk ? 3 : (unsigned)cinfo.output_components;
+    int adobeInverted = cmyk && cinfo.saw_Adobe_marker;
     size_t rowSamples = (size_t)cinfo.output_width * channels;
     data = (uint16_t *)malloc(rowSamples * cinfo.output_height * sizeof(uint16_t));
-    row = (JSAMPLE *)malloc(rowSamples);
+    row = (JSAMPLE *)malloc((size_t)cinfo.output_width * cinfo.output_components);
     if (!data || !row) {
         snprintf(ctx.message, sizeof(ctx.message), "out of memory");
         longjmp(ctx.jump, 1);
@@ -165,7 +182,8 @@ int dcb_jpeg_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
         JSAMPROW rows[1] = {row};
         size_t y = cinfo.output_scanline;
         jpeg_read_scanlines(&cinfo, rows, 1);
-        widen_row(row, data + y * rowSamples, rowSamples);
+        if (cmyk) cmyk_row_to_rgb(row, data + y * rowSamples, cinfo.output_width, adobeInverted);
+        else widen_row(row, data + y * rowSamples, rowSamples);
     }
     jpeg_finish_decompress(&cinfo);
     uint32_t width = cinfo.output_width, height = cinfo.output_height;

@@ -178,6 +178,41 @@ struct DisplayPipelineTests {
         #expect(turned.source.decoder == "libjpeg-turbo, EXIF Orientation 6 applied (turned 90° clockwise) to show it upright")
     }
 
+    @Test("a CMYK JPEG (Adobe, inverted) reads as PIL converts it to RGB, then to luminance; a gray one passes the colour check, a coloured one does not")
+    func cmykJPEG() throws {
+        let python = try #require(Tool.python, "Debian's python3 with PIL is needed")
+        let dir = TestPaths.temporaryDirectory("cmyk")
+        let source = TestPaths.viewData.appendingPathComponent("PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg").path
+        for (name, colour) in [("gray", "0"), ("coloured", "1")] {
+            let path = dir.appendingPathComponent("\(name)-cmyk.jpg").path
+            // Written by PIL (libjpeg with an Adobe marker, values inverted); read back by PIL as the reference.
+            let script = """
+                import sys; from PIL import Image
+                im = Image.open(sys.argv[1]).convert('RGB').resize((300, 330))
+                if sys.argv[3] == '1': im = Image.merge('RGB', (Image.linear_gradient('L').rotate(90).resize(im.size), im.getchannel(1), im.getchannel(2)))
+                im.convert('CMYK').save(sys.argv[2], quality=90)
+                back = Image.open(sys.argv[2]); assert back.mode == 'CMYK'
+                sys.stdout.write(back.convert('RGB').tobytes().hex())
+                """
+            let r = try Tool.run(python, ["-c", script, source, path, colour])
+            #expect(r.status == 0, "\(r.stderr)")
+            let hex = Array(r.stdout.utf8)
+            func nibble(_ c: UInt8) -> Float { Float(c <= 57 ? c - 48 : c - 87) }
+            let rgb = stride(from: 0, to: hex.count, by: 2).map { nibble(hex[$0]) * 16 + nibble(hex[$0 + 1]) }
+            let image = try RasterImage.load(path: path)
+            #expect(image.width == 300 && image.height == 330 && image.channels == 3 && rgb.count == 300 * 330 * 3)
+            guard rgb.count == image.luminance.count * 3 else { continue }
+            var worst: Float = 0
+            for i in image.luminance.indices {
+                let r: Float = rgb[3 * i], g: Float = rgb[3 * i + 1], b: Float = rgb[3 * i + 2]
+                let expected: Float = 0.299 * r + 0.587 * g + 0.114 * b
+                worst = max(worst, abs(image.luminance[i] - expected))
+            }
+            #expect(worst < 1e-3, "\(name): largest difference \(worst)")
+            #expect((image.colourPicture == nil) == (name == "gray"), "\(name): \(image.residualColour)")
+        }
+    }
+
     @Test("without VOI attributes the percentile window is used")
     func percentileWindowWhenNoVOI() throws {
         let image = try RadiographLoader.load(path: TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"))
