@@ -2,7 +2,7 @@
 import PackageDescription
 
 // System C libraries come from Debian packages (see README / .ci/run):
-// libdcmtk-dev, libpng-dev, libjpeg-dev, libopenjp2-7-dev, libssl-dev, libopenblas-dev, libdnnl-dev.
+// libdcmtk-dev, libpng-dev, libjpeg-dev, libopenjp2-7-dev, libssl-dev, libopenblas-dev, libdnnl-dev, libtesseract-dev.
 let package = Package(
     name: "CXRExplain",
     platforms: [.macOS(.v13)],
@@ -33,6 +33,10 @@ let package = Package(
         // SHA-1 / SHA-256 from Debian's OpenSSL libcrypto (deterministic UIDs, model and input digests).
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Preprocess", dependencies: ["DICOMBridge", "CCrypto"]),
+        // Debian's Tesseract (C API): burned-in projection markers (PORTABLE, SUPINE, …) that the network cannot
+        // read at its 227-pixel input.
+        .systemLibrary(name: "CTesseract", providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
+        .target(name: "Markers", dependencies: ["Preprocess", "CTesseract"]),
         // Debian's OpenBLAS (CBLAS + LAPACK); the environment's OpenBLAS variables are left alone.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Debian's oneDNN (libdnnl-dev): GEMM kernels chosen by the running CPU's instruction set.
@@ -44,7 +48,7 @@ let package = Package(
         // layout: compiled for AVX2 + FMA, called only when the running CPU has them (the tensor engine asks oneDNN).
         .target(name: "AVX2Kernels", swiftSettings: [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
         // The view model: classes, training, calibration, the content check, inference on radiographs.
-        .target(name: "Classifier", dependencies: ["TensorEngine", "Preprocess", "COpenBLAS"]),
+        .target(name: "Classifier", dependencies: ["TensorEngine", "Preprocess", "Markers", "COpenBLAS"]),
         .target(name: "Explain", dependencies: ["TensorEngine", "Classifier", "Preprocess", "COpenBLAS"]),
         .target(name: "DICOMOutput", dependencies: ["DICOMBridge", "Preprocess", "CCrypto"]),
         .target(name: "Pipeline", dependencies: ["DICOMBridge", "Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput",
@@ -52,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "cxr-explain",
             dependencies: [
-                "Preprocess", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Pipeline",
+                "Preprocess", "Markers", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,11 +65,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
         .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
+        .testTarget(name: "MarkersTests", dependencies: ["Markers", "Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"], exclude: ["Regressions"]),
         .testTarget(name: "ClassifierTests", dependencies: ["TensorEngine", "Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "TensorEngine", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess", "Markers"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -4,7 +4,7 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(libdcmtk-dev dcmtk dicom3tools libpng-dev libjpeg-dev libopenjp2-7-dev libssl-dev
-          libopenblas-dev libdnnl-dev python3-pip python3-numpy orthanc orthanc-dicomweb curl)
+          libopenblas-dev libdnnl-dev libtesseract-dev tesseract-ocr-eng python3-pip python3-numpy orthanc orthanc-dicomweb curl)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
 import Foundation
+import Markers
 import Preprocess
 import TensorEngine
 
@@ -41,6 +42,7 @@ public struct ViewPrediction: Sendable, Codable {
         if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
         if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }
         if decision.outcome == .notChest, let r = decision.reason { what = r }
+        if let marker = decision.marker { what += decision.outcome == .view ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)" }
         return "\(file)\t\(what)\t\(p)\t\(header)\t\(agreement.rawValue)"
     }
 }
@@ -55,8 +57,12 @@ public final class ViewClassifier: @unchecked Sendable {
     let lock = NSLock()
     var workspaces: [Int: EnsembleWorkspace] = [:]
 
-    public init(model: ModelFile, threshold: Double? = nil, gate: ChestGate = ChestGate()) {
+    /// Whether burned-in AP markers are read (`ViewDecisionPolicy.applying`); off, or without Tesseract, never.
+    public let readsMarkers: Bool
+
+    public init(model: ModelFile, threshold: Double? = nil, gate: ChestGate = ChestGate(), readsMarkers: Bool = true) {
         self.model = model
+        self.readsMarkers = readsMarkers
         policy = ViewDecisionPolicy(model: model, threshold: threshold)
         self.gate = gate
     }
@@ -73,11 +79,19 @@ public final class ViewClassifier: @unchecked Sendable {
         return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
     }
 
-    /// The decision for one network input.
-    public func decide(file: String, gray: [Float], header: String?, headerConfirmsChest: Bool) -> ViewPrediction {
+    /// The burned-in AP marker of a film (`ProjectionMarker`), if markers are read and one is found.
+    public func apMarker(_ radiograph: Radiograph) -> String? {
+        guard readsMarkers else { return nil }
+        return BurnedInText.read(radiograph).flatMap(ProjectionMarker.apMarker(in:))
+    }
+
+    /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
+    /// (`apMarker(_:)` on the radiograph the input was made from).
+    public func decide(file: String, gray: [Float], header: String?, headerConfirmsChest: Bool,
+                       apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray])[0]
-        return ViewPrediction(file: file, decision: policy.decide(logits: r.logits, features: r.features, headerConfirmsChest: headerConfirmsChest),
-                              headerViewPosition: header)
+        let decision = policy.decide(logits: r.logits, features: r.features, headerConfirmsChest: headerConfirmsChest, apMarker: apMarker)
+        return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
@@ -105,7 +119,11 @@ public final class ViewClassifier: @unchecked Sendable {
         let outputs = logitsAndFeatures(grays: inputs.map(\.1))
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
         for (k, item) in inputs.enumerated() {
-            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, headerConfirmsChest: item.3)
+            // The film is read again only when its marker could change the decision (not kept for all: memory).
+            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, headerConfirmsChest: item.3, apMarker: {
+                guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.0], gate: gate) else { return nil }
+                return apMarker(image)
+            })
             out[item.0] = .success(ViewPrediction(file: paths[item.0], decision: decision, headerViewPosition: item.2))
         }
         for (i, r) in loaded.enumerated() {

@@ -29,6 +29,8 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public var contentDistance: Double?
     /// Why nothing was written, in words for the report (nil for `.view`).
     public var reason: String?
+    /// A burned-in AP marker read on the film (PORTABLE, SUPINE, AP ERECT, …) that decided or vetoed the view.
+    public var marker: String?
 
     /// One word or phrase for tables and the console: PA, AP, L, "frontal, AP/PA uncertain", uncertain, …
     public var label: String {
@@ -41,8 +43,20 @@ public struct ViewDecision: Sendable, Codable, Equatable {
         }
     }
 
+    /// What decided a view besides the network: its burned-in AP marker (nil for the network's own views).
+    public var basis: String? {
+        guard outcome == .view, let marker else { return nil }
+        return Self.markerBasis(marker)
+    }
+
+    /// The words for a view a burned-in marker decided, for the console, the report, results and the SR.
+    public static func markerBasis(_ marker: String) -> String {
+        "from a burned-in \(marker) marker on a surely frontal film (the network alone: AP/PA uncertain)"
+    }
+
     public static func skipped(_ reason: String) -> ViewDecision {
-        ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason)
+        ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason,
+                     marker: nil)
     }
 }
 
@@ -79,14 +93,43 @@ public struct ViewDecisionPolicy: Sendable {
     }
 
     /// - Parameters: logits of one image; its pooled features; whether its header already says it is a
-    ///   chest radiograph (then the content distance is reported but does not refuse it).
+    ///   chest radiograph (then the content distance is reported but does not refuse it); `apMarker` reads the
+    ///   film's burned-in AP marker, called only for a surely frontal film that the network does not call AP.
+    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, headerConfirmsChest: Bool,
+                       apMarker: () -> String?) -> ViewDecision {
+        let decision = decide(logits: logits, features: features, headerConfirmsChest: headerConfirmsChest)
+        return applying(apMarker, to: decision)
+    }
+
+    /// A burned-in AP marker settles a surely frontal film: "frontal, AP/PA uncertain" becomes AP, and a PA the
+    /// network is sure of becomes "frontal, AP/PA uncertain" (marker and network disagree: nothing is written).
+    /// A film the network calls AP, a lateral, or one not surely frontal is left as it is, and not read.
+    func applying(_ apMarker: () -> String?, to decision: ViewDecision) -> ViewDecision {
+        guard views.contains(.ap) else { return decision }
+        let isPA = decision.outcome == .view && decision.view?.family == .frontal && decision.view != .ap
+        guard decision.outcome == .frontalUncertain || isPA, let marker = apMarker() else { return decision }
+        var out = decision
+        out.marker = marker
+        if isPA {
+            out.outcome = .frontalUncertain
+            out.view = nil
+            out.reason = String(format: "the network says %@ (p %.3f), but the film carries a burned-in %@ marker, which means AP",
+                                decision.view?.name ?? "PA", decision.probability ?? 0, marker)
+        } else {
+            out.outcome = .view
+            out.view = .ap
+            out.reason = nil
+        }
+        return out
+    }
+
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, headerConfirmsChest: Bool) -> ViewDecision {
         let k = views.count
         let p = Calibration.probabilities(logits: Array(logits), classes: k, temperature: temperature).map(Double.init)
         let best = (0..<k).max { p[$0] < p[$1] }!
         let probabilities = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), p))
         var decision = ViewDecision(outcome: .uncertain, view: nil, mostLikely: views[best], probability: p[best],
-                                    probabilities: probabilities, contentDistance: nil, reason: nil)
+                                    probabilities: probabilities, contentDistance: nil, reason: nil, marker: nil)
         if let check = contentCheck {
             let distance = check.distance(features: features)
             decision.contentDistance = distance

@@ -21,7 +21,7 @@ public struct ImageProcessor: Sendable {
         self.settings = settings
         self.layout = layout
         settingsDigest = settings.digest(modelSHA256: model.sha256)
-        classifier = ViewClassifier(model: model, threshold: settings.threshold, gate: settings.gate)
+        classifier = ViewClassifier(model: model, threshold: settings.threshold, gate: settings.gate, readsMarkers: settings.readMarkers)
     }
 
     /// The thresholds in force (the model's unless the settings give one), in words.
@@ -91,12 +91,13 @@ public struct ImageProcessor: Sendable {
     func classify(_ loaded: Loaded, input: NetworkInput, file: String, into record: inout ImageRecord) -> ViewPrediction {
         let prediction = timed("classify", &record) {
             classifier.decide(file: file, gray: input.gray, header: loaded.radiograph.tags.viewPosition,
-                              headerConfirmsChest: loaded.headerConfirmsChest)
+                              headerConfirmsChest: loaded.headerConfirmsChest, apMarker: { classifier.apMarker(loaded.radiograph) })
         }
         let d = prediction.decision
         record.decision = d.outcome.rawValue
         record.view = d.outcome == .view ? d.view?.name : nil
         record.decisionReason = d.reason
+        record.marker = d.marker
         record.mostLikely = d.mostLikely?.name
         record.probability = d.probability
         record.probabilities = d.probabilities
@@ -194,7 +195,7 @@ public struct ImageProcessor: Sendable {
             record.thumbnails[m.rawValue] = thumb
         }
         let sourceUID = source.text("SOPInstanceUID") ?? ""
-        let decisionText = prediction.decision.reason.map { "\(prediction.decision.label): \($0)" } ?? prediction.decision.label
+        let decisionText = (prediction.decision.reason ?? prediction.decision.basis).map { "\(prediction.decision.label): \($0)" } ?? prediction.decision.label
         var report = ViewReport(
             view: view, decision: decisionText, mostLikely: mostLikely.name, probability: prediction.decision.probability ?? 0,
             threshold: model.views.firstIndex(of: mostLikely).map { classifier.policy.classThresholds[$0] } ?? classifier.policy.threshold,

@@ -1,3 +1,4 @@
+import Classifier
 import Foundation
 
 /// What `process` did with one input: the run's memory of it (resuming) and one row of the report.
@@ -53,6 +54,11 @@ public struct ImageRecord: Sendable, Codable {
     public var view: String?
     /// Why no view was decided, in words.
     public var decisionReason: String?
+    /// The burned-in AP marker read on the film that decided or vetoed its view (PORTABLE, SUPINE, …).
+    public var marker: String?
+
+    /// What decided the written view besides the network (its burned-in marker), in words; nil otherwise.
+    public var markerBasis: String? { view != nil ? marker.map(ViewDecision.markerBasis) : nil }
     public var contentDistance: Double?
     public var mostLikely: String?
     public var probability: Double?

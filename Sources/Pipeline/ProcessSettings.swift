@@ -13,6 +13,8 @@ public struct ProcessSettings: Sendable {
     public var lateralTerm: RadiographView = .leftLateral
     /// Which headers say "chest radiograph" (`--chest-body-part` adds local spellings).
     public var gate = ChestGate()
+    /// Read burned-in AP markers (PORTABLE, SUPINE, …) on surely frontal films (`ViewDecisionPolicy.applying`).
+    public var readMarkers = true
     public var overwriteView = false
     /// Tag the input files themselves (temporary file + atomic rename) instead of writing tagged copies.
     public var inPlace = false
@@ -27,7 +29,7 @@ public struct ProcessSettings: Sendable {
         let parts = ["model=\(modelSHA256)", "methods=\(methods.map(\.rawValue).joined(separator: ","))",
                      methods.map { suite.summary($0) }.joined(separator: ";"),
                      "threshold=\(threshold.map { String($0) } ?? "model")", "lateral=\(lateralTerm.viewPosition)",
-                     "chest=\(gate.chestBodyParts.sorted().joined(separator: ","))", "overwrite=\(overwriteView)", "inPlace=\(inPlace)", "anonymize=\(anonymize)",
+                     "chest=\(gate.chestBodyParts.sorted().joined(separator: ","))", "markers=\(readMarkers)", "overwrite=\(overwriteView)", "inPlace=\(inPlace)", "anonymize=\(anonymize)",
                      "top=\(capture.topFraction)", "side=\(capture.maxSide)", "colormap=\(capture.colormap.rawValue)",
                      "alpha=\(capture.alpha)", "limeTop=\(capture.limeTopSuperpixels)", "version=\(Software.version)"]
         return Digest.hex(Digest.sha256(Array(parts.joined(separator: "|").utf8)))

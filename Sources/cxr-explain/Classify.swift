@@ -34,7 +34,7 @@ struct Classify: ParsableCommand {
         let files = inputFiles.map(\.path)
         for e in walkErrors { printError(e) }
         for folder in resultsFolders { printNote(InputTree.notWalkedLine(folder)) }
-        let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
+        let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate, readsMarkers: decision.readMarkers)
         var results: [ViewPrediction] = [], failures = walkErrors.count
         // Stream in chunks: memory stays flat however many files there are.
         let chunk = 16

@@ -12,6 +12,10 @@ struct DecisionOptions: ParsableArguments {
             help: "A local Body Part Examined value that means the chest, besides CHEST (repeatable).")
     var chestBodyParts: [String] = []
 
+    @Flag(inversion: .prefixedNo,
+          help: "Read burned-in AP markers (PORTABLE, MOBILE, SUPINE, SEMI-ERECT, AP ERECT, BEDSIDE, PRONE) with Tesseract on surely frontal films: one makes an AP/PA-uncertain film AP and vetoes a PA.")
+    var readMarkers = true
+
     var gate: ChestGate { ChestGate(extraChestBodyParts: chestBodyParts) }
 
     func validate() throws {

@@ -35,7 +35,7 @@ struct Evaluate: ParsableCommand {
             if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
         }
         if faithfulnessOptions.faithfulness { return try runFaithfulness(model: model, data: data) }
-        let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate)
+        let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate, readsMarkers: decision.readMarkers)
         let names = model.views.map(\.name)
         var probabilities: [Float] = [], labels: [Int] = [], failures: [String] = []
         // The selective decisions, as `process` makes them: per true class, how many got each outcome.

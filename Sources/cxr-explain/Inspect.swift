@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Markers
 import Preprocess
 
 struct Inspect: ParsableCommand {
@@ -12,6 +13,9 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Also read the text burned into the pixels (Tesseract) and name the AP marker found, if any.")
+    var text = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -21,7 +25,11 @@ struct Inspect: ParsableCommand {
         for file in files {
             do {
                 let image = try RadiographLoader.load(path: file)
-                let report = InspectReport(image)
+                var report = InspectReport(image)
+                if text {
+                    report.burnedInText = BurnedInText.read(image) ?? "(Tesseract with English data is not installed)"
+                    report.apMarker = report.burnedInText.flatMap(ProjectionMarker.apMarker(in:))
+                }
                 if json { reports.append(report) } else { print(report.text) }
             } catch {
                 printError(error.description)
@@ -58,6 +66,9 @@ struct InspectReport: Encodable {
     var storedMax: Double
     var storedMean: Double
     var displayMean: Double
+    /// With --text: what Tesseract reads on the film, and the AP marker in it.
+    var burnedInText: String?
+    var apMarker: String?
     var tags: RadiographTags
 
     init(_ r: Radiograph) {
@@ -90,6 +101,10 @@ struct InspectReport: Encodable {
         lines.append("  VOI           \(voi)")
         lines.append(String(format: "  stored        min %.0f  max %.0f  mean %.2f", storedMin, storedMax, storedMean))
         lines.append(String(format: "  display mean  %.4f", displayMean))
+        if let burnedInText {
+            lines.append("  burned-in     \(burnedInText.isEmpty ? "(no text)" : burnedInText)")
+            lines.append("  AP marker     \(apMarker ?? "none")")
+        }
         let t = tags
         let pairs: [(String, String?)] = [
             ("Modality", t.modality), ("BodyPartExamined", t.bodyPartExamined), ("ViewPosition", t.viewPosition),

@@ -53,6 +53,7 @@ struct RunOptions: ParsableArguments {
         settings.methods = methods
         settings.threshold = decision.threshold
         settings.gate = decision.gate
+        settings.readMarkers = decision.readMarkers
         settings.lateralTerm = lateralTerm == "RL" ? .rightLateral : .leftLateral
         settings.overwriteView = overwriteView
         settings.inPlace = inPlace

@@ -146,6 +146,37 @@ struct ViewDecisionPolicyTests {
         #expect(lateral.outcome == .view && lateral.view == .lateral)
     }
 
+    @Test("a burned-in AP marker makes a surely frontal film AP and vetoes a PA; it is read only when it can matter")
+    func markers() throws {
+        let policy = try policy()
+        var reads = 0
+        func marker(_ word: String?) -> () -> String? { { reads += 1; return word } }
+        // Frontal, AP/PA uncertain + PORTABLE → AP, recorded with its marker.
+        let settled = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("PORTABLE"))
+        #expect(settled.outcome == .view && settled.view == .ap && settled.marker == "PORTABLE" && settled.reason == nil)
+        #expect(settled.mostLikely == .pa, "the network's own most likely class is kept")
+        // A PA the network is sure of, with a marker: they disagree, nothing is written.
+        let vetoed = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("SUPINE"))
+        #expect(vetoed.outcome == .frontalUncertain && vetoed.view == nil && vetoed.marker == "SUPINE")
+        #expect(vetoed.reason == "the network says PA (p 0.950), but the film carries a burned-in SUPINE marker, which means AP")
+        // No marker: the network's decision stands.
+        let plain = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker(nil))
+        #expect(plain.outcome == .view && plain.view == .pa && plain.marker == nil)
+        #expect(reads == 3)
+        // Not read where it cannot matter: an AP, a lateral, a film not surely frontal, a non-chest picture.
+        for p in [[0.04, 0.95, 0.01], [0.05, 0.02, 0.93], [0.5, 0.1, 0.4]] {
+            let d = policy.decide(logits: logits(p), features: near, headerConfirmsChest: false, apMarker: marker("PORTABLE"))
+            #expect(d == policy.decide(logits: logits(p), features: near, headerConfirmsChest: false), "\(p)")
+        }
+        let far = ArraySlice([Float](repeating: 10, count: 512))
+        #expect(policy.decide(logits: logits([0.55, 0.44, 0.01]), features: far, headerConfirmsChest: false, apMarker: marker("PORTABLE")).outcome == .notChest)
+        #expect(reads == 3)
+        // A model without an AP class (PA/L, as the first models) never reads markers.
+        let twoClass = ViewDecisionPolicy(model: try ModelFile(path: try makeModelFile([.pa, .lateral], in: TestPaths.temporaryDirectory("policy-2"), name: "two", threshold: 0.9)))
+        #expect(twoClass.decide(logits: logits([0.95, 0.05]), features: near, headerConfirmsChest: true, apMarker: marker("PORTABLE")).view == .pa)
+        #expect(reads == 3)
+    }
+
     @Test("per-class thresholds from the model file; --threshold replaces them all")
     func perClass() throws {
         let dir = TestPaths.temporaryDirectory("policy-classes")

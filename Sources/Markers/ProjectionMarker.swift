@@ -1,0 +1,27 @@
+import Foundation
+
+/// A burned-in marker that says a frontal film was taken antero-posteriorly: the radiographer's PORTABLE,
+/// MOBILE, SUPINE, SEMI-ERECT, AP ERECT, BEDSIDE, PRONE labels. They are the markers the development data's
+/// curators took as proof against a PA label (`../shared/data/cxr-views/README.md`), so a film carrying one
+/// is AP by the same definition the labels follow. A lone "AP" or "PA" is not one: OCR invents both from
+/// texture too often (9 of 85 AP films "read" PA in development).
+public enum ProjectionMarker {
+    /// Words that alone mean AP (upper case; "PORT" is a common short form, "SUPINO" Italian and Spanish).
+    static let apWords: Set<String> = ["PORTABLE", "PORT", "MOBILE", "SUPINE", "SUPINO", "BEDSIDE", "PRONE"]
+    /// Words that mean AP after "AP" or "SEMI" (AP ERECT, SEMI ERECT, SEMI-ERECT).
+    static let postureWords: Set<String> = ["ERECT", "UPRIGHT", "SITTING"]
+
+    /// The first AP-asserting marker in OCR text, as it reads ("PORTABLE", "AP ERECT"), or nil.
+    public static func apMarker(in text: String) -> String? {
+        let words = text.uppercased()
+            .split(whereSeparator: { !($0.isLetter) })
+            .map(String.init)
+        for (i, word) in words.enumerated() {
+            if apWords.contains(word) { return word }
+            if (word == "AP" || word == "SEMI"), i + 1 < words.count, postureWords.contains(words[i + 1]) {
+                return word + " " + words[i + 1]
+            }
+        }
+        return nil
+    }
+}
