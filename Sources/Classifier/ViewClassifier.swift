@@ -79,6 +79,14 @@ public final class ViewClassifier: @unchecked Sendable {
         return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
     }
 
+    /// Whether markers are read, in words for the report and the console.
+    public var markerReading: String {
+        guard readsMarkers else { return "not read (--no-read-markers)" }
+        guard model.views.contains(.ap) else { return "not read (the model has no AP class)" }
+        return BurnedInText.isAvailable ? "read with Tesseract on surely frontal films the network does not call AP"
+            : "not read: Tesseract or its English data (tesseract-ocr-eng) is not installed"
+    }
+
     /// The burned-in AP marker of a film (`ProjectionMarker`), if markers are read and one is found.
     public func apMarker(_ radiograph: Radiograph) -> String? {
         guard readsMarkers else { return nil }

@@ -88,7 +88,8 @@ public struct Batch: Sendable {
             parameters: .init(inputs: inputs, output: out, model: model.path, modelSHA256: model.sha256, methods: settings.methods.map(\.rawValue),
                               methodParameters: settings.methods.map { settings.suite.summary($0) },
                               threshold: processor.thresholdSummary, classes: model.views.map(\.name),
-                              settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: settings.showPHI),
+                              settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: settings.showPHI,
+                              markers: processor.markerReading),
             records: [], modelCard: try? String(contentsOfFile: (model.path as NSString).deletingPathExtension + ".card.md", encoding: .utf8))
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             return Outcome(records: [], walkErrors: walkErrors, report: report,

@@ -26,6 +26,7 @@ public struct ImageProcessor: Sendable {
 
     /// The thresholds in force (the model's unless the settings give one), in words.
     public var thresholdSummary: String { classifier.policy.thresholdSummary }
+    public var markerReading: String { classifier.markerReading }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String

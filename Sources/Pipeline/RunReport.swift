@@ -17,9 +17,12 @@ public struct RunReport: Sendable {
         public var settingsDigest: String
         public var version: String
         public var showPHI: Bool
+        /// Whether burned-in AP markers were read, in words (nil in results of earlier versions).
+        public var markers: String?
 
         public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
-                    threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool) {
+                    threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool, markers: String? = nil) {
+            self.markers = markers
             self.classes = classes
             self.inputs = inputs; self.output = output; self.model = model; self.modelSHA256 = modelSHA256; self.methods = methods
             self.methodParameters = methodParameters; self.threshold = threshold; self.settingsDigest = settingsDigest

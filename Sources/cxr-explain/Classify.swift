@@ -29,6 +29,7 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         global.apply()
+        decision.noteIfMarkersUnread()
         let model = try modelOption.load()
         let (inputFiles, walkErrors, resultsFolders) = InputTree.walk(inputs)
         let files = inputFiles.map(\.path)

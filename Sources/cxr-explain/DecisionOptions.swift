@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import Markers
 import Preprocess
 
 /// The options that decide whether a view is written, shared by `classify` and `process` so both validate
@@ -17,6 +18,13 @@ struct DecisionOptions: ParsableArguments {
     var readMarkers = true
 
     var gate: ChestGate { ChestGate(extraChestBodyParts: chestBodyParts) }
+
+    /// Says once, on stderr, when markers were asked for but Tesseract cannot read them.
+    func noteIfMarkersUnread() {
+        if readMarkers && !BurnedInText.isAvailable {
+            printNote("burned-in markers not read: Tesseract or its English data (tesseract-ocr-eng) is not installed")
+        }
+    }
 
     func validate() throws {
         if let threshold, let problem = ViewDecisionPolicy.validate(threshold: threshold) { throw ValidationError(problem) }

@@ -77,6 +77,7 @@ struct ProcessCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
+        options.decision.noteIfMarkersUnread()
         let model = try modelOption.load()
         let settings = options.settings(inPlace: inPlace)
         let methods = options.methods, resolvedJobs = options.resolvedJobs, callingAET = sending.callingAET

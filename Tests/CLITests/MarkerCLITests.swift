@@ -36,6 +36,7 @@ struct MarkerCLITests {
         #expect(csv.contains("from a burned-in AP ERECT marker on a surely frontal film"), "\(csv)")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("AP from a burned-in AP ERECT marker"))
+        #expect(html.contains("read with Tesseract on surely frontal films the network does not call AP"))
         // The SR says what decided the view, not only the network's sub-threshold probability.
         let sr = try #require(FileManager.default.enumerator(atPath: out.path)?.compactMap { $0 as? String }.first { $0.hasSuffix(".sr.dcm") })
         let dsrdump = try #require(Tool.find("dsrdump"), "dsrdump (dcmtk) is needed")
@@ -48,6 +49,7 @@ struct MarkerCLITests {
         #expect(plain.status == 0)
         let plainResults = try JSONDecoder().decode(Results.self, from: Data(contentsOf: off.appendingPathComponent("results.json")))
         for image in plainResults.images { #expect(image.view == nil && image.decision == "frontal-uncertain" && image.marker == nil, "\(image)") }
+        #expect(try String(contentsOf: off.appendingPathComponent("report.html"), encoding: .utf8).contains("not read (--no-read-markers)"))
 
         let classify = try CLI.run(["classify", Self.film])
         #expect(classify.stdout.contains("\tAP (burned-in AP ERECT marker)\t0.6"), "\(classify.stdout)")
