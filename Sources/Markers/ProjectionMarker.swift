@@ -6,14 +6,17 @@ import Foundation
 /// is AP by the same definition the labels follow. A lone "AP" or "PA" is not one: OCR invents both from
 /// texture too often (9 of 85 AP films "read" PA in development).
 public enum ProjectionMarker {
-    /// Words that alone mean AP (upper case; "PORT" is a common short form, "SUPINO" Italian and Spanish).
-    static let apWords: Set<String> = ["PORTABLE", "PORT", "MOBILE", "SUPINE", "SUPINO", "BEDSIDE", "PRONE"]
+    /// Words that alone mean AP (upper case; "PORT" is a common short form). The development data hold Italian
+    /// and Spanish films too: SUPINO/SUPINA (supine), PORTATIL (portable), CLINOSTASI/CLINOSTATISMO (lying).
+    static let apWords: Set<String> = ["PORTABLE", "PORT", "MOBILE", "SUPINE", "BEDSIDE", "PRONE",
+                                       "SUPINO", "SUPINA", "PORTATIL", "CLINOSTASI", "CLINOSTATISMO"]
     /// Words that mean AP after "AP" or "SEMI" (AP ERECT, SEMI ERECT, SEMI-ERECT).
     static let postureWords: Set<String> = ["ERECT", "UPRIGHT", "SITTING"]
 
     /// The first AP-asserting marker in OCR text, as it reads ("PORTABLE", "AP ERECT"), or nil.
     public static func apMarker(in text: String) -> String? {
-        let words = text.uppercased()
+        // Accents folded first: PORTÁTIL is PORTATIL.
+        let words = text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).uppercased()
             .split(whereSeparator: { !($0.isLetter) })
             .map(String.init)
         for (i, word) in words.enumerated() {

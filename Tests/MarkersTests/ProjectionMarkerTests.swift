@@ -11,6 +11,7 @@ struct ProjectionMarkerTests {
               ("PORTABLE", "PORTABLE"), ("l portable 08:12", "PORTABLE"), ("AP ERECT MOBILE", "AP ERECT"),
               ("Semi-erect portable", "SEMI ERECT"), ("SUPINO", "SUPINO"), ("x SUPINE y", "SUPINE"),
               ("PORT", "PORT"), ("bedside", "BEDSIDE"), ("AP sitting", "AP SITTING"),
+              ("Portátil", "PORTATIL"), ("CLINOSTASI", "CLINOSTASI"), ("decubito supina", "SUPINA"),
               ("AP", nil), ("PA", nil), ("PA ERECT", nil), ("ERECT", nil), ("SEATED", nil), ("PORTUGAL REPORT", nil),
               ("L R 2020", nil), ("", nil),
           ] as [(String, String?)])
