@@ -42,7 +42,7 @@ public struct ViewPrediction: Sendable, Codable {
         if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
         if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }
         if decision.outcome == .notChest, let r = decision.reason { what = r }
-        if let marker = decision.marker { what += decision.outcome == .view ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)" }
+        if let marker = decision.marker { what += ViewDecision.markerNote(marker, viewWritten: decision.outcome == .view) }
         return "\(file)\t\(what)\t\(p)\t\(header)\t\(agreement.rawValue)"
     }
 }

@@ -54,6 +54,11 @@ public struct ViewDecision: Sendable, Codable, Equatable {
         "from a burned-in \(marker) marker on a surely frontal film (the network alone: AP/PA uncertain)"
     }
 
+    /// What the console adds after the decision when a marker was read: it decided the view, or vetoed a PA.
+    public static func markerNote(_ marker: String, viewWritten: Bool) -> String {
+        viewWritten ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)"
+    }
+
     public static func skipped(_ reason: String) -> ViewDecision {
         ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason,
                      marker: nil)

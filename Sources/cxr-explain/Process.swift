@@ -153,7 +153,7 @@ struct ProcessCommand: ParsableCommand {
         case .skipped: what = "skipped: \(r.skipReason ?? "")"
         case .done:
             var view = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
-            if let marker = r.marker { view += r.view != nil ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)" }
+            if let marker = r.marker { view += ViewDecision.markerNote(marker, viewWritten: r.view != nil) }
             what = String(format: "%@ p=%.4f header %@ → %@%@", view, r.probability ?? 0, r.headerView ?? "none",
                           r.headerAction?.rawValue ?? "", event.skipped ? " (done before, skipped)" : "")
         }
