@@ -36,7 +36,7 @@ struct PlanCommand: ParsableCommand {
         let formats = Dictionary(grouping: plan.files, by: \.format).mapValues(\.count).sorted { $0.key < $1.key }
         let studies = Set(plan.files.map(\.study)).count
         let formatList = formats.isEmpty ? "" : " (\(formats.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))"
-        print("plan: \(plan.files.count) files in \(studies) study folders\(formatList), "
+        print("plan: \(plan.files.count) file\(plan.files.count == 1 ? "" : "s") in \(studies) study folder\(studies == 1 ? "" : "s")\(formatList), "
               + "\(plan.files.reduce(Int64(0)) { $0 + max(0, $1.size) } >> 20) MiB, walked in \(String(format: "%.1f", Date().timeIntervalSince(started))) s "
               + "→ \(RunPlan.path(in: out))")
         if !plan.walkErrors.isEmpty { throw ExitCode(1) }
