@@ -84,7 +84,7 @@ public final class ViewClassifier: @unchecked Sendable {
         guard readsMarkers else { return "not read (--no-read-markers)" }
         guard model.views.contains(.ap) else { return "not read (the model has no AP class)" }
         return BurnedInText.isAvailable ? "read with Tesseract on surely frontal films the network does not call AP"
-            : "not read: Tesseract or its English data (tesseract-ocr-eng) is not installed"
+            : "not read: \(BurnedInText.notInstalled)"
     }
 
     /// The burned-in AP marker of a film (`ProjectionMarker`), if markers are read and one is found.

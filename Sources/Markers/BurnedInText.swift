@@ -9,6 +9,9 @@ public enum BurnedInText {
     /// factor): markers stay legible and a 4000-pixel film costs no more than about a second.
     public static let longestSide = 2600
 
+    /// Why nothing is read when `isAvailable` is false.
+    public static let notInstalled = "Tesseract or its English data (tesseract-ocr-eng) is not installed"
+
     /// Whether Tesseract and its English data are installed (checked once).
     public static let isAvailable: Bool = {
         // Leptonica's messages are process-wide and nobody else in the process uses Leptonica: silenced once here.

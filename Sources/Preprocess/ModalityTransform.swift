@@ -12,11 +12,16 @@ public enum ModalityTransform: Sendable, Equatable, CustomStringConvertible {
            let table = LookupTable.read(from: file, item: "ModalityLUTSequence[0]", inputSigned: signed) {
             return .lut(table)
         }
-        // A zero slope would map every pixel to one value: it is taken as the invalid value it is, and 1 used.
-        let slope = file.number("RescaleSlope").flatMap { $0 == 0 ? nil : $0 } ?? 1
+        let slope = usableSlope(file) ?? 1
         let intercept = file.number("RescaleIntercept") ?? 0
         if slope == 1 && intercept == 0 { return .identity }
         return .rescale(slope: slope, intercept: intercept)
+    }
+
+    /// The file's Rescale Slope if it is a usable one: a zero slope would map every pixel to one value, so it is
+    /// taken as the invalid value it is (as an absent or unreadable one), and 1 is used.
+    static func usableSlope(_ file: DICOMFile) -> Double? {
+        file.number("RescaleSlope").flatMap { $0 == 0 ? nil : $0 }
     }
 
     public func apply(_ stored: [Int32]) -> [Float] {

@@ -98,7 +98,7 @@ public enum RadiographLoader {
     static func unusedRescaleNote(_ file: DICOMFile, _ modality: ModalityTransform) -> String {
         if case .lut = modality { return "" }
         var notes: [String] = []
-        if let text = file.text("RescaleSlope"), (file.number("RescaleSlope") ?? 0) == 0 { notes.append("Rescale Slope \(text) is not valid: 1 used") }
+        if let text = file.text("RescaleSlope"), ModalityTransform.usableSlope(file) == nil { notes.append("Rescale Slope \(text) is not valid: 1 used") }
         if let text = file.text("RescaleIntercept"), file.number("RescaleIntercept") == nil { notes.append("Rescale Intercept \(text) is not a number: 0 used") }
         return notes.isEmpty ? "" : " (the file's \(notes.joined(separator: "; its ")))"
     }
@@ -112,13 +112,13 @@ public enum RadiographLoader {
         return radiograph(from: raster, path: path)
     }
 
-    /// The display values of a PNG or JPEG already read.
     /// How a picture stored under each EXIF Orientation is shown upright (TIFF 6.0, as viewers do).
     static let orientationNames: [Int: String] = [
         2: "mirrored left to right", 3: "turned 180°", 4: "mirrored top to bottom", 5: "transposed",
         6: "turned 90° clockwise", 7: "transversed", 8: "turned 90° anticlockwise",
     ]
 
+    /// The display values of a PNG or JPEG already read.
     static func radiograph(from raster: RasterImage, path: String) -> Radiograph {
         let voi: VOITransform
         let display: [Float]

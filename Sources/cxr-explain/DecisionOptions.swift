@@ -22,7 +22,7 @@ struct DecisionOptions: ParsableArguments {
     /// Says once, on stderr, when markers were asked for but Tesseract cannot read them.
     func noteIfMarkersUnread() {
         if readMarkers && !BurnedInText.isAvailable {
-            printNote("burned-in markers not read: Tesseract or its English data (tesseract-ocr-eng) is not installed")
+            printNote("burned-in markers not read: \(BurnedInText.notInstalled)")
         }
     }
 

@@ -27,7 +27,7 @@ struct Inspect: ParsableCommand {
                 let image = try RadiographLoader.load(path: file)
                 var report = InspectReport(image)
                 if text {
-                    report.burnedInText = BurnedInText.read(image) ?? "(Tesseract with English data is not installed)"
+                    report.burnedInText = BurnedInText.read(image) ?? "(not read: \(BurnedInText.notInstalled))"
                     report.apMarker = report.burnedInText.flatMap(ProjectionMarker.apMarker(in:))
                 }
                 if json { reports.append(report) } else { print(report.text) }

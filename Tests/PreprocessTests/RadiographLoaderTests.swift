@@ -138,6 +138,13 @@ struct DisplayPipelineTests {
         }
     }
 
+    /// The bytes of lower-case hex text (what the Python references print).
+    static func bytes(hex: some StringProtocol) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : c - 87 }
+        return stride(from: 0, to: digits.count - 1, by: 2).map { nibble(digits[$0]) << 4 | nibble(digits[$0 + 1]) }
+    }
+
     @Test("a JPEG's EXIF Orientation is applied as viewers apply it (PIL's exif_transpose is the reference), both byte orders")
     func exifOrientation() throws {
         let source = TestPaths.viewData.appendingPathComponent("PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg").path
@@ -167,9 +174,7 @@ struct DisplayPipelineTests {
                 let parts = r.stdout.split(separator: " ")
                 #expect(parts.count == 3 && Int(parts[0]) == image.width && Int(parts[1]) == image.height, "\(r.stderr)")
                 if parts.count == 3 {
-                    let hex = Array(parts[2].utf8)
-                    func nibble(_ c: UInt8) -> UInt16 { UInt16(c <= 57 ? c - 48 : c - 87) }
-                    let theirs = stride(from: 0, to: hex.count, by: 2).map { nibble(hex[$0]) << 4 | nibble(hex[$0 + 1]) }
+                    let theirs = Self.bytes(hex: parts[2]).map(UInt16.init)
                     #expect(theirs == image.grayValues, "orientation \(orientation)")
                 }
             }
@@ -196,9 +201,7 @@ struct DisplayPipelineTests {
                 """
             let r = try Tool.run(python, ["-c", script, source, path, colour])
             #expect(r.status == 0, "\(r.stderr)")
-            let hex = Array(r.stdout.utf8)
-            func nibble(_ c: UInt8) -> Float { Float(c <= 57 ? c - 48 : c - 87) }
-            let rgb = stride(from: 0, to: hex.count, by: 2).map { nibble(hex[$0]) * 16 + nibble(hex[$0 + 1]) }
+            let rgb = Self.bytes(hex: r.stdout).map(Float.init)
             let image = try RasterImage.load(path: path)
             #expect(image.width == 300 && image.height == 330 && image.channels == 3 && rgb.count == 300 * 330 * 3)
             guard rgb.count == image.luminance.count * 3 else { continue }
