@@ -8,6 +8,7 @@
 
 #include <new>
 #include <string>
+#include <vector>
 
 struct dcb_dataset {
     DcmFileFormat file;
@@ -56,6 +57,15 @@ constexpr size_t maxInflatedBytes = size_t(256) << 20;
 
 /// Sequences may nest this deep; real objects nest a handful of levels, DCMTK's parser recurses per level.
 constexpr long maxSequenceDepth = 64;
+
+/// The compressed bytes of frame 1 (every fragment after the Basic Offset Table, concatenated); `what` names the
+/// encoding in the error when the Pixel Data is not encapsulated.
+int encapsulatedFrame(DcmDataset *d, const char *what, std::vector<uint8_t> &bytes, char *err, size_t errlen);
+
+/// Refuses an RLE Lossless frame whose header or segments do not decode to exactly `rows` × `columns` bytes per
+/// segment (truncated, corrupted), naming the segment; `segmentsNeeded` is Samples per Pixel × Bits Allocated / 8.
+int checkRLEFrame(const std::vector<uint8_t> &frame, unsigned rows, unsigned columns, unsigned segmentsNeeded,
+                  char *err, size_t errlen);
 
 /// Whether DCMTK's messages may reach stderr.
 bool verbose();

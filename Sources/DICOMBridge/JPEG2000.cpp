@@ -1,9 +1,6 @@
 // JPEG 2000 (1.2.840.10008.1.2.4.90 / .91) through OpenJPEG's memory-stream API.
 #include "JPEG2000.hpp"
 
-#include "dcmtk/dcmdata/dcpixel.h"
-#include "dcmtk/dcmdata/dcpixseq.h"
-#include "dcmtk/dcmdata/dcpxitem.h"
 
 #include <openjpeg.h>
 
@@ -63,24 +60,9 @@ std::string openJPEGName() { return std::string("OpenJPEG ") + opj_version(); }
 
 int decodeJPEG2000(DcmDataset *d, unsigned rows, unsigned columns, unsigned samples, unsigned bitsStored,
                    bool isSigned, int32_t *out, char *err, size_t errlen) {
-    DcmElement *elem = nullptr;
-    if (d->findAndGetElement(DCM_PixelData, elem).bad() || !elem)
-        return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data");
-    auto *pixelData = static_cast<DcmPixelData *>(elem);
-    DcmPixelSequence *sequence = nullptr;
-    E_TransferSyntax x = d->getOriginalXfer();
-    if (pixelData->getEncapsulatedRepresentation(x, nullptr, sequence).bad() || !sequence)
-        return fail(err, errlen, DCB_ERR_DECODE, "JPEG 2000 Pixel Data is not encapsulated");
-
-    // Item 0 is the Basic Offset Table; a single frame is the concatenation of the other fragments.
     std::vector<uint8_t> codestream;
-    for (unsigned long i = 1; i < sequence->card(); ++i) {
-        DcmPixelItem *item = nullptr;
-        if (sequence->getItem(item, i).bad() || !item) continue;
-        Uint8 *bytes = nullptr;
-        if (item->getUint8Array(bytes).bad()) continue;
-        if (bytes) codestream.insert(codestream.end(), bytes, bytes + item->getLength());
-    }
+    int status = encapsulatedFrame(d, "JPEG 2000", codestream, err, errlen);
+    if (status != DCB_OK) return status;
     if (codestream.size() < 4) return fail(err, errlen, DCB_ERR_DECODE, "JPEG 2000 Pixel Data is empty");
 
     // JP2 file format starts with a signature box; a raw codestream with SOC (FF 4F).

@@ -204,11 +204,19 @@ extern "C" int dcb_decode_stored(const dcb_dataset *ds, int32_t *out, size_t cou
         return fail(err, errlen, DCB_ERR_UNSUPPORTED,
                     std::string("unsupported transfer syntax ") + info.transfer_syntax + " (" + DcmXfer(x).getXferName() + ")");
 
+    if (x == EXS_RLELossless) {
+        std::vector<uint8_t> frame;
+        status = dcb::encapsulatedFrame(d, "RLE", frame, err, errlen);
+        if (status != DCB_OK) return status;
+        status = dcb::checkRLEFrame(frame, m.rows, m.columns, unsigned(m.spp) * (m.ba / 8), err, errlen);
+        if (status != DCB_OK) return status;
+    }
     // Decode a copy so that the caller's dataset keeps its original (compressed) representation.
     DcmDataset work(*d);
     OFCondition cond = work.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (cond.bad() || !work.canWriteXfer(EXS_LittleEndianExplicit))
-        return fail(err, errlen, DCB_ERR_DECODE, std::string(info.decoder) + " failed: " + cond.text());
+        return fail(err, errlen, DCB_ERR_DECODE,
+                    std::string(info.decoder) + " cannot decode the Pixel Data (corrupt or incomplete): " + cond.text());
     // Decoders may rewrite Bits Stored (lossy JPEG precision) or the photometric interpretation.
     PixelModule decoded;
     status = readModule(&work, decoded, err, errlen);
