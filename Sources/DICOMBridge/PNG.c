@@ -59,8 +59,12 @@ int dcb_png_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
         free(row);
         png_destroy_read_struct(&png, &info, NULL);
         fclose(fp);
-        return dcb_c_fail(err, errlen, ctx.truncated ? DCB_ERR_TRUNCATED : DCB_ERR_NOT_IMAGE,
-                          ctx.message[0] ? ctx.message : "corrupt PNG");
+        if (ctx.truncated || strcmp(ctx.message, "out of memory") == 0)
+            return dcb_c_fail(err, errlen, ctx.truncated ? DCB_ERR_TRUNCATED : DCB_ERR_IO, ctx.message);
+        /* libpng's own words ("bad adaptive filter value", "IDAT: CRC error") do not say that the file is broken. */
+        char message[300];
+        snprintf(message, sizeof(message), "corrupt PNG: %s", ctx.message[0] ? ctx.message : "unreadable");
+        return dcb_c_fail(err, errlen, DCB_ERR_NOT_IMAGE, message);
     }
     png_set_read_fn(png, fp, png_read_file);
     png_set_sig_bytes(png, 8);

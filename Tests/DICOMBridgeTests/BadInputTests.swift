@@ -47,6 +47,28 @@ struct BadInputTests {
         #expect(throws: ImageReadError.self) { try RadiographLoader.load(path: path) }
     }
 
+    @Test("a PNG damaged inside (a CRC that does not match, an impossible row filter) says it is corrupt")
+    func corruptPNG() throws {
+        let png = MinimalPNG.encode(width: 4, height: 4, bitDepth: 8, colorType: 0, samples: [UInt16](repeating: 100, count: 16))
+        var badCRC = png
+        badCRC[29] ^= 0xFF  // the IHDR chunk's CRC
+        let crcPath = write("crc.png", badCRC)
+        #expect(throws: ImageReadError.notAnImage(file: crcPath, reason: "corrupt PNG: IHDR: CRC error")) {
+            try RadiographLoader.load(path: crcPath)
+        }
+        // IDAT: length, type, zlib header (2), stored-block header (5), then row 0's filter byte (0..4 are defined).
+        var badFilter = png
+        let idat = try #require((8..<(png.count - 4)).first { Array(png[$0..<($0 + 4)]) == Array("IDAT".utf8) })
+        badFilter[idat + 4 + 2 + 5] = 9
+        let length = badFilter[(idat - 4)..<idat].reduce(0) { $0 << 8 | Int($1) }
+        let crc = MinimalPNG.crc32(Array(badFilter[idat..<(idat + 4 + length)]))
+        badFilter.replaceSubrange((idat + 4 + length)..<(idat + 8 + length), with: MinimalPNG.bigEndian32(crc))
+        let filterPath = write("filter.png", badFilter)
+        #expect(throws: ImageReadError.notAnImage(file: filterPath, reason: "corrupt PNG: bad adaptive filter value")) {
+            try RadiographLoader.load(path: filterPath)
+        }
+    }
+
     @Test func jpegSignatureWithGarbage() {
         let path = write("broken.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 1, 2, 3])
         do {
