@@ -26,14 +26,24 @@ static void jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(ctx->jump, 1);
 }
 
-/* libjpeg only warns when the data ends early and fills the rest of the image with gray: a truncated
-   radiograph would be read as a whole one, and a few bytes declaring 100 megapixels would cost a full
-   decode (the raster fuzzer's slowest inputs). Running out of data is an error here. */
+/* libjpeg only warns when the data ends early or is damaged, and fills the rest of the image with gray or
+   garbage: a truncated or corrupted radiograph would be read as a whole one, and a few bytes declaring 100
+   megapixels would cost a full decode (the raster fuzzer's slowest inputs). Those warnings are errors here. */
+static const char *jpeg_damage(int code) {
+    switch (code) {
+        case JWRN_JPEG_EOF: return "truncated JPEG: the data ends before the image does";
+        case JWRN_HIT_MARKER: return "corrupt JPEG: a marker interrupts the compressed data before the image is complete";
+        case JWRN_HUFF_BAD_CODE: return "corrupt JPEG: bad Huffman code in the compressed data";
+        case JWRN_MUST_RESYNC: return "corrupt JPEG: the decoder lost its place in the compressed data";
+        default: return NULL;
+    }
+}
+
 static void jpeg_emit_message(j_common_ptr cinfo, int level) {
-    int code = cinfo->err->msg_code;
-    if (level < 0 && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER)) {
+    const char *damage = level < 0 ? jpeg_damage(cinfo->err->msg_code) : NULL;
+    if (damage) {
         jpeg_context *ctx = (jpeg_context *)cinfo->err;
-        snprintf(ctx->message, sizeof(ctx->message), "truncated JPEG: the data ends before the image does");
+        snprintf(ctx->message, sizeof(ctx->message), "%s", damage);
         longjmp(ctx->jump, 1);
     }
     if (level < 0) (*cinfo->err->output_message)(cinfo);

@@ -127,6 +127,34 @@ struct BadInputTests {
         }
     }
 
+    @Test("a JPEG whose compressed data is interrupted or damaged is an error, not an image with a gray or garbled part",
+          .enabled(if: realJPEG != nil, "needs ../shared/data/cxr-views"))
+    func corruptJPEG() throws {
+        let bytes = try #require(Self.realJPEG)
+        var interrupted = bytes
+        interrupted.replaceSubrange((bytes.count / 2)..<(bytes.count / 2 + 2), with: [0xFF, 0xD9])  // an EOI marker mid-scan
+        var damaged = bytes
+        var state: UInt32 = 7
+        for i in (bytes.count / 2)..<(bytes.count / 2 + 300) {
+            state = state &* 1_103_515_245 &+ 12345
+            damaged[i] = UInt8(truncatingIfNeeded: state >> 16)
+        }
+        for (name, data) in [("interrupted.jpg", interrupted), ("damaged.jpg", damaged)] {
+            let path = write(name, data)
+            do {
+                _ = try RadiographLoader.load(path: path)
+                Issue.record("\(name) loaded")
+            } catch {
+                guard case .notAnImage(let file, let reason) = error else { Issue.record("wrong error \(error)"); continue }
+                #expect(file == path)
+                #expect(reason.hasPrefix("corrupt JPEG: "), "\(reason)")
+                if name == "interrupted.jpg" {
+                    #expect(reason == "corrupt JPEG: a marker interrupts the compressed data before the image is complete")
+                }
+            }
+        }
+    }
+
     @Test("a JPEG header declaring 75 million samples over a few kilobytes is refused", .enabled(if: realJPEG != nil, "needs ../shared/data/cxr-views"))
     func jpegBomb() throws {
         var bytes = try #require(Self.realJPEG)
