@@ -17,7 +17,7 @@ for src in Sources/DICOMBridge/*.cpp Sources/DICOMBridge/*.c; do
                  *.c)   "$CC" $flags -fsanitize=fuzzer-no-link -c "$src" -o "$obj" ;; esac
   objects+=("$obj")
 done
-libs="-ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lopenjp2 -lpng16 -ljpeg -lz"
+libs="-lcmr -ldcmsr -ldcmpmap -ldcmfg -ldcmiod -ldcmpstat -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lopenjp2 -lpng16 -ljpeg -lz"
 # Seed corpora: the project's fixtures and the shared data (copied into the build folder, never committed).
 seed() {
   local dir="$build/corpus-$1"; mkdir -p "$dir"

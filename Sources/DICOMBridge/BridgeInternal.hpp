@@ -67,6 +67,21 @@ int encapsulatedFrame(DcmDataset *d, const char *what, std::vector<uint8_t> &byt
 int checkRLEFrame(const std::vector<uint8_t> &frame, unsigned rows, unsigned columns, unsigned segmentsNeeded,
                   char *err, size_t errlen);
 
+/// Collects what DCMTK logs on this thread while alive: its codecs report damaged data only as log warnings
+/// ("Corrupt JPEG data: …") and still return an image.
+class DecoderMessages {
+public:
+    DecoderMessages();
+    ~DecoderMessages();
+    DecoderMessages(const DecoderMessages &) = delete;
+    DecoderMessages &operator=(const DecoderMessages &) = delete;
+    const std::vector<std::string> &messages() const { return collected; }
+
+private:
+    std::vector<std::string> collected;
+    std::vector<std::string> *outer;
+};
+
 /// Whether DCMTK's messages may reach stderr.
 bool verbose();
 

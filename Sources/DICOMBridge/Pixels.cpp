@@ -5,6 +5,7 @@
 #include "dcmtk/dcmdata/dcpixel.h"
 #include "dcmtk/dcmdata/dcpixseq.h"
 
+#include <cstdio>
 #include <cstring>
 #include <utility>
 #include <string>
@@ -53,6 +54,18 @@ std::string newerTransferSyntaxName(const std::string &uid) {
     for (const auto &n : names)
         if (uid == n.first) return n.second;
     return "not a transfer syntax this reader knows";
+}
+
+/// The first message in which a DCMTK codec reports damaged data and returns an image anyway (IJG: "Corrupt JPEG
+/// data: bad Huffman code", "Premature end of JPEG file"), or "". A few bytes before a marker are an encoder's
+/// padding, not damage; hundreds mean the scan ended early (IJG fills the rest of the image with gray).
+std::string damageReport(const std::vector<std::string> &messages) {
+    for (const auto &m : messages) {
+        unsigned extraneous = 0;
+        if (std::sscanf(m.c_str(), "Corrupt JPEG data: %u extraneous bytes", &extraneous) == 1 && extraneous <= 16) continue;
+        if (m.rfind("Corrupt JPEG data", 0) == 0 || m.rfind("Premature end of JPEG file", 0) == 0) return m;
+    }
+    return "";
 }
 
 struct PixelModule {
@@ -213,10 +226,13 @@ extern "C" int dcb_decode_stored(const dcb_dataset *ds, int32_t *out, size_t cou
     }
     // Decode a copy so that the caller's dataset keeps its original (compressed) representation.
     DcmDataset work(*d);
+    dcb::DecoderMessages messages;
     OFCondition cond = work.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-    if (cond.bad() || !work.canWriteXfer(EXS_LittleEndianExplicit))
+    const std::string damage = damageReport(messages.messages());
+    if (cond.bad() || !work.canWriteXfer(EXS_LittleEndianExplicit) || !damage.empty())
         return fail(err, errlen, DCB_ERR_DECODE,
-                    std::string(info.decoder) + " cannot decode the Pixel Data (corrupt or incomplete): " + cond.text());
+                    std::string(info.decoder) + " cannot decode the Pixel Data (corrupt or incomplete): " +
+                        (damage.empty() ? std::string(cond.text()) : damage));
     // Decoders may rewrite Bits Stored (lossy JPEG precision) or the photometric interpretation.
     PixelModule decoded;
     status = readModule(&work, decoded, err, errlen);

@@ -3,9 +3,10 @@ import Preprocess
 import TestSupport
 import Testing
 
-/// An RLE Lossless frame whose bytes are cut short or damaged is refused with the segment and the reason,
-/// instead of DCMTK's silent zero fill; every valid encoding at hand still decodes.
-struct CorruptRLETests {
+/// Compressed pixel data that is cut short or damaged is refused with the reason, instead of being decoded into
+/// an image with a blank or garbled part: RLE by our own check of its segments, JPEG by the damage DCMTK's IJG
+/// codec only logs. Every valid encoding at hand still decodes.
+struct CorruptPixelDataTests {
     /// nonchest_CR_RG2_RLE.dcm: 2140 × 1760, 16 bits, so two segments of 3 766 400 bytes each.
     static let source = TestPaths.dicom("nonchest_CR_RG2_RLE.dcm")
     static let segmentBytes = 2140 * 1760
@@ -17,8 +18,8 @@ struct CorruptRLETests {
         var frameLength: Int
     }
 
-    static func layout() throws -> Layout {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+    static func layout(of path: String = source) throws -> Layout {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let pixelTag: [UInt8] = [0xE0, 0x7F, 0x10, 0x00, 0x4F, 0x42, 0, 0]  // (7FE0,0010) OB, explicit VR LE
         let at = try #require((0..<(bytes.count - 8)).first { Array(bytes[$0..<($0 + 8)]) == pixelTag })
         // Pixel Data header (12), the Basic Offset Table item (8 + its length), the frame's item header (8).
@@ -29,7 +30,7 @@ struct CorruptRLETests {
     }
 
     static func reason(_ bytes: [UInt8]) throws -> ImageReadError? {
-        let file = try DICOMFile(bytes: bytes, name: "rle")
+        let file = try DICOMFile(bytes: bytes, name: "damaged")
         do {
             _ = try file.decodeStoredValues()
             return nil
@@ -77,6 +78,18 @@ struct CorruptRLETests {
         l.bytes.replaceSubrange((l.frameStart + 8)..<(l.frameStart + 12), with: Self.littleEndian(99_999_999))
         #expect(try Self.reason(l.bytes)?.reason ==
                 "RLE header places segment 2 of 2 at byte 99999999, outside the \(l.frameLength)-byte frame or before the segment it follows")
+    }
+
+    @Test("zeros in the middle of a JPEG frame: DCMTK's IJG codec logs 'Corrupt JPEG data' and returns an image; refused",
+          arguments: ["JPLL", "JPLY"])
+    func damagedJPEG(_ encoding: String) throws {
+        var l = try Self.layout(of: TestPaths.dicom("nonchest_CR_RG2_\(encoding).dcm"))
+        let middle = l.frameStart + l.frameLength / 2
+        l.bytes.replaceSubrange(middle..<(middle + 400), with: [UInt8](repeating: 0, count: 400))
+        let error = try #require(try Self.reason(l.bytes))
+        guard case .decodeFailed(_, let reason) = error else { Issue.record("wrong error \(error)"); return }
+        #expect(reason.hasPrefix("DCMTK dcmjpeg (IJG) cannot decode the Pixel Data (corrupt or incomplete): Corrupt JPEG data: "))
+        #expect(reason.hasSuffix(" extraneous bytes before marker 0xd9"))
     }
 
     @Test("DCMTK's own RLE encoder's output passes the check and decodes to the original values",
