@@ -95,17 +95,19 @@ public final class ViewClassifier: @unchecked Sendable {
 
     /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
     /// (`apMarker(_:)` on the radiograph the input was made from).
-    public func decide(file: String, gray: [Float], header: String?, headerConfirmsChest: Bool,
+    /// `negativeGray` (`NetworkInput.negativeGray`) lets the policy refuse a negative image.
+    public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
                        apMarker: () -> String? = { nil }) -> ViewPrediction {
-        let r = logitsAndFeatures(grays: [gray])[0]
-        let decision = policy.decide(logits: r.logits, features: r.features, headerConfirmsChest: headerConfirmsChest, apMarker: apMarker)
+        let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
+        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negativeFeatures: r.count > 1 ? r[1].features : nil,
+                                     headerConfirmsChest: headerConfirmsChest, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
     public func classify(paths: [String]) -> [Result<ViewPrediction, ImageReadError>] {
         let options = model.options, gate = self.gate
-        enum Loaded { case input(gray: [Float], header: String?, chest: Bool), skipped(String, header: String?) }
+        enum Loaded { case input(gray: [Float], negative: [Float], header: String?, chest: Bool), skipped(String, header: String?) }
         let slots = LockedSlots<Result<Loaded, ImageReadError>>(count: paths.count)
         Parallel.chunks(paths.count, minimumChunk: 1) { range in
             for i in range {
@@ -114,21 +116,24 @@ public final class ViewClassifier: @unchecked Sendable {
                     case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.viewPosition)))
                     case .radiograph(let image, _, let verdict):
                         slots.set(i, .success(.input(gray: NetworkInput(radiograph: image, options: options).gray,
+                                                     negative: NetworkInput.negativeGray(of: image, options: options),
                                                      header: image.tags.viewPosition, chest: verdict == .chest)))
                     }
                 } catch { slots.set(i, .failure(error)) }
             }
         }
         let loaded = slots.values.map { $0! }
-        let inputs = loaded.enumerated().compactMap { i, r -> (Int, [Float], String?, Bool)? in
-            if case .success(.input(let g, let h, let c)) = r { return (i, g, h, c) }
+        let inputs = loaded.enumerated().compactMap { i, r -> (Int, [Float], String?, Bool, [Float])? in
+            if case .success(.input(let g, let n, let h, let c)) = r { return (i, g, h, c, n) }
             return nil
         }
         let outputs = logitsAndFeatures(grays: inputs.map(\.1))
+        let negatives = logitsAndFeatures(grays: inputs.map(\.4))
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
-            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, headerConfirmsChest: item.3, apMarker: {
+            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negativeFeatures: negatives[k].features,
+                                         headerConfirmsChest: item.3, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.0], gate: gate) else { return nil }
                 return apMarker(image)
             })

@@ -27,6 +27,8 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public var probabilities: [String: Double]
     /// The content check's distance, when it was measured.
     public var contentDistance: Double?
+    /// The content check's distance of the image's negative (1 − each display value), when it was measured.
+    public var negativeContentDistance: Double?
     /// Why nothing was written, in words for the report (nil for `.view`).
     public var reason: String?
     /// A burned-in AP marker read on the film (PORTABLE, SUPINE, AP ERECT, …) that decided or vetoed the view.
@@ -100,9 +102,10 @@ public struct ViewDecisionPolicy: Sendable {
     /// - Parameters: logits of one image; its pooled features; whether its header already says it is a
     ///   chest radiograph (then the content distance is reported but does not refuse it); `apMarker` reads the
     ///   film's burned-in AP marker, called only for a surely frontal film that the network does not call AP.
-    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, headerConfirmsChest: Bool,
-                       apMarker: () -> String?) -> ViewDecision {
-        let decision = decide(logits: logits, features: features, headerConfirmsChest: headerConfirmsChest)
+    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negativeFeatures: ArraySlice<Float>? = nil,
+                       headerConfirmsChest: Bool, apMarker: () -> String?) -> ViewDecision {
+        let decision = decide(logits: logits, features: features, negativeFeatures: negativeFeatures,
+                              headerConfirmsChest: headerConfirmsChest)
         return applying(apMarker, to: decision)
     }
 
@@ -128,7 +131,12 @@ public struct ViewDecisionPolicy: Sendable {
         return out
     }
 
-    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, headerConfirmsChest: Bool) -> ViewDecision {
+    /// - Parameter negativeFeatures: the pooled features of the image's negative. When the negative lies nearer the
+    ///   training films than the image itself, the image is a negative (bone dark, air bright: a MONOCHROME1 film
+    ///   exported without inversion, or a wrong Photometric Interpretation) and is refused, header or not: read
+    ///   as it is, such a film was given confident, wrong views.
+    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negativeFeatures: ArraySlice<Float>? = nil,
+                       headerConfirmsChest: Bool) -> ViewDecision {
         let k = views.count
         let p = Calibration.probabilities(logits: Array(logits), classes: k, temperature: temperature).map(Double.init)
         let best = (0..<k).max { p[$0] < p[$1] }!
@@ -142,6 +150,16 @@ public struct ViewDecisionPolicy: Sendable {
                 decision.outcome = .notChest
                 decision.reason = String(format: "not a chest radiograph (content distance %.1f, limit %.1f)", distance, check.limit)
                 return decision
+            }
+            if let negativeFeatures {
+                let negative = check.distance(features: negativeFeatures)
+                decision.negativeContentDistance = negative
+                if negative < distance {
+                    decision.outcome = .notChest
+                    decision.reason = String(format: "not a chest radiograph as stored: a negative image (bone dark), its inverse lies nearer "
+                                             + "the training films (content distance %.1f against its own %.1f)", negative, distance)
+                    return decision
+                }
             }
         } else if !headerConfirmsChest {
             decision.outcome = .notChest

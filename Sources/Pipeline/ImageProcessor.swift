@@ -91,7 +91,9 @@ public struct ImageProcessor: Sendable {
     /// Stage 2: the decision. A content-check refusal makes the record skipped.
     func classify(_ loaded: Loaded, input: NetworkInput, file: String, into record: inout ImageRecord) -> ViewPrediction {
         let prediction = timed("classify", &record) {
-            classifier.decide(file: file, gray: input.gray, header: loaded.radiograph.tags.viewPosition,
+            classifier.decide(file: file, gray: input.gray,
+                              negativeGray: NetworkInput.negativeGray(of: loaded.radiograph, options: classifier.model.options),
+                              header: loaded.radiograph.tags.viewPosition,
                               headerConfirmsChest: loaded.headerConfirmsChest, apMarker: { classifier.apMarker(loaded.radiograph) })
         }
         let d = prediction.decision

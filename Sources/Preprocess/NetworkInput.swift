@@ -80,6 +80,12 @@ public struct NetworkInput: Sendable {
         self.init(gray: radiograph.pixels, width: radiograph.width, height: radiograph.height, options: options)
     }
 
+    /// The network-input gray of the radiograph's negative (each display value v as 1 − v; the padding stays 0),
+    /// for the check that refuses negative images.
+    public static func negativeGray(of radiograph: Radiograph, options: NetworkInputOptions = .init()) -> [Float] {
+        NetworkInput(gray: radiograph.pixels.map { 1 - $0 }, width: radiograph.width, height: radiograph.height, options: options).gray
+    }
+
     public init(gray source: [Float], width: Int, height: Int, options: NetworkInputOptions = .init()) {
         let g = InputGeometry(sourceWidth: width, sourceHeight: height, fit: options.fit, size: options.size)
         let resampler = Resampler(sourceWidth: width, sourceHeight: height, paddedWidth: g.paddedWidth,

@@ -224,7 +224,7 @@ struct Train: ParsableCommand {
         let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
         let k = dataset.classes.count
         var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]
-        var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
+        var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = [], negativeGaps: [Double] = []
         for (f, heldOut) in folds.enumerated() {
             let rest = folds.enumerated().filter { $0.offset != f }.flatMap { $0.element }
             // Early stopping uses an inner patient-wise split of the training folds, never the held-out fold;
@@ -245,7 +245,17 @@ struct Train: ParsableCommand {
             let held = Trainer.logitsAndFeatures(net, grays: heldGrays, workspace: ws, options: trainer.config.inputOptions)
             let seen = Trainer.logitsAndFeatures(net, grays: rest.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
             if let check = ContentCheck.fit(features: seen.features, dimension: ws.featureChannels) {
-                distances += check.distances(features: held.features)
+                let own = check.distances(features: held.features)
+                distances += own
+                // The negative-image check on films it has never seen: how near each held-out film's negative lies.
+                let negativeGrays = heldOut.compactMap { i in
+                    (try? RadiographLoader.load(path: samples[i].image.path)).map { NetworkInput.negativeGray(of: $0, options: trainer.config.inputOptions) }
+                }
+                if negativeGrays.count == heldOut.count {
+                    let negative = check.distances(features: Trainer.logitsAndFeatures(net, grays: negativeGrays, workspace: ws,
+                                                                                       options: trainer.config.inputOptions).features)
+                    negativeGaps += zip(negative, own).map { $0 - $1 }
+                }
             }
             let labels = heldOut.map { samples[$0].image.label }
             let metrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(held.logits, classes: k), labels: labels, classes: k)
@@ -279,6 +289,11 @@ struct Train: ParsableCommand {
         if let cvPredictions {
             try (predictionLines.joined(separator: "\n") + "\n").write(toFile: cvPredictions, atomically: true, encoding: .utf8)
             print("wrote \(cvPredictions)")
+        }
+        if let smallest = negativeGaps.min() {
+            print(String(format: "negative-image check: %d of %d held-out films refused as negatives (their negative nearer); "
+                         + "smallest margin %.1f, 1st percentile %.1f, median %.1f", negativeGaps.filter { $0 < 0 }.count,
+                         negativeGaps.count, smallest, Self.quantile(negativeGaps, 0.01), Self.quantile(negativeGaps, 0.5)))
         }
         let temperature = Calibration.fitTemperature(logits: pooledLogits, labels: pooledLabels, classes: k)
         let uncalibrated = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(pooledLogits, classes: k), labels: pooledLabels, classes: k)

@@ -146,6 +146,29 @@ struct ViewDecisionPolicyTests {
         #expect(lateral.outcome == .view && lateral.view == .lateral)
     }
 
+    @Test("an image whose negative lies nearer the training films is refused as a negative, header or not")
+    func negativeImage() throws {
+        let policy = try policy()
+        var image = [Float](repeating: 0, count: 512), negative = [Float](repeating: 0, count: 512)
+        image[0] = 4  // distance 2 (the square root of this check's Mahalanobis distance): within the limit 3
+        negative[0] = 2.25
+        let refused = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: image[...], negativeFeatures: negative[...],
+                                    headerConfirmsChest: true)
+        #expect(refused.outcome == .notChest && refused.view == nil)
+        #expect(refused.contentDistance == 2 && refused.negativeContentDistance == 1.5)
+        #expect(refused.reason == "not a chest radiograph as stored: a negative image (bone dark), its inverse lies nearer "
+                + "the training films (content distance 1.5 against its own 2.0)")
+        negative[0] = 6.25
+        let kept = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: image[...], negativeFeatures: negative[...],
+                                 headerConfirmsChest: false)
+        #expect(kept.outcome == .view && kept.view == .pa && kept.negativeContentDistance == 2.5)
+        // Refused by the content limit first: the negative is not weighed.
+        image[0] = 16
+        let far = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: image[...], negativeFeatures: negative[...],
+                                headerConfirmsChest: false)
+        #expect(far.outcome == .notChest && far.negativeContentDistance == nil)
+    }
+
     @Test("a burned-in AP marker makes a surely frontal film AP and vetoes a PA; it is read only when it can matter")
     func markers() throws {
         let policy = try policy()
