@@ -152,8 +152,9 @@ struct PACSRoundTripTests {
         let a = input.appendingPathComponent("a.dcm").path, b = input.appendingPathComponent("b.dcm").path
         try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: a)
         try FileManager.default.copyItem(atPath: a, toPath: b)
-        // b: the same UIDs, the pixels shown inverted (a MONOCHROME1-edited copy).
-        #expect(try Tool.run("dcmodify", ["-nb", "-m", "(0028,0004)=MONOCHROME2", b]).status == 0)
+        // b: the same UIDs, the pixels shown through another window (an edited copy; inverting them instead would
+        // make a negative image, which is refused).
+        #expect(try Tool.run("dcmodify", ["-nb", "-m", "(0028,1050)=450", "-m", "(0028,1051)=700", b]).status == 0)
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--send", "CXRTEST@127.0.0.1:\(orthanc.dicom)"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         var uids: [String: String] = [:]
