@@ -254,7 +254,10 @@ struct Train: ParsableCommand {
                 if negativeGrays.count == heldOut.count {
                     let negative = check.distances(features: Trainer.logitsAndFeatures(net, grays: negativeGrays, workspace: ws,
                                                                                        options: trainer.config.inputOptions).features)
-                    negativeGaps += zip(negative, own).map { $0 - $1 }
+                    for (row, gap) in zip(negative, own).map({ $0 - $1 }).enumerated() {
+                        negativeGaps.append(gap)
+                        if gap < 0 { print(String(format: "  refused as a negative: %@ (its negative nearer by %.1f)", samples[heldOut[row]].image.path, -gap)) }
+                    }
                 }
             }
             let labels = heldOut.map { samples[$0].image.label }
