@@ -95,11 +95,11 @@ public final class ViewClassifier: @unchecked Sendable {
 
     /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
     /// (`apMarker(_:)` on the radiograph the input was made from).
-    /// `negativeGray` (`NetworkInput.negativeGray`) lets the policy refuse a negative image.
+    /// `negativeGray` (`NetworkInput.negativeGray`) lets the policy weigh whether the image is a negative.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
                        apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
-        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negativeFeatures: r.count > 1 ? r[1].features : nil,
+        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: r.count > 1 ? r[1] : nil,
                                      headerConfirmsChest: headerConfirmsChest, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
@@ -132,7 +132,7 @@ public final class ViewClassifier: @unchecked Sendable {
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
-            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negativeFeatures: negatives[k].features,
+            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives[k],
                                          headerConfirmsChest: item.3, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.0], gate: gate) else { return nil }
                 return apMarker(image)

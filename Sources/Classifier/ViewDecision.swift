@@ -102,10 +102,9 @@ public struct ViewDecisionPolicy: Sendable {
     /// - Parameters: logits of one image; its pooled features; whether its header already says it is a
     ///   chest radiograph (then the content distance is reported but does not refuse it); `apMarker` reads the
     ///   film's burned-in AP marker, called only for a surely frontal film that the network does not call AP.
-    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negativeFeatures: ArraySlice<Float>? = nil,
+    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
                        headerConfirmsChest: Bool, apMarker: () -> String?) -> ViewDecision {
-        let decision = decide(logits: logits, features: features, negativeFeatures: negativeFeatures,
-                              headerConfirmsChest: headerConfirmsChest)
+        let decision = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest)
         return applying(apMarker, to: decision)
     }
 
@@ -131,12 +130,35 @@ public struct ViewDecisionPolicy: Sendable {
         return out
     }
 
-    /// - Parameter negativeFeatures: the pooled features of the image's negative. When the negative lies nearer the
-    ///   training films than the image itself, the image is a negative (bone dark, air bright: a MONOCHROME1 film
-    ///   exported without inversion, or a wrong Photometric Interpretation) and is refused, header or not: read
-    ///   as it is, such a film was given confident, wrong views.
-    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negativeFeatures: ArraySlice<Float>? = nil,
+    /// The network's logits and pooled features for one input.
+    public typealias NetworkOutput = (logits: ArraySlice<Float>, features: ArraySlice<Float>)
+
+    /// - Parameter negative: the network's output for the image's negative (1 − each display value). When the
+    ///   negative lies nearer the training films than the image itself, the image may be a negative (bone dark, air
+    ///   bright: a MONOCHROME1 film exported without inversion, or a wrong Photometric Interpretation); its view is
+    ///   then written only if the negative is given the same view. Read as they are, negatives were given confident
+    ///   views, some wrong, while the closeness alone also picks out some positive films (tight crops, white lungs).
+    public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
                        headerConfirmsChest: Bool) -> ViewDecision {
+        var decision = decideAsRead(logits: logits, features: features, headerConfirmsChest: headerConfirmsChest)
+        guard let negative, let check = contentCheck, let distance = decision.contentDistance, decision.outcome != .notChest else {
+            return decision
+        }
+        let negativeDistance = check.distance(features: negative.features)
+        decision.negativeContentDistance = negativeDistance
+        guard negativeDistance < distance, decision.outcome == .view, let view = decision.view else { return decision }
+        let inverse = decideAsRead(logits: negative.logits, features: negative.features, headerConfirmsChest: true)
+        guard inverse.outcome != .view || inverse.view != view else { return decision }
+        decision.outcome = .uncertain
+        decision.view = nil
+        decision.reason = String(format: "%@ at p %.3f, but this may be a negative image (bone dark): its inverse lies nearer the training "
+                                 + "films (content distance %.1f against its own %.1f) and is read as %@", view.name, decision.probability ?? 0,
+                                 negativeDistance, distance, inverse.outcome == .view ? inverse.view?.name ?? "?" : inverse.label)
+        return decision
+    }
+
+    /// The decision on the image as it is read.
+    func decideAsRead(logits: ArraySlice<Float>, features: ArraySlice<Float>, headerConfirmsChest: Bool) -> ViewDecision {
         let k = views.count
         let p = Calibration.probabilities(logits: Array(logits), classes: k, temperature: temperature).map(Double.init)
         let best = (0..<k).max { p[$0] < p[$1] }!
@@ -150,16 +172,6 @@ public struct ViewDecisionPolicy: Sendable {
                 decision.outcome = .notChest
                 decision.reason = String(format: "not a chest radiograph (content distance %.1f, limit %.1f)", distance, check.limit)
                 return decision
-            }
-            if let negativeFeatures {
-                let negative = check.distance(features: negativeFeatures)
-                decision.negativeContentDistance = negative
-                if negative < distance {
-                    decision.outcome = .notChest
-                    decision.reason = String(format: "not a chest radiograph as stored: a negative image (bone dark), its inverse lies nearer "
-                                             + "the training films (content distance %.1f against its own %.1f)", negative, distance)
-                    return decision
-                }
             }
         } else if !headerConfirmsChest {
             decision.outcome = .notChest

@@ -256,7 +256,7 @@ struct Train: ParsableCommand {
                                                                                        options: trainer.config.inputOptions).features)
                     for (row, gap) in zip(negative, own).map({ $0 - $1 }).enumerated() {
                         negativeGaps.append(gap)
-                        if gap < 0 { print(String(format: "  refused as a negative: %@ (its negative nearer by %.1f)", samples[heldOut[row]].image.path, -gap)) }
+                        if gap < 0 { print(String(format: "  its negative lies nearer: %@ (by %.1f)", samples[heldOut[row]].image.path, -gap)) }
                     }
                 }
             }
@@ -294,7 +294,7 @@ struct Train: ParsableCommand {
             print("wrote \(cvPredictions)")
         }
         if let smallest = negativeGaps.min() {
-            print(String(format: "negative-image check: %d of %d held-out films refused as negatives (their negative nearer); "
+            print(String(format: "negative-image check: %d of %d held-out films have their negative nearer (a view for them then needs the negative's agreement); "
                          + "smallest margin %.1f, 1st percentile %.1f, median %.1f", negativeGaps.filter { $0 < 0 }.count,
                          negativeGaps.count, smallest, Self.quantile(negativeGaps, 0.01), Self.quantile(negativeGaps, 0.5)))
         }

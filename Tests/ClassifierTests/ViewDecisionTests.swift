@@ -146,26 +146,27 @@ struct ViewDecisionPolicyTests {
         #expect(lateral.outcome == .view && lateral.view == .lateral)
     }
 
-    @Test("an image whose negative lies nearer the training films is refused as a negative, header or not")
+    @Test("an image whose negative lies nearer the training films keeps its view only if the negative is given the same view")
     func negativeImage() throws {
         let policy = try policy()
-        var image = [Float](repeating: 0, count: 512), negative = [Float](repeating: 0, count: 512)
-        image[0] = 4  // distance 2 (the square root of this check's Mahalanobis distance): within the limit 3
-        negative[0] = 2.25
-        let refused = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: image[...], negativeFeatures: negative[...],
-                                    headerConfirmsChest: true)
-        #expect(refused.outcome == .notChest && refused.view == nil)
-        #expect(refused.contentDistance == 2 && refused.negativeContentDistance == 1.5)
-        #expect(refused.reason == "not a chest radiograph as stored: a negative image (bone dark), its inverse lies nearer "
-                + "the training films (content distance 1.5 against its own 2.0)")
-        negative[0] = 6.25
-        let kept = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: image[...], negativeFeatures: negative[...],
-                                 headerConfirmsChest: false)
-        #expect(kept.outcome == .view && kept.view == .pa && kept.negativeContentDistance == 2.5)
+        func features(_ x: Float) -> ArraySlice<Float> { var f = [Float](repeating: 0, count: 512); f[0] = x; return f[...] }
+        // Distances are the square root of this check's Mahalanobis distance: 4 → 2, 2.25 → 1.5, 6.25 → 2.5, 16 → 4.
+        let pa = logits([0.95, 0.04, 0.01]), ap = logits([0.04, 0.95, 0.01])
+        let disagree = policy.decide(logits: pa, features: features(4), negative: (ap, features(2.25)), headerConfirmsChest: true)
+        #expect(disagree.outcome == .uncertain && disagree.view == nil && disagree.mostLikely == .pa)
+        #expect(disagree.contentDistance == 2 && disagree.negativeContentDistance == 1.5)
+        #expect(disagree.reason == "PA at p 0.950, but this may be a negative image (bone dark): its inverse lies nearer the training "
+                + "films (content distance 1.5 against its own 2.0) and is read as AP")
+        let agree = policy.decide(logits: pa, features: features(4), negative: (pa, features(2.25)), headerConfirmsChest: false)
+        #expect(agree.outcome == .view && agree.view == .pa && agree.reason == nil)
+        let farther = policy.decide(logits: pa, features: features(4), negative: (ap, features(6.25)), headerConfirmsChest: false)
+        #expect(farther.outcome == .view && farther.view == .pa && farther.negativeContentDistance == 2.5)
+        // Nothing is written for an uncertain film anyway; it stays as it is.
+        let frontal = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: features(4), negative: (ap, features(2.25)),
+                                    headerConfirmsChest: false)
+        #expect(frontal.outcome == .frontalUncertain)
         // Refused by the content limit first: the negative is not weighed.
-        image[0] = 16
-        let far = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: image[...], negativeFeatures: negative[...],
-                                headerConfirmsChest: false)
+        let far = policy.decide(logits: pa, features: features(16), negative: (pa, features(2.25)), headerConfirmsChest: false)
         #expect(far.outcome == .notChest && far.negativeContentDistance == nil)
     }
 
