@@ -112,6 +112,16 @@ int extractNative(DcmItem *d, const PixelModule &m, int32_t *out, size_t count, 
     if (d->findAndGetElement(DCM_PixelData, pd).bad() || !pd) return fail(err, errlen, DCB_ERR_NO_PIXELS, "no Pixel Data");
     const size_t samples = size_t(m.rows) * m.columns * m.spp;
     const size_t bytesNeeded = samples * (m.ba / 8);
+    // Compressed fragments under a transfer syntax that says uncompressed: the meta header names the wrong one.
+    Uint8 head[4] = {0, 0, 0, 0};
+    static const Uint8 itemTag[] = {0xFE, 0xFF, 0x00, 0xE0};
+    if (pd->getLength() < bytesNeeded && pd->getLength() >= 8 && pd->getPartialValue(head, 0, 4).good() &&
+        std::memcmp(head, itemTag, 4) == 0) {
+        auto *dataset = dynamic_cast<DcmDataset *>(d);
+        const std::string syntax = dataset ? std::string(DcmXfer(dataset->getOriginalXfer()).getXferID()) + " " : "";
+        return fail(err, errlen, DCB_ERR_INVALID,
+                    "the Pixel Data holds compressed fragments, but the transfer syntax " + syntax + "says uncompressed");
+    }
     if (pd->getLength() < bytesNeeded)
         return fail(err, errlen, DCB_ERR_TRUNCATED,
                     "Pixel Data has " + std::to_string(pd->getLength()) + " bytes, the header declares " +

@@ -92,6 +92,23 @@ struct CorruptPixelDataTests {
         #expect(reason.hasSuffix(" extraneous bytes before marker 0xd9"))
     }
 
+    @Test("compressed fragments under a meta header that says uncompressed are named for what they are")
+    func fragmentsUnderNativeSyntax() throws {
+        guard let python = Tool.python, Tool.pydicomAvailable else {
+            if Tool.required { Issue.record("pydicom missing") }
+            return
+        }
+        let relabelled = TestPaths.temporaryDirectory("relabel").appendingPathComponent("jpll-as-native.dcm").path
+        let script = "import pydicom, sys; d = pydicom.dcmread(sys.argv[1]); "
+            + "d.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian; d.save_as(sys.argv[2], enforce_file_format=True)"
+        let r = try Tool.run(python, ["-c", script, TestPaths.dicom("nonchest_CR_RG2_JPLL.dcm"), relabelled])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(throws: ImageReadError.invalid(file: relabelled, reason:
+            "the Pixel Data holds compressed fragments, but the transfer syntax 1.2.840.10008.1.2.1 says uncompressed")) {
+            try DICOMFile(path: relabelled).decodeStoredValues()
+        }
+    }
+
     @Test("DCMTK's own RLE encoder's output passes the check and decodes to the original values",
           arguments: ["dicom/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm", "dicom/nonchest_CR_RG2_UNC.dcm",
                       "not-chest/MR_bbmri_2.dcm", "not-chest/CT_highdicom.dcm"])
