@@ -224,7 +224,8 @@ struct Train: ParsableCommand {
         let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
         let k = dataset.classes.count
         var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]
-        var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = [], negativeGaps: [Double] = []
+        var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
+        var negatives = NegativeImageCV()
         for (f, heldOut) in folds.enumerated() {
             let rest = folds.enumerated().filter { $0.offset != f }.flatMap { $0.element }
             // Early stopping uses an inner patient-wise split of the training folds, never the held-out fold;
@@ -247,18 +248,21 @@ struct Train: ParsableCommand {
             if let check = ContentCheck.fit(features: seen.features, dimension: ws.featureChannels) {
                 let own = check.distances(features: held.features)
                 distances += own
-                // The negative-image check on films it has never seen: how near each held-out film's negative lies.
+                // The negative-image rule on films the fold's model has never seen.
                 let negativeGrays = heldOut.compactMap { i in
                     (try? RadiographLoader.load(path: samples[i].image.path)).map { NetworkInput.negativeGray(of: $0, options: trainer.config.inputOptions) }
                 }
-                if negativeGrays.count == heldOut.count {
-                    let negative = check.distances(features: Trainer.logitsAndFeatures(net, grays: negativeGrays, workspace: ws,
-                                                                                       options: trainer.config.inputOptions).features)
-                    for (row, gap) in zip(negative, own).map({ $0 - $1 }).enumerated() {
-                        negativeGaps.append(gap)
-                        if gap < 0 { print(String(format: "  its negative lies nearer: %@ (by %.1f)", samples[heldOut[row]].image.path, -gap)) }
-                    }
+                let negative = negativeGrays.count == heldOut.count
+                    ? Trainer.logitsAndFeatures(net, grays: negativeGrays, workspace: ws, options: trainer.config.inputOptions) : nil
+                let negativeDistances = negative.map { check.distances(features: $0.features) }
+                for (row, i) in heldOut.enumerated() {
+                    let gap = negativeDistances.map { $0[row] - own[row] }
+                    negatives.add(path: samples[i].image.path, gap: gap,
+                                  logits: negative.map { $0.logits[(row * k)..<(row * k + k)] } ?? ArraySlice(repeating: 0, count: k))
+                    if let gap, gap < 0 { print(String(format: "  its negative lies nearer: %@ (by %.1f)", samples[i].image.path, -gap)) }
                 }
+            } else {
+                for i in heldOut { negatives.add(path: samples[i].image.path, gap: nil, logits: ArraySlice(repeating: 0, count: k)) }
             }
             let labels = heldOut.map { samples[$0].image.label }
             let metrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(held.logits, classes: k), labels: labels, classes: k)
@@ -293,11 +297,6 @@ struct Train: ParsableCommand {
             try (predictionLines.joined(separator: "\n") + "\n").write(toFile: cvPredictions, atomically: true, encoding: .utf8)
             print("wrote \(cvPredictions)")
         }
-        if let smallest = negativeGaps.min() {
-            print(String(format: "negative-image check: %d of %d held-out films have their negative nearer (a view for them then needs the negative's agreement); "
-                         + "smallest margin %.1f, 1st percentile %.1f, median %.1f", negativeGaps.filter { $0 < 0 }.count,
-                         negativeGaps.count, smallest, Self.quantile(negativeGaps, 0.01), Self.quantile(negativeGaps, 0.5)))
-        }
         let temperature = Calibration.fitTemperature(logits: pooledLogits, labels: pooledLabels, classes: k)
         let uncalibrated = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(pooledLogits, classes: k), labels: pooledLabels, classes: k)
         let calibrated = Calibration.probabilities(logits: pooledLogits, classes: k, temperature: temperature)
@@ -316,6 +315,10 @@ struct Train: ParsableCommand {
         print("per-class thresholds \(zip(dataset.classes, classThresholds).map { "\($0.name) \(String(format: "%.3f", $1))" }.joined(separator: ", ")): "
               + "\(operating.tagged) of \(curve.films) films tagged, \(operating.wrong) wrong (\(String(format: "%.2f", 100 * operating.risk)) %); "
               + operating.perClass.map { "\($0.name) \($0.tagged)/\($0.films)" }.joined(separator: ", "))
+        if let line = negatives.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature,
+                                        thresholds: classThresholds) {
+            print(line)
+        }
         let cv = ModelCard.CrossValidation(folds: folds.count, foldAccuracies: accuracies, foldBestEpochs: bestEpochs,
                                            meanAccuracy: accuracies.reduce(0, +) / Double(accuracies.count), pooled: pooled,
                                            uncalibrated: uncalibrated, temperature: temperature, threshold: threshold,

@@ -76,6 +76,8 @@ struct ClassifierCLITests {
         let r = try CLI.run(["train", manifest, "--out", out, "--cross-validate", "2", "--cv-only", "--cv-predictions", predictions] + common)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("member 2/2 epoch   1/1"), "\(r.stdout)")
+        // The negative-image rule weighed on every held-out film (each film's negative run through its fold's model).
+        #expect(r.stdout.contains(" of 12 held-out films lie farther than their negative"), "\(r.stdout)")
         let table = readTSV(URL(fileURLWithPath: predictions))
         #expect(Set(table.map { $0["variant"]! }).isSuperset(of: ["input", "member1", "member2"]))
         // The soup is neither member, and each film has one row per variant.
