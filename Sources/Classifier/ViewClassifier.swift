@@ -123,21 +123,22 @@ public final class ViewClassifier: @unchecked Sendable {
             }
         }
         let loaded = slots.values.map { $0! }
-        let inputs = loaded.enumerated().compactMap { i, r -> (Int, [Float], String?, Bool, [Float])? in
-            if case .success(.input(let g, let n, let h, let c)) = r { return (i, g, h, c, n) }
+        typealias Input = (index: Int, gray: [Float], negative: [Float], header: String?, chest: Bool)
+        let inputs = loaded.enumerated().compactMap { i, r -> Input? in
+            if case .success(.input(let gray, let negative, let header, let chest)) = r { return (i, gray, negative, header, chest) }
             return nil
         }
-        let outputs = logitsAndFeatures(grays: inputs.map(\.1))
-        let negatives = logitsAndFeatures(grays: inputs.map(\.4))
+        let outputs = logitsAndFeatures(grays: inputs.map(\.gray))
+        let negatives = logitsAndFeatures(grays: inputs.map(\.negative))
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
             let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives[k],
-                                         headerConfirmsChest: item.3, apMarker: {
-                guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.0], gate: gate) else { return nil }
+                                         headerConfirmsChest: item.chest, apMarker: {
+                guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)
             })
-            out[item.0] = .success(ViewPrediction(file: paths[item.0], decision: decision, headerViewPosition: item.2))
+            out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.header))
         }
         for (i, r) in loaded.enumerated() {
             switch r {
