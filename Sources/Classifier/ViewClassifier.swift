@@ -93,9 +93,15 @@ public final class ViewClassifier: @unchecked Sendable {
         return BurnedInText.read(radiograph).flatMap(ProjectionMarker.apMarker(in:))
     }
 
+    /// The network-input gray of the radiograph's negative for the policy's negative-image rule; nil when the model
+    /// has no content check to weigh it with (then the second forward pass is not made).
+    public func negativeGray(of radiograph: Radiograph) -> [Float]? {
+        policy.contentCheck == nil ? nil : NetworkInput.negativeGray(of: radiograph, options: model.options)
+    }
+
     /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
     /// (`apMarker(_:)` on the radiograph the input was made from).
-    /// `negativeGray` (`NetworkInput.negativeGray`) lets the policy weigh whether the image is a negative.
+    /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
                        apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
@@ -107,7 +113,7 @@ public final class ViewClassifier: @unchecked Sendable {
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
     public func classify(paths: [String]) -> [Result<ViewPrediction, ImageReadError>] {
         let options = model.options, gate = self.gate
-        enum Loaded { case input(gray: [Float], negative: [Float], header: String?, chest: Bool), skipped(String, header: String?) }
+        enum Loaded { case input(gray: [Float], negative: [Float]?, header: String?, chest: Bool), skipped(String, header: String?) }
         let slots = LockedSlots<Result<Loaded, ImageReadError>>(count: paths.count)
         Parallel.chunks(paths.count, minimumChunk: 1) { range in
             for i in range {
@@ -116,24 +122,25 @@ public final class ViewClassifier: @unchecked Sendable {
                     case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.viewPosition)))
                     case .radiograph(let image, _, let verdict):
                         slots.set(i, .success(.input(gray: NetworkInput(radiograph: image, options: options).gray,
-                                                     negative: NetworkInput.negativeGray(of: image, options: options),
+                                                     negative: negativeGray(of: image),
                                                      header: image.tags.viewPosition, chest: verdict == .chest)))
                     }
                 } catch { slots.set(i, .failure(error)) }
             }
         }
         let loaded = slots.values.map { $0! }
-        typealias Input = (index: Int, gray: [Float], negative: [Float], header: String?, chest: Bool)
+        typealias Input = (index: Int, gray: [Float], negative: [Float]?, header: String?, chest: Bool)
         let inputs = loaded.enumerated().compactMap { i, r -> Input? in
             if case .success(.input(let gray, let negative, let header, let chest)) = r { return (i, gray, negative, header, chest) }
             return nil
         }
         let outputs = logitsAndFeatures(grays: inputs.map(\.gray))
-        let negatives = logitsAndFeatures(grays: inputs.map(\.negative))
+        let negativeGrays = inputs.compactMap(\.negative)  // every input's or none (the model has no content check)
+        let negatives = negativeGrays.count == inputs.count ? logitsAndFeatures(grays: negativeGrays) : nil
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
-            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives[k],
+            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives?[k],
                                          headerConfirmsChest: item.chest, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)

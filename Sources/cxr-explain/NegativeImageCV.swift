@@ -1,4 +1,6 @@
 import Classifier
+import Preprocess
+import TensorEngine
 
 /// The negative-image rule on cross-validation's held-out films: which lie farther from the training films than
 /// their negative, and which of those would lose their view because the negative is read differently.
@@ -7,12 +9,26 @@ struct NegativeImageCV {
     /// the negative's logits.
     var gaps: [Double?] = []
     var negativeLogits: [Float] = []
-    var paths: [String] = []
 
-    mutating func add(path: String, gap: Double?, logits: ArraySlice<Float>) {
-        paths.append(path)
-        gaps.append(gap)
-        negativeLogits += logits
+    /// One fold's held-out films (`paths`, their `own` content distances) through the fold's network and content
+    /// check (nil: none could be fitted); names each film whose negative lies nearer.
+    mutating func add(fold paths: [String], own: [Double], network: Ensemble, check: ContentCheck?, workspace: EnsembleWorkspace,
+                      options: NetworkInputOptions, classes k: Int) {
+        let negativeGrays = check == nil ? [] : paths.compactMap { path in
+            (try? RadiographLoader.load(path: path)).map { NetworkInput.negativeGray(of: $0, options: options) }
+        }
+        guard let check, negativeGrays.count == paths.count else {
+            gaps += [Double?](repeating: nil, count: paths.count)
+            negativeLogits += [Float](repeating: 0, count: paths.count * k)
+            return
+        }
+        let negative = Trainer.logitsAndFeatures(network, grays: negativeGrays, workspace: workspace, options: options)
+        for (row, distance) in check.distances(features: negative.features).enumerated() {
+            let gap = distance - own[row]
+            gaps.append(gap)
+            if gap < 0 { print(String(format: "  its negative lies nearer: %@ (by %.1f)", paths[row], -gap)) }
+        }
+        negativeLogits += negative.logits
     }
 
     /// The view written at these thresholds, or nil.

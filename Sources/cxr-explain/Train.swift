@@ -245,25 +245,12 @@ struct Train: ParsableCommand {
             let heldGrays = heldOut.map { samples[$0].evaluationGray }
             let held = Trainer.logitsAndFeatures(net, grays: heldGrays, workspace: ws, options: trainer.config.inputOptions)
             let seen = Trainer.logitsAndFeatures(net, grays: rest.map { samples[$0].evaluationGray }, workspace: ws, options: trainer.config.inputOptions)
-            if let check = ContentCheck.fit(features: seen.features, dimension: ws.featureChannels) {
-                let own = check.distances(features: held.features)
-                distances += own
-                // The negative-image rule on films the fold's model has never seen.
-                let negativeGrays = heldOut.compactMap { i in
-                    (try? RadiographLoader.load(path: samples[i].image.path)).map { NetworkInput.negativeGray(of: $0, options: trainer.config.inputOptions) }
-                }
-                let negative = negativeGrays.count == heldOut.count
-                    ? Trainer.logitsAndFeatures(net, grays: negativeGrays, workspace: ws, options: trainer.config.inputOptions) : nil
-                let negativeDistances = negative.map { check.distances(features: $0.features) }
-                for (row, i) in heldOut.enumerated() {
-                    let gap = negativeDistances.map { $0[row] - own[row] }
-                    negatives.add(path: samples[i].image.path, gap: gap,
-                                  logits: negative.map { $0.logits[(row * k)..<(row * k + k)] } ?? ArraySlice(repeating: 0, count: k))
-                    if let gap, gap < 0 { print(String(format: "  its negative lies nearer: %@ (by %.1f)", samples[i].image.path, -gap)) }
-                }
-            } else {
-                for i in heldOut { negatives.add(path: samples[i].image.path, gap: nil, logits: ArraySlice(repeating: 0, count: k)) }
-            }
+            let check = ContentCheck.fit(features: seen.features, dimension: ws.featureChannels)
+            let own = check?.distances(features: held.features) ?? []
+            distances += own
+            // The negative-image rule on films the fold's model has never seen.
+            negatives.add(fold: heldOut.map { samples[$0].image.path }, own: own, network: net, check: check, workspace: ws,
+                          options: trainer.config.inputOptions, classes: k)
             let labels = heldOut.map { samples[$0].image.label }
             let metrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(held.logits, classes: k), labels: labels, classes: k)
             print(String(format: "fold %d: held-out accuracy %.4f (%d images), best epoch %d", f + 1, metrics.accuracy, heldOut.count, outcome.bestEpoch))
