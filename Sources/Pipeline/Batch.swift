@@ -52,9 +52,9 @@ public struct Batch: Sendable {
     }
 
     public enum Event: Sendable {
-        /// The walk is done: this run's files out of all files found, and the folders not walked because they
-        /// hold a CXRExplain run's results.
-        case planned(files: Int, of: Int, fromPlan: Bool, resultsFolders: [String])
+        /// The walk is done: this run's files out of all files found, and what the walk left out (folders holding
+        /// a CXRExplain run's results, files and folders reached twice), one line each.
+        case planned(files: Int, of: Int, fromPlan: Bool, notes: [String])
         case image(BatchRunner.Event)
         case sending(objects: Int, to: StoragePeer)
         case stowing(objects: Int, to: STOWDestination)
@@ -77,10 +77,10 @@ public struct Batch: Sendable {
     /// destination and the STOW-RS service already stored, which are not sent again. `onEvent` is called serialised.
     public func run(model: ModelFile, alreadySent: Set<String> = [], alreadyStowed: Set<String> = [],
                     onEvent: @escaping @Sendable (Event) -> Void) -> Outcome {
-        let (allFiles, walkErrors, resultsFolders) = plan.map { ($0.inputFiles, $0.walkErrors, $0.resultsFolders ?? []) }
-            ?? InputTree.walk(inputs, followLinks: followLinks)
+        let listing = plan?.listing ?? InputTree.walk(inputs, followLinks: followLinks)
+        let allFiles = listing.files, walkErrors = listing.errors
         let files = shard.map { s in allFiles.filter(s.owns) } ?? allFiles
-        onEvent(.planned(files: files.count, of: allFiles.count, fromPlan: plan != nil, resultsFolders: resultsFolders))
+        onEvent(.planned(files: files.count, of: allFiles.count, fromPlan: plan != nil, notes: listing.notes))
         // The layout names outputs from every input, so a shard writes exactly the paths an unsharded run would.
         let layout = OutputLayout(root: out, inputs: allFiles)
         let processor = ImageProcessor(model: model, settings: settings, layout: layout)

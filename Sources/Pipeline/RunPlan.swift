@@ -23,6 +23,8 @@ public struct RunPlan: Codable, Sendable, Equatable {
     public var walkErrors: [String]
     /// Folders holding a run's results (`RunState.stateFolder`), left out of the walk; absent in older plans.
     public var resultsFolders: [String]?
+    /// Files and folders reached twice and read once (`InputTree.Listing.repeats`); absent in older plans.
+    public var repeats: [String]?
 
     public static func path(in out: String) -> String { (out as NSString).appendingPathComponent("\(RunState.stateFolder)/plan.json") }
 
@@ -32,13 +34,18 @@ public struct RunPlan: Codable, Sendable, Equatable {
 
     /// Walks `roots` with the one input walker and sizes and sniffs every file.
     public static func make(_ roots: [String], followLinks: Bool) -> RunPlan {
-        let (files, errors, resultsFolders) = InputTree.walk(roots, followLinks: followLinks)
-        let entries = files.map { file in
+        let listing = InputTree.walk(roots, followLinks: followLinks)
+        let entries = listing.files.map { file in
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1
             return Entry(path: file.path, relativePath: file.relativePath, size: size, study: Shard.studyKey(file), format: sniff(file.path))
         }
-        return RunPlan(inputs: absolute(roots), followLinks: followLinks, files: entries, walkErrors: errors,
-                       resultsFolders: resultsFolders)
+        return RunPlan(inputs: absolute(roots), followLinks: followLinks, files: entries, walkErrors: listing.errors,
+                       resultsFolders: listing.resultsFolders, repeats: listing.repeats)
+    }
+
+    /// The walk this plan holds, as `InputTree.walk` returned it.
+    public var listing: InputTree.Listing {
+        InputTree.Listing(files: inputFiles, errors: walkErrors, resultsFolders: resultsFolders ?? [], repeats: repeats ?? [])
     }
 
     public var inputFiles: [InputFile] { files.map { InputFile(path: $0.path, relativePath: $0.relativePath) } }

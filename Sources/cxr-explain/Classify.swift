@@ -31,10 +31,10 @@ struct Classify: ParsableCommand {
         global.apply()
         decision.noteIfMarkersUnread()
         let model = try modelOption.load()
-        let (inputFiles, walkErrors, resultsFolders) = InputTree.walk(inputs)
-        let files = inputFiles.map(\.path)
+        let listing = InputTree.walk(inputs)
+        let files = listing.files.map(\.path), walkErrors = listing.errors
         for e in walkErrors { printError(e) }
-        for folder in resultsFolders { printNote(InputTree.notWalkedLine(folder)) }
+        for note in listing.notes { printNote(note) }
         let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate, readsMarkers: decision.readMarkers)
         var results: [ViewPrediction] = [], failures = walkErrors.count
         // Stream in chunks: memory stays flat however many files there are.

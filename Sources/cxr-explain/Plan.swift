@@ -29,7 +29,7 @@ struct PlanCommand: ParsableCommand {
         let started = Date()
         let plan = RunPlan.make(inputs, followLinks: followLinks)
         for e in plan.walkErrors { printError(e) }
-        for folder in plan.resultsFolders ?? [] { printNote(InputTree.notWalkedLine(folder)) }
+        for note in plan.listing.notes { printNote(note) }
         do { try plan.write(to: out) } catch {
             printError("\(out): cannot write the plan (\(error))"); throw ExitCode.temporaryFailure
         }

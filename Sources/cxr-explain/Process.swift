@@ -95,9 +95,9 @@ struct ProcessCommand: ParsableCommand {
         let share = batch.shard
         let outcome = batch.run(model: model) { event in
             switch event {
-            case .planned(let files, let all, let fromPlan, let resultsFolders):
+            case .planned(let files, let all, let fromPlan, let notes):
                 if fromPlan { print("plan: \(all) files from \(RunPlan.path(in: out)) (no walk)") }
-                for folder in resultsFolders { print(InputTree.notWalkedLine(folder)) }
+                for note in notes { print(note) }
                 if let share { print("shard \(share): \(files) of \(all) files (by study folder)") }
                 print("process: \(files) files from \(inputs.joined(separator: ", ")) → \(out) (methods \(methods.map(\.rawValue).joined(separator: ", ")), jobs \(resolvedJobs))")
             case .image(let event):

@@ -213,6 +213,20 @@ struct ProcessCLITests {
         #expect(try CLI.run(["process", input.path, "--out", out.path, "--anonymize", "--in-place"]).status == 2)
     }
 
+    @Test("overlapping inputs: each file is processed once, under the path it was first reached by, and the overlap is named")
+    func overlappingInputs() throws {
+        let root = TestPaths.temporaryDirectory("process-overlap")
+        let study = root.appendingPathComponent("all/studyB")
+        try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.lateralPNG, toPath: study.appendingPathComponent("lateral.png").path)
+        let all = root.appendingPathComponent("all").path, out = root.appendingPathComponent("out")
+        let r = try CLI.run(["process", all, study.path, "--out", out.path, "--methods", "gradcam"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("walked once: \(study.path) is already inside the input \(all)\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("process: 1 files from"), "\(r.stdout)")
+        #expect(try Self.results(out).keys.sorted() == ["all/studyB/lateral.png"])
+    }
+
     @Test("--out inside an input folder is a usage error")
     func outInsideInput() throws {
         let input = TestPaths.temporaryDirectory("process-nested")

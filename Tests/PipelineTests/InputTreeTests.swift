@@ -25,6 +25,53 @@ struct InputTreeTests {
         #expect(followed.files.map(\.relativePath).sorted() == ["a/b/x.png", "out/secret.png"])
     }
 
+    @Test("inputs that overlap, or name the same file or folder twice, read each file once under its first path, and say so")
+    func repeatsReadOnce() throws {
+        let fm = FileManager.default
+        let root = TestPaths.temporaryDirectory("overlap")
+        try fm.createDirectory(at: root.appendingPathComponent("a/sub"), withIntermediateDirectories: true)
+        try Data(Self.png).write(to: root.appendingPathComponent("a/top.png"))
+        try Data(Self.png).write(to: root.appendingPathComponent("a/sub/x.png"))
+        let a = root.appendingPathComponent("a").path, sub = root.appendingPathComponent("a/sub").path
+        let file = root.appendingPathComponent("a/sub/x.png").path
+
+        let outer = InputTree.walk([a, sub])
+        #expect(outer.files.map(\.relativePath) == ["a/sub/x.png", "a/top.png"])
+        #expect(outer.repeats == ["walked once: \(sub) is already inside the input \(a)"])
+        #expect(outer.errors.isEmpty)
+
+        let inner = InputTree.walk([sub, a])
+        #expect(inner.files.map(\.relativePath) == ["sub/x.png", "a/top.png"])
+        #expect(inner.repeats == ["walked once: \(a)/sub inside the input \(a) is also an input of its own, already read"])
+
+        let twice = InputTree.walk([a, a])
+        #expect(twice.files.map(\.relativePath) == ["a-1/sub/x.png", "a-1/top.png"])
+        #expect(twice.repeats == ["walked once: \(a) is given twice"])
+        #expect(InputTree.walk([file, file]).repeats == ["read once: \(file) is given twice"])
+        #expect(InputTree.walk([file, a]).repeats == ["read once: \(file) inside the input \(a) is also an input of its own, already read"])
+
+        let fileAndFolder = InputTree.walk([a, file])
+        #expect(fileAndFolder.files.map(\.relativePath) == ["a/sub/x.png", "a/top.png"])
+        #expect(fileAndFolder.repeats == ["read once: \(file) is already inside the input \(a)"])
+        #expect(fileAndFolder.notes == fileAndFolder.repeats)
+
+        // A followed link to a file in the tree: whichever path the walk's order reaches first is kept (here the
+        // link, as sub/ comes before top.png); a link back up stays silent (a loop, not a repeat).
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("a/sub/y.png").path, withDestinationPath: "../top.png")
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("a/sub/up").path, withDestinationPath: "..")
+        let linked = InputTree.walk([a], followLinks: true)
+        #expect(linked.files.map(\.relativePath) == ["sub/x.png", "sub/y.png"])
+        #expect(linked.repeats == ["read once: \(a)/top.png is the same file as \(a)/sub/y.png (inside the input \(a))"])
+        #expect(InputTree.walk([a]).repeats.isEmpty)  // links not followed: nothing reached twice
+
+        // A plan keeps the lines, so a planned `process` names them as a walking one does.
+        let plan = RunPlan.make([a, sub], followLinks: false)
+        #expect(plan.listing.notes == outer.repeats)
+        let out = root.appendingPathComponent("plan-out").path
+        try plan.write(to: out)
+        #expect(RunPlan.load(from: out)?.listing.repeats == outer.repeats)
+    }
+
     @Test("a folder holding a CXRExplain run's results is not walked, and is named; the studies beside it are")
     func resultsFolderNotWalked() throws {
         let fm = FileManager.default
