@@ -85,4 +85,13 @@ private:
 /// Whether DCMTK's messages may reach stderr.
 bool verbose();
 
+/// A text value as UTF-8: values of VRs that follow Specific Character Set are converted from the dataset's
+/// character set (DCMTK's DcmSpecificCharacterSet; Japanese ISO 2022 through glibc's ISO-2022-JP-2); others,
+/// and ASCII, are returned as they are.
+std::string textAsUTF8(DcmItem *dataset, DcmElement *elem, const std::string &raw);
+
+/// Before UTF-8 text is put into `elem`: a dataset without Specific Character Set is declared ISO_IR 192, one
+/// in another character set is re-encoded as UTF-8. ASCII needs neither.
+int prepareForText(DcmItem *dataset, DcmElement *elem, const char *value, std::string &problem);
+
 }  // namespace dcb

@@ -230,8 +230,9 @@ extern "C" int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf
     if (!elem) return DCB_ERR_NOT_FOUND;
     OFString value;
     if (elem->getOFStringArray(value).bad()) return DCB_ERR_NOT_FOUND;
-    if (needed) *needed = value.size() + 1;
-    return dcb::copyOut(std::string(value.c_str(), value.size()), buf, buflen);
+    const std::string text = dcb::textAsUTF8(file.getDataset(), elem, std::string(value.c_str(), value.size()));
+    if (needed) *needed = text.size() + 1;
+    return dcb::copyOut(text, buf, buflen);
 }
 
 extern "C" int dcb_get_number(const dcb_dataset *ds, const char *path, unsigned long index, double *out) {
@@ -321,6 +322,9 @@ static int put_string(dcb_dataset *ds, const char *path, const char *value, bool
         if (!obj || !obj->isLeaf())
             return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": not an attribute that holds a value");
         auto *elem = static_cast<DcmElement *>(obj);
+        std::string problem;
+        if (dcb::prepareForText(ds->file.getDataset(), elem, value, problem) != DCB_OK)
+            return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": " + problem);
         // The value stays out of the message: it may be patient data (a name, an ID) and errors are printed.
         cond = elem->putString(value);
         if (cond.good() && check) cond = elem->checkValue("1-n");
