@@ -4,6 +4,7 @@
 #include "dcmtk/dcmdata/dcistrmb.h"
 #include "dcmtk/dcmdata/dcpath.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -310,6 +311,50 @@ extern "C" int dcb_put_string_as_is(dcb_dataset *ds, const char *path, const cha
     return put_string(ds, path, value, false, err, errlen);
 }
 
+/// What the dictionary and the VR allow that DCMTK's checkValue does not check: the attribute's value
+/// multiplicity and each value's maximum length (characters of UTF-8 text, per PN component group). Empty when
+/// the value fits.
+static std::string dictionaryProblem(DcmElement *elem) {
+    const DcmVR vr(elem->getVR());
+    const unsigned long vm = elem->getVM();
+    const DcmDataDictionary &dict = dcmDataDict.rdlock();
+    const DcmDictEntry *entry = dict.findEntry(elem->getTag(), nullptr);
+    const int vmMin = entry ? entry->getVMMin() : 1, vmMax = entry ? entry->getVMMax() : DcmVariableVM;
+    dcmDataDict.rdunlock();
+    if (vm > 0 && (vm < unsigned(std::max(vmMin, 1)) || (vmMax != DcmVariableVM && vm > unsigned(vmMax))))
+        return std::to_string(vm) + " values (separated by \\), the attribute takes " +
+               (vmMin == vmMax ? std::to_string(vmMin) : std::to_string(vmMin) + " to " + (vmMax == DcmVariableVM ? "n" : std::to_string(vmMax)));
+    if (!vr.isaString() || vr.getMaxValueLength() == 0 || vr.getMaxValueLength() >= 0xFFFFFFFEu) return "";
+    OFString all;
+    if (elem->getOFStringArray(all).bad()) return "";
+    const bool multiValued = !(vr.getEVR() == EVR_ST || vr.getEVR() == EVR_LT || vr.getEVR() == EVR_UT);
+    auto length = [&](const std::string &v) {
+        if (!vr.isLengthInChar()) return v.size();
+        size_t n = 0;
+        for (unsigned char c : v) n += (c & 0xC0) != 0x80;  // UTF-8 code points
+        return n;
+    };
+    std::string text(all.c_str(), all.length()), part;
+    std::vector<std::string> values;
+    for (char c : text + (multiValued ? "\\" : "")) {
+        if (multiValued && c == '\\') { values.push_back(part); part.clear(); } else part += c;
+    }
+    if (!multiValued) values.push_back(text);
+    for (const std::string &v : values) {
+        std::vector<std::string> groups{v};
+        if (vr.getEVR() == EVR_PN) {  // the limit holds per component group (alphabetic=ideographic=phonetic)
+            groups.clear();
+            std::string g;
+            for (char c : v + "=") { if (c == '=') { groups.push_back(g); g.clear(); } else g += c; }
+        }
+        for (const std::string &g : groups)
+            if (length(g) > vr.getMaxValueLength())
+                return "a value of " + std::to_string(length(g)) + " characters, more than the " +
+                       std::to_string(vr.getMaxValueLength()) + " " + vr.getVRName() + " allows";
+    }
+    return "";
+}
+
 static int put_string(dcb_dataset *ds, const char *path, const char *value, bool check, char *err, size_t errlen) {
     if (!path || !value) return fail(err, errlen, DCB_ERR_INVALID, "no path or value");
     DcmPathProcessor proc;
@@ -328,6 +373,10 @@ static int put_string(dcb_dataset *ds, const char *path, const char *value, bool
         // The value stays out of the message: it may be patient data (a name, an ID) and errors are printed.
         cond = elem->putString(value);
         if (cond.good() && check) cond = elem->checkValue("1-n");
+        if (cond.good() && check) {
+            const std::string problem = dictionaryProblem(elem);
+            if (!problem.empty()) return fail(err, errlen, DCB_ERR_INVALID, std::string(path) + ": " + problem);
+        }
         if (cond.bad())
             return fail(err, errlen, DCB_ERR_INVALID,
                         std::string(path) + ": invalid value of " + std::to_string(std::strlen(value)) +

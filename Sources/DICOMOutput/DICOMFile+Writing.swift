@@ -10,6 +10,18 @@ extension DICOMFile {
         return DICOMFile(handle: handle, path: name)
     }
 
+    /// Why `value` cannot be the value of the attribute `keyword` (its VR's characters and length, the
+    /// attribute's value multiplicity), or nil: the check `put` makes, for options validated before any work.
+    public static func problem(putting value: String, into keyword: String) -> String? {
+        do throws(DICOMWriteError) {
+            try empty(name: keyword).put(keyword, value)
+            return nil
+        } catch {
+            guard case .invalid(_, let reason) = error else { return "\(error)" }
+            return reason.hasPrefix(keyword + ": ") ? String(reason.dropFirst(keyword.count + 2)) : reason
+        }
+    }
+
     /// Sets an attribute from text, creating sequences and items on the way.
     public func put(_ path: String, _ value: String) throws(DICOMWriteError) {
         var err = [CChar](repeating: 0, count: 512)

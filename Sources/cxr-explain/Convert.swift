@@ -35,6 +35,10 @@ struct Convert: ParsableCommand {
 
     func validate() throws {
         if let studyUID, !DICOMUIDSyntax.isValid(studyUID) { throw ValidationError("'\(studyUID)' is not a valid UID") }
+        for (option, keyword, value) in [("--patient-id", "PatientID", patientID), ("--patient-name", "PatientName", patientName),
+                                         ("--accession", "AccessionNumber", accession)] where !value.isEmpty {
+            if let problem = DICOMFile.problem(putting: value, into: keyword) { throw ValidationError("\(option) (\(keyword)): \(problem)") }
+        }
     }
 
     func run() throws {

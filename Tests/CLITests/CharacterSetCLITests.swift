@@ -92,4 +92,30 @@ struct CharacterSetCLITests {
         let plainRead = try Tool.run(python, ["-c", "import sys, pydicom; print('SpecificCharacterSet' in pydicom.dcmread(sys.argv[1]))", plain])
         #expect(plainRead.stdout == "False\n", "\(plainRead.stdout)\(plainRead.stderr)")
     }
+
+    @Test("convert refuses values their VR or value multiplicity does not allow, as a usage error naming the option",
+          arguments: [
+              (["--patient-id", String(repeating: "x", count: 65)], "--patient-id (PatientID): a value of 65 characters, more than the 64 LO allows"),
+              (["--patient-name", "Doe\\Jane"], "--patient-name (PatientName): 2 values (separated by \\), the attribute takes 1"),
+              (["--patient-name", String(repeating: "山", count: 65)], "--patient-name (PatientName): a value of 65 characters, more than the 64 PN allows"),
+              (["--accession", "12345678901234567"], "--accession (AccessionNumber): a value of 17 characters, more than the 16 SH allows"),
+          ])
+    func convertValidatesValues(arguments: [String], message: String) throws {
+        let out = TestPaths.temporaryDirectory("charset-invalid").appendingPathComponent("x.dcm").path
+        let png = TestPaths.viewData.appendingPathComponent("L/000002-3.png").path
+        let r = try CLI.run(["convert", png, "--out", out] + arguments)
+        #expect(r.status == 2 && r.stderr.contains("Error: \(message)\n"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("the longest values allowed are written: 64 characters of UTF-8 per PN component group, 16 of SH")
+    func convertAcceptsLimits() throws {
+        let out = TestPaths.temporaryDirectory("charset-limits").appendingPathComponent("x.dcm").path
+        let png = TestPaths.viewData.appendingPathComponent("L/000002-3.png").path
+        let name = "Yamada^Tarou=" + String(repeating: "山", count: 64)
+        let r = try CLI.run(["convert", png, "--out", out, "--patient-name", name, "--accession", "1234567890123456"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let read = try Tool.run(try #require(Tool.python), ["-c", "import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(d.PatientName, d.AccessionNumber)", out])
+        #expect(read.stdout == "\(name) 1234567890123456\n", "\(read.stderr)")
+    }
 }

@@ -108,12 +108,21 @@ struct ProcessCLITests {
         let srPath = out.appendingPathComponent(try #require(images["studyB/lateral.png"]?.outputs.first { $0.kind == "SR" }).path).path
         #expect(try Tool.run("dcmdump", ["+L", srPath]).stdout.contains("399173006"), "the SR lacks the lateral's SNOMED CT code")
 
+        #expect(images["studyA/no-view.dcm"]?.outputs.contains { $0.kind == "tagged copy" } == true)
         // Every SC, Parametric Map and SR passes dciodvfy, and the SR names the source and every object of the image.
         for image in images.values where image.status == "done" {
             #expect(image.outputs.filter { $0.kind.hasSuffix("Parametric Map") }.count == 1, "one Parametric Map per explained image")
             #expect(image.outputs.filter { $0.kind.hasSuffix("presentation state") }.count == 1, "one presentation state per explained image")
             for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") || o.kind.hasSuffix("presentation state") {
                 if let v = try DICOMChecks.dciodvfy(out.appendingPathComponent(o.path).path) { #expect(v.errors.isEmpty, "\(o.path): \(v.errors)") }
+            }
+            // A tagged copy (studyA/no-view.dcm gets one), as the pipeline writes it (its Modifying System naming version and model), adds no
+            // dciodvfy finding to its source's own.
+            for o in image.outputs where o.kind == "tagged copy" {
+                let source = input.appendingPathComponent(image.relativePath).path
+                if let before = try DICOMChecks.dciodvfyFindings(source), let after = try DICOMChecks.dciodvfyFindings(out.appendingPathComponent(o.path).path) {
+                    #expect(after.subtracting(before).isEmpty, "\(o.path): \(after.subtracting(before))")
+                }
             }
             let sr = try DICOMFile(path: out.appendingPathComponent(try #require(image.outputs.first { $0.kind == "SR" }).path).path)
             #expect(sr.text("SOPClassUID") == "1.2.840.10008.5.1.4.1.1.88.33")
