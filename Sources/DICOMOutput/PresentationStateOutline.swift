@@ -61,7 +61,7 @@ public struct PresentationStateOutline: Sendable {
         let ds = DICOMFile(handle: out, path: sopInstanceUID)
         // dcmpstat makes its own identity and times: ours replace them.
         try PatientStudyModules.copy(from: source, to: ds)
-        for keyword in ["InstanceCreatorUID", "TimezoneOffsetFromUTC", "BodyPartExamined", "PatientOrientation"] { ds.delete(keyword) }
+        for keyword in ["InstanceCreatorUID", "TimezoneOffsetFromUTC", "PatientOrientation"] { ds.delete(keyword) }
         try ds.put("SOPInstanceUID", sopInstanceUID)
         try ds.put("SeriesInstanceUID", seriesInstanceUID)
         try ds.put("SeriesNumber", String(seriesNumber))
@@ -73,7 +73,14 @@ public struct PresentationStateOutline: Sendable {
             try ds.put(date, DICOMDateTime.date(createdAt)); try ds.put(time, DICOMDateTime.time(createdAt))
         }
         try ds.put("ContentCreatorName", "")
-        try ds.put("Laterality", "")  // General Series, type 2C: a chest is unpaired; said as empty, not guessed
+        // General Series' Laterality is type 2C, required for a paired body part: absent when the copied Body Part
+        // Examined says which (a chest is unpaired), the source's own when it states one, else empty (unknown).
+        ds.delete("Laterality")
+        if source.text("Laterality") != nil {
+            _ = try ds.copy(DICOMTag(0x0020, 0x0060), from: source)
+        } else if ds.text("BodyPartExamined") == nil {
+            try ds.put("Laterality", "")
+        }
         // Yellow on colour displays (CIELab, PS3.3 C.10.7.1.1: L* 97.1, a* −21.6, b* 94.5 scaled to 0–65535).
         try ds.put("GraphicLayerSequence[0].GraphicLayerRecommendedDisplayCIELabValue", "63662\\27358\\57177")
         try ContributingEquipment.processing.write(to: ds)

@@ -115,6 +115,11 @@ struct ProcessCLITests {
             #expect(image.outputs.filter { $0.kind.hasSuffix("presentation state") }.count == 1, "one presentation state per explained image")
             for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") || o.kind.hasSuffix("presentation state") {
                 if let v = try DICOMChecks.dciodvfy(out.appendingPathComponent(o.path).path) { #expect(v.errors.isEmpty, "\(o.path): \(v.errors)") }
+                // Nor a warning of their own (a GSPS once said Laterality empty, "unknown", for a chest).
+                if image.relativePath.hasSuffix(".dcm"), let mine = try DICOMChecks.dciodvfyWarnings(out.appendingPathComponent(o.path).path),
+                   let source = try DICOMChecks.dciodvfyWarnings(input.appendingPathComponent(image.relativePath).path) {
+                    #expect(mine.subtracting(source).isEmpty, "\(o.path): \(mine.subtracting(source))")
+                }
             }
             // A tagged copy (studyA/no-view.dcm gets one), as the pipeline writes it (its Modifying System naming version and model), adds no
             // dciodvfy finding to its source's own.

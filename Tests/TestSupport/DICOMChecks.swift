@@ -19,6 +19,14 @@ public enum DICOMChecks {
             .filter { $0.hasPrefix("Error") || ($0.hasPrefix("Warning") && $0.contains("not present in standard")) })
     }
 
+    /// dciodvfy's warnings, except those about what a DICOMDIR would need (Study ID, dates: type 2, empty is valid).
+    public static func dciodvfyWarnings(_ path: String) throws -> Set<String>? {
+        guard let tool = Tool.find("dciodvfy") else { return nil }
+        let r = try Tool.run(tool, [path])
+        return Set((r.stdout + r.stderr).split(separator: "\n").map(String.init)
+            .filter { $0.hasPrefix("Warning") && !$0.contains("needed to build DICOMDIR") })
+    }
+
     /// dcentvfy over several files: entity (patient/study) consistency.
     public static func dcentvfy(_ paths: [String]) throws -> (status: Int32, output: String)? {
         guard let tool = Tool.find("dcentvfy") else { return nil }
