@@ -39,7 +39,15 @@ int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, 
         return fail(err, errlen, DCB_ERR_TRUNCATED, "truncated: the file ends inside an attribute (declared length exceeds the data)");
     }
     if (cond.bad()) {
+        // A meta header that reads and says Deflated: the damage is in the compressed dataset after it.
+        OFString syntax;
+        DcmMetaInfo *meta = ds->file.getMetaInfo();
+        const bool deflated = meta && meta->findAndGetOFString(DCM_TransferSyntaxUID, syntax).good() &&
+                              syntax == UID_DeflatedExplicitVRLittleEndianTransferSyntax;
         delete ds;
+        if (deflated)  // a DICOM file whose codec (zlib) failed, not "not DICOM": a batch lists it as failed
+            return fail(err, errlen, DCB_ERR_DECODE,
+                        std::string("the deflate-compressed dataset is corrupt (") + cond.text() + ")");
         return fail(err, errlen, DCB_ERR_NOT_DICOM, std::string("not a readable DICOM file (") + cond.text() + ")");
     }
     if (!looksLikeDICOM(ds->file)) {

@@ -76,6 +76,19 @@ struct DeflateTests {
         #expect(try file.decodeStoredValues() == DICOMFile(path: source).decodeStoredValues())
     }
 
+    @Test("a deflated file whose compressed stream is damaged says so, naming the file",
+          .enabled(if: TestPaths.sharedDataAvailable && Tool.find("dcmconv") != nil, "needs ../shared/data and dcmconv"))
+    func damagedDeflateStream() throws {
+        let path = TestPaths.temporaryDirectory("deflate-damaged").appendingPathComponent("damaged.dcm").path
+        #expect(try Tool.run(try #require(Tool.find("dcmconv")), ["+td", TestPaths.dicom("nonchest_CR_RG2_UNC.dcm"), path]).status == 0)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for i in bytes.count / 2..<bytes.count / 2 + 64 { bytes[i] ^= 0x77 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ImageReadError.decodeFailed(file: path, reason: "the deflate-compressed dataset is corrupt (Invalid stream)")) {
+            try DICOMFile(path: path)
+        }
+    }
+
     @Test("1.8 MB that inflate to 284 MB are refused before DCMTK inflates them, from a file and from memory")
     func deflateBomb() throws {
         let bytes = Self.zeroFilled(copies: 1_100_000)
