@@ -93,10 +93,10 @@ public final class ViewClassifier: @unchecked Sendable {
         return BurnedInText.read(radiograph).flatMap(ProjectionMarker.apMarker(in:))
     }
 
-    /// The network-input gray of the radiograph's negative for the policy's negative-image rule; nil when the model
+    /// The network-input gray of the input image's negative for the policy's negative-image rule; nil when the model
     /// has no content check to weigh it with (then the second forward pass is not made).
-    public func negativeGray(of radiograph: Radiograph) -> [Float]? {
-        policy.contentCheck == nil ? nil : NetworkInput.negativeGray(of: radiograph, options: model.options)
+    public func negativeGray(of input: NetworkInput) -> [Float]? {
+        policy.contentCheck == nil ? nil : input.negativeGray
     }
 
     /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
@@ -121,8 +121,8 @@ public final class ViewClassifier: @unchecked Sendable {
                     switch try GatedInput.read(path: paths[i], gate: gate) {
                     case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.viewPosition)))
                     case .radiograph(let image, _, let verdict):
-                        slots.set(i, .success(.input(gray: NetworkInput(radiograph: image, options: options).gray,
-                                                     negative: negativeGray(of: image),
+                        let input = NetworkInput(radiograph: image, options: options)
+                        slots.set(i, .success(.input(gray: input.gray, negative: negativeGray(of: input),
                                                      header: image.tags.viewPosition, chest: verdict == .chest)))
                     }
                 } catch { slots.set(i, .failure(error)) }

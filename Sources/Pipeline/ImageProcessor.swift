@@ -92,7 +92,7 @@ public struct ImageProcessor: Sendable {
     func classify(_ loaded: Loaded, input: NetworkInput, file: String, into record: inout ImageRecord) -> ViewPrediction {
         let prediction = timed("classify", &record) {
             classifier.decide(file: file, gray: input.gray,
-                              negativeGray: classifier.negativeGray(of: loaded.radiograph),
+                              negativeGray: classifier.negativeGray(of: input),
                               header: loaded.radiograph.tags.viewPosition,
                               headerConfirmsChest: loaded.headerConfirmsChest, apMarker: { classifier.apMarker(loaded.radiograph) })
         }

@@ -83,7 +83,17 @@ public struct NetworkInput: Sendable {
     /// The network-input gray of the radiograph's negative (each display value v as 1 − v; the padding stays 0),
     /// for the check that refuses negative images.
     public static func negativeGray(of radiograph: Radiograph, options: NetworkInputOptions = .init()) -> [Float] {
-        NetworkInput(gray: radiograph.pixels.map { 1 - $0 }, width: radiograph.width, height: radiograph.height, options: options).gray
+        NetworkInput(radiograph: radiograph, options: options).negativeGray
+    }
+
+    /// The same from this input: resampling is linear, so the negative's gray is each pixel's share of real
+    /// pixels minus its gray, with no second pass over the full-size image.
+    public var negativeGray: [Float] {
+        let g = geometry
+        let coverage = Resampler(sourceWidth: g.sourceWidth, sourceHeight: g.sourceHeight, paddedWidth: g.paddedWidth,
+                                 paddedHeight: g.paddedHeight, offsetX: g.offsetX, offsetY: g.offsetY,
+                                 outputWidth: g.size, outputHeight: g.size).coverage()
+        return zip(coverage, gray).map { max(0, $0 - $1) }
     }
 
     public init(gray source: [Float], width: Int, height: Int, options: NetworkInputOptions = .init()) {

@@ -38,6 +38,16 @@ public struct Resampler: Sendable {
             }
         }
 
+        /// For each output position, the sum of its weights that fall on real pixels (1 inside, less where it
+        /// reaches into the padding).
+        func realShare() -> [Float] {
+            starts.indices.map { i in
+                var share: Float = 0
+                for k in 0..<counts[i] where (0..<length).contains(starts[i] + k - offset) { share += weights[firstWeight[i] + k] }
+                return share
+            }
+        }
+
         mutating func append(start: Int, weights w: [Float]) {
             starts.append(start)
             firstWeight.append(weights.count)
@@ -60,6 +70,15 @@ public struct Resampler: Sendable {
 
     public var outputWidth: Int { columns.starts.count }
     public var outputHeight: Int { rows.starts.count }
+
+    /// The share of each output pixel that real pixels (not padding) make up: what `apply` gives for an image of
+    /// ones with pad value 0, from the weights alone.
+    public func coverage() -> [Float] {
+        let r = rows.realShare(), c = columns.realShare()
+        var out = [Float](repeating: 0, count: r.count * c.count)
+        for i in r.indices { for j in c.indices { out[i * c.count + j] = r[i] * c[j] } }
+        return out
+    }
 
     /// Resamples row-major `source` (sourceWidth × sourceHeight) to outputHeight × outputWidth.
     public func apply(_ source: [Float]) -> [Float] {

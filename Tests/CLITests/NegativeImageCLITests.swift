@@ -66,9 +66,10 @@ struct NegativeImageCLITests {
         #expect(wrongAsRead.reason?.contains("but this may be a negative image (bone dark)") == true)
         #expect(wrongAsRead.reason?.hasSuffix("and is read as frontal, AP/PA uncertain") == true)
         #expect(try #require(d["covid-19-pneumonia-34.png"]).outcome == "frontal-uncertain")
-        // The relabelled CR's distances are its original's, swapped (the same pixels, shown inverted).
+        // The relabelled CR's distances are its original's, swapped (the same pixels, shown inverted), up to the
+        // rounding of forming the negative from the resampled image (coverage − gray, not 1 − v per pixel).
         let cr = try #require(d["chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"]), crNegative = try #require(d["mono1-as-mono2.dcm"])
-        #expect(abs(try #require(crNegative.contentDistance) - #require(cr.negativeContentDistance)) < 1e-6)
-        #expect(abs(try #require(crNegative.negativeContentDistance) - #require(cr.contentDistance)) < 1e-6)
+        #expect(abs(try #require(crNegative.contentDistance) - #require(cr.negativeContentDistance)) < 1e-3)
+        #expect(abs(try #require(crNegative.negativeContentDistance) - #require(cr.contentDistance)) < 1e-3)
     }
 }

@@ -29,6 +29,23 @@ struct ResamplerTests {
         #expect(r.apply([0, 1]) == [0, 0.25, 0.75, 1])
     }
 
+    @Test("coverage is what resampling an image of ones gives, and the negative's gray is coverage − gray",
+          arguments: [(301, 197, 227), (197, 301, 227), (1000, 1000, 227), (150, 90, 227), (7, 5, 16)])
+    func coverageAndNegative(width: Int, height: Int, size: Int) {
+        let g = InputGeometry(sourceWidth: width, sourceHeight: height, fit: .pad, size: size)
+        let r = Resampler(sourceWidth: width, sourceHeight: height, paddedWidth: g.paddedWidth, paddedHeight: g.paddedHeight,
+                          offsetX: g.offsetX, offsetY: g.offsetY, outputWidth: size, outputHeight: size)
+        let ones = r.apply([Float](repeating: 1, count: width * height))
+        #expect(zip(r.coverage(), ones).allSatisfy { abs($0 - $1) <= 1e-6 })
+        #expect(ones.contains(0) == (width != height))  // the padding is there to be left out
+        // A deterministic image with the full range: the shortcut against inverting every pixel first.
+        var state: UInt32 = 12345
+        let pixels = (0..<width * height).map { _ -> Float in state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / Float(1 << 24) }
+        let inverted = NetworkInput(gray: pixels.map { 1 - $0 }, width: width, height: height, options: .init(size: size)).gray
+        let shortcut = NetworkInput(gray: pixels, width: width, height: height, options: .init(size: size)).negativeGray
+        #expect(zip(shortcut, inverted).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
+
     @Test("pad to square centres the image on black")
     func padding() {
         // 4 wide, 2 high → 4x4 canvas with the image in rows 1 and 2.
