@@ -14,7 +14,9 @@ struct ExplainCommand: ParsableCommand {
         discussion: """
             The target is the class logit by default: a softmax target saturates in float32 for confident \
             images and gives an all-zero map (--target softmax offers it anyway). Maps are at the network \
-            input's resolution (227×227, the padded square), in [0, 1].
+            input's resolution (227×227, the padded square), in [0, 1]. The image's decision is shown as \
+            classify gives it; one that classify and process would skip (not a chest radiograph) is explained \
+            all the same, but --dicom writes nothing into its study.
             """)
 
     @Argument(help: "A DICOM, PNG or JPEG image.")
@@ -54,6 +56,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Threads for LIME's, occlusion's and the metrics' forward passes (default: all cores). The maps do not depend on it.")
     var threads: Int?
 
+    @OptionGroup var decision: DecisionOptions
     @OptionGroup var modelOption: ModelOption
     @OptionGroup var global: GlobalOptions
 
@@ -66,7 +69,16 @@ struct ExplainCommand: ParsableCommand {
         if let threads { Parallel.setThreads(threads) }
         let model = try modelOption.load()
         let radiograph: Radiograph
-        do { radiograph = try RadiographLoader.load(path: image) } catch { printError(error.description); throw ExitCode(1) }
+        let prediction: ViewPrediction?
+        let notAChestFilm: String?
+        do throws(ImageReadError) {
+            (radiograph, prediction, notAChestFilm) = try decide(model: model)
+        } catch { printError(error.description); throw ExitCode(1) }
+        // An explanation object in a study says which view it explains: never for an image that is no chest film.
+        if dicom, let notAChestFilm {
+            printError("\(image): no DICOM explanation written: \(notAChestFilm)")
+            throw ExitCode(1)
+        }
         let input = NetworkInput(radiograph: radiograph, options: model.options)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -122,12 +134,15 @@ struct ExplainCommand: ParsableCommand {
         if json {
             struct Summary: Encodable {
                 var file: String; var predicted: String; var probability: Double; var targetClass: String
+                var decision: String; var decisionReason: String?
                 var methods: [String]; var layer: String; var target: String; var colormap: String
                 var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
                 var metrics: [String: DeletionInsertion.Result]?
             }
             let s = Summary(file: image, predicted: predicted, probability: Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
-                            targetClass: model.views[first.targetClass].name, methods: method.map(\.rawValue),
+                            targetClass: model.views[first.targetClass].name,
+                            decision: prediction?.decision.outcome.rawValue ?? ViewDecision.Outcome.skipped.rawValue,
+                            decisionReason: notAChestFilm ?? prediction?.decision.reason, methods: method.map(\.rawValue),
                             layer: explanation.layer.rawValue, target: target.rawValue, colormap: explanation.colormap.rawValue, model: model.name,
                             modelSHA256: model.sha256, seconds: seconds, outputs: written, metrics: metrics ? scores : nil)
             let encoder = JSONEncoder()
@@ -136,6 +151,11 @@ struct ExplainCommand: ParsableCommand {
         } else {
             print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
                          method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
+            if let notAChestFilm {
+                print("  skipped by classify and process: \(notAChestFilm); the map shows the network's most likely class all the same")
+            } else if let prediction {
+                print("  decision: \(prediction.decision.label)\(prediction.decision.reason.map { " (\($0))" } ?? "")")
+            }
             for w in written { print("  wrote \(w)") }
             for (name, r) in scores.sorted(by: { $0.key < $1.key }) {
                 print(String(format: "  %@  deletion AUC %.4f  insertion AUC %.4f", name.padding(toLength: 10, withPad: " ", startingAt: 0), r.deletionAUC, r.insertionAUC))
@@ -146,6 +166,22 @@ struct ExplainCommand: ParsableCommand {
 
 extension ExplainCommand {
     /// The SC pair per method; the source is the input itself, or its conversion for PNG/JPEG.
+    /// The image and its decision as `classify` makes it; an image the header gate or the content check refuses
+    /// is still loaded (to explain), with the reason it is not a chest film.
+    func decide(model: ModelFile) throws(ImageReadError) -> (Radiograph, ViewPrediction?, String?) {
+        switch try GatedInput.read(path: image, gate: decision.gate) {
+        case .skipped(let reason, _):
+            return (try RadiographLoader.load(path: image), nil, reason)
+        case .radiograph(let radiograph, _, let verdict):
+            let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate, readsMarkers: decision.readMarkers)
+            let input = NetworkInput(radiograph: radiograph, options: model.options)
+            let prediction = classifier.decide(file: image, gray: input.gray, negativeGray: classifier.negativeGray(of: input),
+                                               header: radiograph.tags.viewPosition, headerConfirmsChest: verdict == .chest,
+                                               apMarker: { classifier.apMarker(radiograph) })
+            return (radiograph, prediction, prediction.decision.outcome == .notChest ? prediction.decision.reason : nil)
+        }
+    }
+
     func writeDICOM(radiograph: Radiograph, input: NetworkInput, explanations: [ExplanationMethod: Explanation],
                     suite: ExplanationSuite, model: ModelFile, stem: String) throws -> [String] {
         var written: [String] = []

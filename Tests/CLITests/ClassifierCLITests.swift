@@ -165,6 +165,9 @@ struct ExplainCLITests {
         let decision = (try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]])[0]["decision"] as! [String: Any]
         let p = try #require(decision["probability"] as? Double), q = try #require(summary["probability"] as? Double)
         #expect(abs(p - q) < 1e-5, "explain \(q), classify \(p)")
+        // And the decision, as classify makes it.
+        #expect(summary["decision"] as? String == decision["outcome"] as? String && summary["decision"] as? String == "view")
+        #expect(summary["decisionReason"] as? String == decision["reason"] as? String)
         let stem = "chest_CR_PA_gdcm-CR-MONO1-10-chest"
         let map = try Data(contentsOf: dir.appendingPathComponent("\(stem).gradcam.npy"))
         #expect(map.count == 128 + 227 * 227 * 4)

@@ -99,6 +99,26 @@ struct NotChestCLITests {
         let columns = text.stdout.trimmingCharacters(in: .newlines).split(separator: "\t").map(String.init)
         #expect(columns.count == 5 && columns[1].hasPrefix("not a chest radiograph (content distance ") && columns[2] == "-", "\(text.stdout)")
     }
+
+    @Test("explain: a CT and a synthetic picture are explained, saying classify and process skip them, but --dicom writes nothing into their studies")
+    func explainNotChest() throws {
+        let root = try Self.makeTree()
+        for name in ["CT_dicompyler.dcm", "rings.png"] {
+            let input = root.appendingPathComponent(name).path
+            let verdict = try CLI.run(["classify", input]).stdout.split(separator: "\t").map(String.init)
+            #expect(verdict.count >= 2, "\(verdict)")
+            let out = root.appendingPathComponent("explain-\(name)")
+            let refused = try CLI.run(["explain", input, "--methods", "gradcam", "--out", out.path, "--dicom"])
+            #expect(refused.status == 1 && refused.stderr.contains("\(input): no DICOM explanation written: "), "\(refused.stderr)")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).isEmpty, "nothing written")
+            let plain = try CLI.run(["explain", input, "--methods", "gradcam", "--out", out.path])
+            #expect(plain.status == 0, "\(plain.stderr)")
+            // The same reason classify gives (its second column), word for word.
+            let reason = verdict[1].hasPrefix("skipped: ") ? String(verdict[1].dropFirst("skipped: ".count)) : verdict[1]
+            #expect(plain.stdout.contains("  skipped by classify and process: \(reason); the map shows"), "\(plain.stdout) / \(verdict)")
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent((name as NSString).deletingPathExtension + ".gradcam.png").path))
+        }
+    }
 }
 
 /// A seeded generator for the tests' synthetic pictures.
