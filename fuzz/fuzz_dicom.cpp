@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     char buf[256];
     size_t needed = 0;
-    dcb_get_string(ds, "PatientName", buf, sizeof buf, &needed);
+    dcb_get_string(ds, "PatientName", buf, sizeof buf, &needed);  // PN, converted from its character set
+    dcb_get_string(ds, "StudyDescription", buf, sizeof buf, &needed);  // LO likewise
     dcb_get_string(ds, "ViewCodeSequence[0].CodeValue", buf, sizeof buf, &needed);
     dcb_dataset_free(ds);
     return 0;

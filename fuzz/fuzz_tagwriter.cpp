@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         dcb_put_string(ds, path.c_str(), value.c_str(), err, sizeof err);
     }
     static const std::string out = "/tmp/cxr-fuzz-writer-" + std::to_string(getpid()) + ".dcm";
-    dcb_save(ds, out.c_str(), 0, err, sizeof err);
+    dcb_save(ds, out.c_str(), 0, "2.25.186586493288399124360583939538916151549", "CXREXPLAIN_FUZZ", err, sizeof err);
     dcb_dataset_free(ds);
     return 0;
 }

@@ -25,7 +25,9 @@ seed() {
     fuzz_dicom) find ../shared/data/dicom Tests -name '*.dcm' -size -3M -exec cp {} "$dir/" \; 2>/dev/null || true ;;
     fuzz_raster) find ../shared/data/cxr-views -type f \( -name '*.png' -o -name '*.jp*g' \) -size -300k | head -40 | xargs -I{} cp {} "$dir/" ;;
     fuzz_tagwriter) printf 'PatientName\nDoe^Jane\n' > "$dir/a"; printf 'ViewCodeSequence[0].CodeValue\n272479007\n' > "$dir/b";
-                    printf 'OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition\nLL\n' > "$dir/c" ;;
+                    printf 'OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition\nLL\n' > "$dir/c"
+                    printf 'PatientName\nM\xc3\xbcller^J\xc3\xbcrgen=\xe5\xb1\xb1\xe7\x94\xb0\n' > "$dir/d"  # non-ASCII: declares ISO_IR 192
+                    printf 'PatientID\n%s\n' "$(printf 'x%.0s' $(seq 65))" > "$dir/e" ;;  # one past LO's 64 characters
   esac
   echo "$dir"
 }
