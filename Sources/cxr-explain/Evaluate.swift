@@ -75,7 +75,10 @@ struct Evaluate: ParsableCommand {
             print("dataset  \(dataset): \(metrics.count) images classified")
             print(String(format: "accuracy %.4f   balanced accuracy %.4f   loss %.4f (calibrated)", metrics.accuracy, metrics.balancedAccuracy, metrics.meanLoss))
             for (i, name) in names.enumerated() {
-                print(String(format: "%-8@ precision %.4f   recall %.4f", name, metrics.precision[i], metrics.recall[i]))
+                let images = metrics.confusion[i].reduce(0, +), predicted = metrics.confusion.reduce(0) { $0 + $1[i] }
+                let precision = predicted > 0 ? String(format: "%.4f", metrics.precision[i]) : "n/a (never predicted)"
+                let recall = images > 0 ? String(format: "%.4f", metrics.recall[i]) : "n/a (no \(name) images)"
+                print("\(name.padding(toLength: 8, withPad: " ", startingAt: 0)) precision \(precision)   recall \(recall)")
             }
             print("ROC AUC  \(metrics.rocAUC.map { String(format: "%.4f", $0) } ?? "n/a (one class only)")   ECE \(String(format: "%.4f", metrics.expectedCalibrationError))")
             print("confusion (rows: true; columns: predicted \(names.joined(separator: ", ")))")

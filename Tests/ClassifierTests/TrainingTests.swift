@@ -90,6 +90,16 @@ struct MetricsTests {
         // Bins: 0.9 (correct) and 0.6, 0.8, 0.6 → bin 6: conf 0.6, 0.6 (one right, one wrong); bin 8: 0.8 right; bin 9: 0.9 right.
         let expected = 0.25 * abs(0.9 - 1) + 0.5 * abs(0.6 - 0.5) + 0.25 * abs(0.8 - 1)
         #expect(abs(m.expectedCalibrationError - expected) < 1e-6)
+        #expect(m.balancedAccuracy == 0.75)
+    }
+
+    @Test("balanced accuracy averages the recall of the classes that occur (a PadChest subset without laterals)")
+    func balancedAccuracyOverOccurringClasses() {
+        // Three classes, labels PA, PA, AP: PA both right, AP called PA; no lateral image at all.
+        let probabilities: [Float] = [0.8, 0.1, 0.1, 0.7, 0.2, 0.1, 0.6, 0.3, 0.1]
+        let m = ClassificationMetrics(probabilities: probabilities, labels: [0, 0, 1], classes: 3)
+        #expect(m.recall == [1, 0, 0])
+        #expect(m.balancedAccuracy == 0.5)  // (1 + 0) / 2, not (1 + 0 + 0) / 3
     }
 }
 

@@ -350,7 +350,7 @@ struct PadChestTests {
         #expect(data.images.map { data.classes[$0.label].name } == ["PA", "L", "AP", "AP"])
         #expect(data.images.map(\.patientID) == ["padchest-p1", "padchest-p1", "padchest-p2", "padchest-p2"])
         #expect(data.images[0].path.hasSuffix("images/0/a.png"))
-        #expect(data.skipped == ["projection COSTAL": 1, "projection EXCLUDE": 1, "image not found": 1])
+        #expect(data.skipped == ["projection COSTAL": 1, "projection EXCLUDE": 1, "image not found (\(images.path)/3/missing.png)": 1])
         // Relabelled to a model's class order.
         let relabelled = try data.relabelled(to: [.lateral, .pa, .ap])
         #expect(relabelled.images.map(\.label) == [1, 0, 2, 2])

@@ -8,6 +8,7 @@ public struct ClassificationMetrics: Sendable, Codable, Equatable {
     public var balancedAccuracy: Double
     /// confusion[true][predicted]
     public var confusion: [[Int]]
+    /// Per class; 0 where the class was never predicted (precision) or has no images (recall): see `confusion`.
     public var precision: [Double]
     public var recall: [Double]
     /// Macro one-vs-rest; nil when no class has both positives and negatives.
@@ -37,15 +38,19 @@ public struct ClassificationMetrics: Sendable, Codable, Equatable {
         self.confusion = confusion
         let correct = (0..<k).reduce(0) { $0 + confusion[$1][$1] }
         accuracy = n > 0 ? Double(correct) / Double(n) : 0
-        recall = (0..<k).map { c in
+        let recall = (0..<k).map { c in
             let total = confusion[c].reduce(0, +)
             return total > 0 ? Double(confusion[c][c]) / Double(total) : 0
         }
+        self.recall = recall
         precision = (0..<k).map { c in
             let total = (0..<k).reduce(0) { $0 + confusion[$1][c] }
             return total > 0 ? Double(confusion[c][c]) / Double(total) : 0
         }
-        balancedAccuracy = recall.reduce(0, +) / Double(k)
+        // The mean recall over the classes that occur (as scikit-learn's balanced_accuracy_score): a class with
+        // no images has no recall to average.
+        let occurring = (0..<k).filter { c in confusion[c].reduce(0, +) > 0 }
+        balancedAccuracy = occurring.isEmpty ? 0 : occurring.reduce(0.0) { $0 + recall[$1] } / Double(occurring.count)
         meanLoss = n > 0 ? loss / Double(n) : 0
         expectedCalibrationError = n > 0 ? bins.reduce(0.0) { acc, b in
             b.count == 0 ? acc : acc + Double(b.count) / Double(n) * abs(b.confidence / Double(b.count) - Double(b.correct) / Double(b.count))

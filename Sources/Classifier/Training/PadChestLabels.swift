@@ -23,7 +23,7 @@ public enum PadChestLabels {
         let base = root ?? (path as NSString).deletingLastPathComponent
         let fm = FileManager.default
         var found: [(path: String, view: RadiographView, patient: String)] = []
-        var skipped: [String: Int] = [:]
+        var skipped: [String: Int] = [:], missing: [String] = []
         for (number, cells) in rows.enumerated() {
             guard cells.count > max(id, projection, patient) else {
                 throw DatasetError.malformed(path: path, reason: "line \(number + 2) has too few columns")
@@ -40,9 +40,12 @@ public enum PadChestLabels {
                 candidates.insert(((base as NSString).appendingPathComponent(cells[dir]) as NSString).appendingPathComponent(cells[id]), at: 0)
             }
             guard let file = candidates.first(where: { fm.fileExists(atPath: $0) }) else {
-                skipped["image not found", default: 0] += 1; continue
+                missing.append(candidates[0]); continue
             }
             found.append((file, view, cells[patient].isEmpty ? file : "padchest-" + cells[patient]))
+        }
+        if !missing.isEmpty {  // named, so a wrong --images or ImageDir shows at once
+            skipped["image not found (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : ""))"] = missing.count
         }
         guard !found.isEmpty else {
             throw DatasetError.malformed(path: path, reason: "no PA, AP, AP_horizontal or L row with an image under \(base)")
