@@ -230,10 +230,11 @@ public struct ImageProcessor: Sendable {
         case .disagree, .headerNotUnderstood: if !settings.overwriteView { return .keptDifferent }
         case .noHeader, .undecided: break
         }
-        // Modifying System is an LO (64 characters): the model's name only when it fits; its digest always.
+        // Modifying System is an LO (64 characters): the model's name only when it fits, and only in ASCII (other
+        // text would re-encode the copy's character set, changing bytes besides the view); its digest always.
         let digest = model.sha256.prefix(16)
         let named = "\(Software.name) \(Software.version) (model \(model.name), sha256 \(digest))"
-        let modifyingSystem = named.count <= 64 ? named : "\(Software.name) \(Software.version) (model sha256 \(digest))"
+        let modifyingSystem = named.count <= 64 && named.allSatisfy(\.isASCII) ? named : "\(Software.name) \(Software.version) (model sha256 \(digest))"
         // Tag a fresh copy of the dataset: the loaded one stays the unmodified source of the derived objects.
         let target = try DICOMFile(path: input.path)
         let change = try TaggedCopy.apply(view: view, to: target, overwrite: settings.overwriteView,
