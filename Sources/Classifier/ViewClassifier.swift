@@ -110,6 +110,13 @@ public final class ViewClassifier: @unchecked Sendable {
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
+    /// The decision for a radiograph and its network input, as `process` and `explain` make it: the header's view
+    /// to compare, the negative weighed, the burned-in marker read when needed.
+    public func decide(file: String, radiograph: Radiograph, input: NetworkInput, headerConfirmsChest: Bool) -> ViewPrediction {
+        decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), header: radiograph.tags.viewPosition,
+               headerConfirmsChest: headerConfirmsChest, apMarker: { self.apMarker(radiograph) })
+    }
+
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
     public func classify(paths: [String]) -> [Result<ViewPrediction, ImageReadError>] {
         let options = model.options, gate = self.gate

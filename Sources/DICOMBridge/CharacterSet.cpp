@@ -47,7 +47,6 @@ std::string textAsUTF8(DcmItem *dataset, DcmElement *elem, const std::string &ra
     if (isASCII(raw) || !elem->isAffectedBySpecificCharacterSet() || !dataset) return raw;
     OFString charset;
     dataset->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
-    if (charset == "ISO_IR 192") return raw;
     // No character set declared, yet bytes above ASCII (common in practice): UTF-8 if they are valid UTF-8,
     // else the Latin-1 most such files were written in.
     if (charset.empty()) charset = isUTF8(raw) ? "ISO_IR 192" : "ISO_IR 100";

@@ -342,20 +342,15 @@ static std::string dictionaryProblem(DcmElement *elem) {
         for (unsigned char c : v) n += (c & 0xC0) != 0x80;  // UTF-8 code points
         return n;
     };
-    std::string text(all.c_str(), all.length()), part;
-    std::vector<std::string> values;
-    for (char c : text + (multiValued ? "\\" : "")) {
-        if (multiValued && c == '\\') { values.push_back(part); part.clear(); } else part += c;
-    }
-    if (!multiValued) values.push_back(text);
-    for (const std::string &v : values) {
-        std::vector<std::string> groups{v};
-        if (vr.getEVR() == EVR_PN) {  // the limit holds per component group (alphabetic=ideographic=phonetic)
-            groups.clear();
-            std::string g;
-            for (char c : v + "=") { if (c == '=') { groups.push_back(g); g.clear(); } else g += c; }
-        }
-        for (const std::string &g : groups)
+    auto split = [](const std::string &text, char separator) {
+        std::vector<std::string> parts(1);
+        for (char c : text) { if (c == separator) parts.emplace_back(); else parts.back() += c; }
+        return parts;
+    };
+    const std::string text(all.c_str(), all.length());
+    for (const std::string &v : multiValued ? split(text, '\\') : std::vector<std::string>{text}) {
+        // PN's limit holds per component group (alphabetic=ideographic=phonetic).
+        for (const std::string &g : vr.getEVR() == EVR_PN ? split(v, '=') : std::vector<std::string>{v})
             if (length(g) > vr.getMaxValueLength())
                 return "a value of " + std::to_string(length(g)) + " characters, more than the " +
                        std::to_string(vr.getMaxValueLength()) + " " + vr.getVRName() + " allows";

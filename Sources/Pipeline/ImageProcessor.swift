@@ -91,10 +91,7 @@ public struct ImageProcessor: Sendable {
     /// Stage 2: the decision. A content-check refusal makes the record skipped.
     func classify(_ loaded: Loaded, input: NetworkInput, file: String, into record: inout ImageRecord) -> ViewPrediction {
         let prediction = timed("classify", &record) {
-            classifier.decide(file: file, gray: input.gray,
-                              negativeGray: classifier.negativeGray(of: input),
-                              header: loaded.radiograph.tags.viewPosition,
-                              headerConfirmsChest: loaded.headerConfirmsChest, apMarker: { classifier.apMarker(loaded.radiograph) })
+            classifier.decide(file: file, radiograph: loaded.radiograph, input: input, headerConfirmsChest: loaded.headerConfirmsChest)
         }
         let d = prediction.decision
         record.decision = d.outcome.rawValue

@@ -68,18 +68,17 @@ struct ExplainCommand: ParsableCommand {
         global.apply()
         if let threads { Parallel.setThreads(threads) }
         let model = try modelOption.load()
-        let radiograph: Radiograph
+        let radiograph: Radiograph, input: NetworkInput
         let prediction: ViewPrediction?
         let notAChestFilm: String?
         do throws(ImageReadError) {
-            (radiograph, prediction, notAChestFilm) = try decide(model: model)
+            (radiograph, input, prediction, notAChestFilm) = try decide(model: model)
         } catch { printError(error.description); throw ExitCode(1) }
         // An explanation object in a study says which view it explains: never for an image that is no chest film.
         if dicom, let notAChestFilm {
             printError("\(image): no DICOM explanation written: \(notAChestFilm)")
             throw ExitCode(1)
         }
-        let input = NetworkInput(radiograph: radiograph, options: model.options)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
         let size = model.options.size
@@ -166,19 +165,19 @@ struct ExplainCommand: ParsableCommand {
 
 extension ExplainCommand {
     /// The SC pair per method; the source is the input itself, or its conversion for PNG/JPEG.
-    /// The image and its decision as `classify` makes it; an image the header gate or the content check refuses
-    /// is still loaded (to explain), with the reason it is not a chest film.
-    func decide(model: ModelFile) throws(ImageReadError) -> (Radiograph, ViewPrediction?, String?) {
+    /// The image, its network input and its decision as `classify` makes it; an image the header gate or the
+    /// content check refuses is still loaded (to explain), with the reason it is not a chest film.
+    func decide(model: ModelFile) throws(ImageReadError)
+        -> (radiograph: Radiograph, input: NetworkInput, prediction: ViewPrediction?, notAChestFilm: String?) {
         switch try GatedInput.read(path: image, gate: decision.gate) {
         case .skipped(let reason, _):
-            return (try RadiographLoader.load(path: image), nil, reason)
+            let radiograph = try RadiographLoader.load(path: image)
+            return (radiograph, NetworkInput(radiograph: radiograph, options: model.options), nil, reason)
         case .radiograph(let radiograph, _, let verdict):
             let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate, readsMarkers: decision.readMarkers)
             let input = NetworkInput(radiograph: radiograph, options: model.options)
-            let prediction = classifier.decide(file: image, gray: input.gray, negativeGray: classifier.negativeGray(of: input),
-                                               header: radiograph.tags.viewPosition, headerConfirmsChest: verdict == .chest,
-                                               apMarker: { classifier.apMarker(radiograph) })
-            return (radiograph, prediction, prediction.decision.outcome == .notChest ? prediction.decision.reason : nil)
+            let prediction = classifier.decide(file: image, radiograph: radiograph, input: input, headerConfirmsChest: verdict == .chest)
+            return (radiograph, input, prediction, prediction.decision.outcome == .notChest ? prediction.decision.reason : nil)
         }
     }
 
