@@ -22,7 +22,8 @@ public struct Batch: Sendable {
     /// A DICOMweb service the new objects are also stored into (STOW-RS).
     public var stow: STOWDestination?
     /// Polled between images: when it turns true the run finishes the images in hand and returns
-    /// `.stopped` without sending or reporting (a rerun picks up where it stopped).
+    /// `.stopped` without sending or reporting (a rerun picks up where it stopped); it writes the parameters, so
+    /// `cxr-explain report` can show what is done.
     public var shouldStop: @Sendable () -> Bool = { false }
 
     /// A C-STORE destination for the run's new objects.
@@ -68,6 +69,8 @@ public struct Batch: Sendable {
         /// What ended the run early or could not be written (the output folder, the report), if anything.
         public var error: String?
         public var termination: Termination
+        /// How many files this run was to process (its shard's share of the inputs).
+        public var files: Int
 
         /// Inputs that failed, one line each (walk errors first).
         public var failureLines: [String] { walkErrors + records.filter { $0.status == .failed }.map { $0.error ?? $0.input } }
@@ -93,13 +96,15 @@ public struct Batch: Sendable {
             records: [], modelCard: try? String(contentsOfFile: (model.path as NSString).deletingPathExtension + ".card.md", encoding: .utf8))
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             return Outcome(records: [], walkErrors: walkErrors, report: report,
-                           error: "\(out): cannot create the output folder (\(error.localizedDescription))", termination: .temporaryFailure)
+                           error: "\(out): cannot create the output folder (\(error.localizedDescription))", termination: .temporaryFailure, files: files.count)
         }
         let runner = BatchRunner(processor: processor, jobs: jobs, shard: shard != nil, threadsPerWorker: threadsPerWorker)
         let records = runner.run(files, shouldStop: shouldStop) { onEvent(.image($0)) }
         report.records = records
         if records.count < files.count {
-            return Outcome(records: records, walkErrors: walkErrors, report: report, error: nil, termination: .stopped)
+            // The parameters let `cxr-explain report` show what is done; the run's own report waits for the rest.
+            try? writeParameters(report.parameters)
+            return Outcome(records: records, walkErrors: walkErrors, report: report, error: nil, termination: .stopped, files: files.count)
         }
 
         var sendFailed = false, sendUnreachable = false
@@ -121,12 +126,9 @@ public struct Batch: Sendable {
             // Refused credentials will not pass on a retry; a service that did not answer may.
             if let error = stowing.error, !error.contains("credentials were refused") { sendUnreachable = true }
         }
-        var outcome = Outcome(records: records, walkErrors: walkErrors, report: report, error: nil, termination: .success)
+        var outcome = Outcome(records: records, walkErrors: walkErrors, report: report, error: nil, termination: .success, files: files.count)
         do {
-            // The parameters stay beside the records: `report` merges shards (and reruns) from them.
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try AtomicFile.write(try encoder.encode(report.parameters), to: RunState(root: out).parametersPath)
+            try writeParameters(report.parameters)
             if shard == nil { try report.write(to: out) }
         } catch {
             outcome.error = "\(out): cannot write the report (\(error))"
@@ -142,5 +144,12 @@ public struct Batch: Sendable {
             outcome.termination = .failed
         }
         return outcome
+    }
+
+    /// The parameters stay beside the records: `report` merges shards (and reruns, and stopped runs) from them.
+    func writeParameters(_ parameters: RunReport.Parameters) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(parameters), to: RunState(root: out).parametersPath)
     }
 }

@@ -20,7 +20,8 @@ struct ListenCommand: ParsableCommand {
             already holds) go to --send. Killed and started again, the node processes what it had received and \
             sends what it had not sent; nothing is processed or sent twice for the same content. SIGTERM or \
             SIGINT: stop accepting, finish the image in hand, exit 0 (the rest of that study is done on the next \
-            start). One log line per association and per study on stderr; no patient data unless --show-phi.
+            start); a second one stops at once. One log line per association and per study on stderr; no patient \
+            data unless --show-phi.
             """)
 
     @Option(help: "TCP port to listen on.") var port: UInt16 = 11112
@@ -72,26 +73,14 @@ struct ListenCommand: ParsableCommand {
         do { node = try DICOMNode(configuration: configuration, model: model, logger: logger) } catch {
             printError("\(out): cannot prepare the node's folder (\(error.localizedDescription))"); throw ExitCode.temporaryFailure
         }
-        // SIGTERM (systemd, Kubernetes) and SIGINT stop the node cleanly; the handlers run on a queue, not in
-        // signal context.
-        // A parent may have blocked them (a test runner, some supervisors): unblock them for this process.
-        var unblock = sigset_t()
-        sigemptyset(&unblock); sigaddset(&unblock, SIGTERM); sigaddset(&unblock, SIGINT)
-        sigprocmask(SIG_UNBLOCK, &unblock, nil)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                logger.notice("signal \(sig): stopping after the image in hand")
-                node.stop()
-            }
-            source.resume()
-            sources.append(source)
+        // SIGTERM (systemd, Kubernetes) and SIGINT stop the node cleanly; a second one ends it at once.
+        let signals = StopSignals { sig in
+            logger.notice("signal \(sig): stopping after the image in hand (again to stop at once)")
+            node.stop()
         }
         do { try node.run() } catch {
             printError("port \(port): \(error)"); throw ExitCode.temporaryFailure
         }
-        sources.forEach { $0.cancel() }
+        signals.cancel()
     }
 }

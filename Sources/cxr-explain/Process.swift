@@ -32,7 +32,9 @@ struct ProcessCommand: ParsableCommand {
             the input.
 
             A rerun skips images whose input and settings are unchanged and whose outputs exist; every file is \
-            written under a temporary name and renamed. Exit status 1 when some file failed (listed at the end).
+            written under a temporary name and renamed. Exit status 1 when some file failed (listed at the end). \
+            Ctrl-C (SIGINT) or SIGTERM finishes the image in hand and stops (exit 130 or 143; a second one stops at \
+            once); the same command again finishes the rest.
 
             --send AET@host:port sends, after the run, every new object of the inputs (Secondary Captures, SRs, \
             converted PNG/JPEG inputs, also those finished by an earlier run) with C-STORE; the UIDs are \
@@ -92,6 +94,12 @@ struct ProcessCommand: ParsableCommand {
         batch.destination = sending.destination
         batch.stow = sending.stowDestination
         let progress = Progress(label: "process", everyLine: true)
+        // Ctrl-C (or SIGTERM) finishes the images in hand and stops; a second one ends the process at once.
+        let signals = StopSignals { sig in
+            progress.finish()
+            printNote("\(Self.signalName(sig)): stopping after the image in hand (again to stop at once)")
+        }
+        batch.shouldStop = { signals.stopRequested }
         let share = batch.shard
         let outcome = batch.run(model: model) { event in
             switch event {
@@ -111,6 +119,12 @@ struct ProcessCommand: ParsableCommand {
             }
         }
         progress.finish()
+        if outcome.termination == .stopped {
+            let name = signals.signal.map(Self.signalName) ?? "stopped"
+            printNote("\(name): \(outcome.records.count) of \(outcome.files) images done, their outputs and records kept; the same command "
+                      + "again finishes the rest (done images are skipped), `cxr-explain report \(out)` reports what is done")
+            throw ExitCode(signals.signal.map(StopSignals.exitStatus) ?? ExitCode.temporaryFailure.rawValue)
+        }
         for e in outcome.walkErrors { printError(e) }
         let s = outcome.report.summary
         print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
@@ -143,6 +157,9 @@ struct ProcessCommand: ParsableCommand {
         case .temporaryFailure, .stopped: throw ExitCode.temporaryFailure
         }
     }
+
+    /// How a stop request reads in a message.
+    static func signalName(_ signal: Int32) -> String { signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)" }
 
     /// One progress line's verdict for an image.
     static func describe(_ event: BatchRunner.Event) -> String {

@@ -73,6 +73,46 @@ struct ProcessResumeTests {
         #expect(try ProcessCLITests.digests(input) == inputsBefore)
     }
 
+    @Test("SIGINT finishes the image in hand and stops (exit 130, what is done reportable); the rerun ends with the uninterrupted run's bytes")
+    func interruptAndResume() throws {
+        let input = try Self.makeInputs()
+        let reference = TestPaths.temporaryDirectory("interrupt-ref")
+        let r = try CLI.run(["process", input.path, "--out", reference.path] + Self.arguments, environment: CLI.fixedClock)
+        #expect(r.status == 0, "\(r.stderr)")
+
+        let out = TestPaths.temporaryDirectory("interrupt-out")
+        let stderrURL = out.deletingLastPathComponent().appendingPathComponent(out.lastPathComponent + ".stderr")
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CLI.executable))
+        p.arguments = ["process", input.path, "--out", out.path] + Self.arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(CLI.fixedClock) { $1 }
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = stderrHandle
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Self.records(out) < 1, p.isRunning, Date() < deadline { usleep(20_000) }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        try stderrHandle.close()
+        let stderr = try String(contentsOf: stderrURL, encoding: .utf8)
+        let done = Self.records(out)
+        #expect(p.terminationReason == .exit && p.terminationStatus == 130, "\(p.terminationReason) \(p.terminationStatus): \(stderr)")
+        #expect(done >= 1 && done < 4, "\(done) images recorded")
+        #expect(stderr.contains("interrupted (SIGINT): \(done) of 4 images done"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path), "a report of a run that did not finish")
+        let partial = try CLI.run(["report", out.path])
+        #expect(partial.status == 0 && partial.stdout.contains("report: \(done) images from \(done) records"), "\(partial.stdout)\(partial.stderr)")
+
+        let finish = try CLI.run(["process", input.path, "--out", out.path] + Self.arguments, environment: CLI.fixedClock)
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(finish.stdout.components(separatedBy: "(done before, skipped)").count - 1 == done, "\(finish.stdout)")
+        let (a, b) = (try Self.outputs(reference), try Self.outputs(out))
+        #expect(Set(a.keys) == Set(b.keys), "files differ: \(Set(a.keys).symmetricDifference(Set(b.keys)).sorted())")
+        #expect(a.filter { b[$0.key] != $0.value }.isEmpty, "contents differ: \(a.filter { b[$0.key] != $0.value }.keys.sorted())")
+    }
+
     @Test("--jobs 2 writes the same outputs as --jobs 1")
     func jobsAgree() throws {
         let input = try Self.makeInputs()
