@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
         .testTarget(name: "MarkersTests", dependencies: ["Markers", "Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"], exclude: ["Regressions"]),
-        .testTarget(name: "ClassifierTests", dependencies: ["TensorEngine", "Classifier", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ClassifierTests", dependencies: ["TensorEngine", "Classifier", "Markers", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "TensorEngine", "Classifier", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TensorEngine", "Classifier", "Explain", "DICOMOutput", "Preprocess", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Preprocess", "Markers"]),

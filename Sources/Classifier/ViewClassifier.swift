@@ -43,6 +43,7 @@ public struct ViewPrediction: Sendable, Codable {
         if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }
         if decision.outcome == .notChest, let r = decision.reason { what = r }
         if let marker = decision.marker { what += ViewDecision.markerNote(marker, viewWritten: decision.outcome == .view) }
+        if let words = decision.headerText { what += " (\(words))" }
         return "\(file)\t\(what)\t\(p)\t\(header)\t\(agreement.rawValue)"
     }
 }
@@ -103,10 +104,10 @@ public final class ViewClassifier: @unchecked Sendable {
     /// (`apMarker(_:)` on the radiograph the input was made from).
     /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
-                       apMarker: () -> String? = { nil }) -> ViewPrediction {
+                       headerText: HeaderViewText = HeaderViewText(statements: []), apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
         let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: r.count > 1 ? r[1] : nil,
-                                     headerConfirmsChest: headerConfirmsChest, apMarker: apMarker)
+                                     headerConfirmsChest: headerConfirmsChest, headerText: headerText, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
@@ -114,13 +115,13 @@ public final class ViewClassifier: @unchecked Sendable {
     /// to compare, the negative weighed, the burned-in marker read when needed.
     public func decide(file: String, radiograph: Radiograph, input: NetworkInput, headerConfirmsChest: Bool) -> ViewPrediction {
         decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), header: radiograph.tags.viewPosition,
-               headerConfirmsChest: headerConfirmsChest, apMarker: { self.apMarker(radiograph) })
+               headerConfirmsChest: headerConfirmsChest, headerText: HeaderViewText(tags: radiograph.tags), apMarker: { self.apMarker(radiograph) })
     }
 
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
     public func classify(paths: [String]) -> [Result<ViewPrediction, ImageReadError>] {
         let options = model.options, gate = self.gate
-        enum Loaded { case input(gray: [Float], negative: [Float]?, header: String?, chest: Bool), skipped(String, header: String?) }
+        enum Loaded { case input(gray: [Float], negative: [Float]?, tags: RadiographTags, chest: Bool), skipped(String, header: String?) }
         let slots = LockedSlots<Result<Loaded, ImageReadError>>(count: paths.count)
         Parallel.chunks(paths.count, minimumChunk: 1) { range in
             for i in range {
@@ -130,15 +131,15 @@ public final class ViewClassifier: @unchecked Sendable {
                     case .radiograph(let image, _, let verdict):
                         let input = NetworkInput(radiograph: image, options: options)
                         slots.set(i, .success(.input(gray: input.gray, negative: negativeGray(of: input),
-                                                     header: image.tags.viewPosition, chest: verdict == .chest)))
+                                                     tags: image.tags, chest: verdict == .chest)))
                     }
                 } catch { slots.set(i, .failure(error)) }
             }
         }
         let loaded = slots.values.map { $0! }
-        typealias Input = (index: Int, gray: [Float], negative: [Float]?, header: String?, chest: Bool)
+        typealias Input = (index: Int, gray: [Float], negative: [Float]?, tags: RadiographTags, chest: Bool)
         let inputs = loaded.enumerated().compactMap { i, r -> Input? in
-            if case .success(.input(let gray, let negative, let header, let chest)) = r { return (i, gray, negative, header, chest) }
+            if case .success(.input(let gray, let negative, let tags, let chest)) = r { return (i, gray, negative, tags, chest) }
             return nil
         }
         let outputs = logitsAndFeatures(grays: inputs.map(\.gray))
@@ -148,11 +149,11 @@ public final class ViewClassifier: @unchecked Sendable {
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
             let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives?[k],
-                                         headerConfirmsChest: item.chest, apMarker: {
+                                         headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags), apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)
             })
-            out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.header))
+            out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.tags.viewPosition))
         }
         for (i, r) in loaded.enumerated() {
             switch r {

@@ -1,4 +1,5 @@
 import Foundation
+import Markers
 import Preprocess
 
 /// What the tool concludes about one image's view, and why. Only `.view` is ever written into a header.
@@ -33,6 +34,8 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public var reason: String?
     /// A burned-in AP marker read on the film (PORTABLE, SUPINE, AP ERECT, …) that decided or vetoed the view.
     public var marker: String?
+    /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)").
+    public var headerText: String?
 
     /// One word or phrase for tables and the console: PA, AP, L, "frontal, AP/PA uncertain", uncertain, …
     public var label: String {
@@ -45,10 +48,15 @@ public struct ViewDecision: Sendable, Codable, Equatable {
         }
     }
 
-    /// What decided a view besides the network: its burned-in AP marker (nil for the network's own views).
+    /// What decided a view besides the network: its burned-in AP marker or the header's words (nil for the
+    /// network's own views).
     public var basis: String? {
-        guard outcome == .view, let marker else { return nil }
-        return Self.markerBasis(marker)
+        guard outcome == .view else { return nil }
+        return Self.basis(marker: marker, headerText: headerText)
+    }
+
+    public static func basis(marker: String?, headerText: String?) -> String? {
+        marker.map(markerBasis) ?? headerText.map { "from the header's words on a surely frontal film (\($0); the network alone: AP/PA uncertain)" }
     }
 
     /// The words for a view a burned-in marker decided, for the console, the report, results and the SR.
@@ -63,7 +71,7 @@ public struct ViewDecision: Sendable, Codable, Equatable {
 
     public static func skipped(_ reason: String) -> ViewDecision {
         ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason,
-                     marker: nil)
+                     marker: nil, headerText: nil)
     }
 }
 
@@ -100,12 +108,44 @@ public struct ViewDecisionPolicy: Sendable {
     }
 
     /// - Parameters: logits of one image; its pooled features; whether its header already says it is a
-    ///   chest radiograph (then the content distance is reported but does not refuse it); `apMarker` reads the
-    ///   film's burned-in AP marker, called only for a surely frontal film that the network does not call AP.
+    ///   chest radiograph (then the content distance is reported but does not refuse it); what the header's
+    ///   descriptions say about the projection; `apMarker` reads the film's burned-in AP marker, called only for a
+    ///   surely frontal film that the network does not call AP.
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
-                       headerConfirmsChest: Bool, apMarker: () -> String?) -> ViewDecision {
-        let decision = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest)
-        return applying(apMarker, to: decision)
+                       headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
+                       apMarker: () -> String?) -> ViewDecision {
+        let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest)
+        return applying(headerText, to: applying(apMarker, to: network), network: network)
+    }
+
+    /// The header's words withhold a view they contradict ("CHEST AP PORTABLE" against a PA, "LATERAL" against a
+    /// frontal view): nothing is written then. A film the network itself calls "frontal, AP/PA uncertain" becomes
+    /// AP when a description names AP (PORTABLE, SUPINE, AP, …) and none names PA — the burned-in marker's rule.
+    func applying(_ text: HeaderViewText, to decision: ViewDecision, network: ViewDecision) -> ViewDecision {
+        var out = decision
+        if decision.outcome == .view, let view = decision.view, let claim = Self.claim(of: view), let against = text.contradiction(of: claim) {
+            out.outcome = view.family == .frontal && against.claims.isSubset(of: [.ap, .pa]) ? .frontalUncertain : .uncertain
+            out.view = nil
+            out.headerText = against.summary
+            let says = decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
+                ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
+            out.reason = "\(says), but \(against.summary)"
+        } else if decision.outcome == .frontalUncertain, network.outcome == .frontalUncertain, views.contains(.ap), let says = text.saysAP {
+            out.outcome = .view
+            out.view = .ap
+            out.reason = nil
+            out.headerText = says.summary
+        }
+        return out
+    }
+
+    /// The projection a description would name for `view`.
+    static func claim(of view: RadiographView) -> HeaderViewText.Claim? {
+        switch view.family {
+        case .lateral: return .lateral
+        case .frontal: return view.viewPosition == "AP" ? .ap : view.viewPosition == "PA" ? .pa : nil
+        case .other: return nil
+        }
     }
 
     /// A burned-in AP marker settles a surely frontal film: "frontal, AP/PA uncertain" becomes AP, and a PA the
@@ -164,7 +204,8 @@ public struct ViewDecisionPolicy: Sendable {
         let best = (0..<k).max { p[$0] < p[$1] }!
         let probabilities = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), p))
         var decision = ViewDecision(outcome: .uncertain, view: nil, mostLikely: views[best], probability: p[best],
-                                    probabilities: probabilities, contentDistance: nil, reason: nil, marker: nil)
+                                    probabilities: probabilities, contentDistance: nil, reason: nil, marker: nil,
+                                    headerText: nil)
         if let check = contentCheck {
             let distance = check.distance(features: features)
             decision.contentDistance = distance

@@ -98,6 +98,7 @@ public struct ImageProcessor: Sendable {
         record.view = d.outcome == .view ? d.view?.name : nil
         record.decisionReason = d.reason
         record.marker = d.marker
+        record.headerText = d.headerText
         record.mostLikely = d.mostLikely?.name
         record.probability = d.probability
         record.probabilities = d.probabilities

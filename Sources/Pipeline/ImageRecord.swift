@@ -56,9 +56,12 @@ public struct ImageRecord: Sendable, Codable {
     public var decisionReason: String?
     /// The burned-in AP marker read on the film that decided or vetoed its view (PORTABLE, SUPINE, …).
     public var marker: String?
+    /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)").
+    public var headerText: String?
 
-    /// What decided the written view besides the network (its burned-in marker), in words; nil otherwise.
-    public var markerBasis: String? { view != nil ? marker.map(ViewDecision.markerBasis) : nil }
+    /// What decided the written view besides the network (its burned-in marker, the header's words), in words;
+    /// nil otherwise.
+    public var basis: String? { view != nil ? ViewDecision.basis(marker: marker, headerText: headerText) : nil }
     public var contentDistance: Double?
     public var mostLikely: String?
     public var probability: Double?

@@ -69,7 +69,7 @@ public struct RunReport: Sendable {
                        r.probability.map { String(format: "%.6f", $0) } ?? ""]
             row += parameters.classes.map { c in r.probabilities?[c].map { String(format: "%.6f", $0) } ?? "" }
             row += [r.contentDistance.map { String(format: "%.2f", $0) } ?? "", r.headerView ?? "", r.agreement ?? "",
-                    r.headerAction?.rawValue ?? "", r.error ?? r.skipReason ?? r.decisionReason ?? r.markerBasis ?? ""]
+                    r.headerAction?.rawValue ?? "", r.error ?? r.skipReason ?? r.decisionReason ?? r.basis ?? ""]
             if parameters.showPHI { row += [r.patientID ?? "", r.patientName ?? ""] }
             lines.append(row.map(Self.csvField).joined(separator: ","))
         }

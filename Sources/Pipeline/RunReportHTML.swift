@@ -144,7 +144,7 @@ extension RunReport {
         c += "<span class=\"tag \(Self.escape(tag))\">\(Self.escape(viewText))</span>"
         c += String(format: "p = %.4f", r.probability ?? 0)
         if r.view == nil, let reason = r.decisionReason { c += "<div class=\"muted\">\(Self.escape(reason)); no view written</div>" }
-        if let basis = r.markerBasis { c += "<div class=\"muted\">\(Self.escape(r.view ?? "")) \(Self.escape(basis))</div>" }
+        if let basis = r.basis { c += "<div class=\"muted\">\(Self.escape(r.view ?? "")) \(Self.escape(basis))</div>" }
         c += " · header: \(Self.escape(r.headerView ?? "none"))"
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
         c += " · \(Self.escape(r.headerAction.map(Self.actionText) ?? ""))"

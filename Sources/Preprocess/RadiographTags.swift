@@ -10,12 +10,20 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     public var modality: String?
     public var bodyPartExamined: String?
     public var viewPosition: String?
+    /// The free-text descriptions that may name the projection (Series Description, Protocol Name, …), by
+    /// attribute keyword, non-empty ones only (`descriptionKeywords`).
+    public var descriptions: [String: String]?
     public var photometricInterpretation: String?
     public var bitsStored: Int?
     public var rows: Int?
     public var columns: Int?
 
     public init() {}
+
+    /// Where a radiographer's or an order's words may name the projection: the acquisition's own first (chosen at
+    /// the modality), then the order's.
+    public static let descriptionKeywords = ["SeriesDescription", "ProtocolName", "AcquisitionDeviceProcessingDescription",
+                                             "StudyDescription", "RequestedProcedureDescription", "PerformedProcedureStepDescription"]
 
     static func read(from file: DICOMFile) -> RadiographTags {
         var t = RadiographTags()
@@ -29,6 +37,10 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         t.modality = file.text("Modality")
         t.bodyPartExamined = file.text("BodyPartExamined")
         t.viewPosition = file.text("ViewPosition")
+        let descriptions = Self.descriptionKeywords.compactMap { keyword in
+            file.text(keyword).map { (keyword, $0.trimmingCharacters(in: .whitespaces)) }
+        }.filter { !$0.1.isEmpty }
+        t.descriptions = descriptions.isEmpty ? nil : Dictionary(uniqueKeysWithValues: descriptions)
         t.photometricInterpretation = file.text("PhotometricInterpretation")
         t.bitsStored = file.number("BitsStored").map { Int($0) }
         t.rows = file.number("Rows").map { Int($0) }

@@ -153,7 +153,7 @@ struct ExplainCommand: ParsableCommand {
             if let notAChestFilm {
                 print("  skipped by classify and process: \(notAChestFilm); the map shows the network's most likely class all the same")
             } else if let prediction {
-                print("  decision: \(prediction.decision.label)\(prediction.decision.reason.map { " (\($0))" } ?? "")")
+                print("  decision: \(prediction.decision.label)\((prediction.decision.reason ?? prediction.decision.basis).map { " (\($0))" } ?? "")")
             }
             for w in written { print("  wrote \(w)") }
             for (name, r) in scores.sorted(by: { $0.key < $1.key }) {

@@ -26,7 +26,9 @@ struct ProcessCommand: ParsableCommand {
             Header policy: a view is written only when its calibrated probability reaches --threshold (default: \
             the model's), and only where the object's IOD defines it (CR: ViewPosition; DX: ViewPosition and \
             View Code Sequence; others: the SR and report only), recorded in Original Attributes Sequence. A \
-            frontal film whose AP/PA probability falls short is "frontal, AP/PA uncertain" and gets no view. A \
+            frontal film whose AP/PA probability falls short is "frontal, AP/PA uncertain" and gets no view. The \
+            header's words (Series Description, Protocol Name, the order's descriptions) withhold a view they \
+            contradict, and make a surely frontal film AP when they name AP and not PA. A \
             header holding a different ViewPosition is kept (reported as a disagreement) unless --overwrite-view. \
             Input files are never modified unless --in-place, which writes a temporary file and renames it over \
             the input.
@@ -171,6 +173,7 @@ struct ProcessCommand: ParsableCommand {
         case .done:
             var view = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
             if let marker = r.marker { view += ViewDecision.markerNote(marker, viewWritten: r.view != nil) }
+            if let words = r.headerText { view += " (\(words))" }
             what = String(format: "%@ p=%.4f header %@ → %@%@", view, r.probability ?? 0, r.headerView ?? "none",
                           r.headerAction?.rawValue ?? "", event.skipped ? " (done before, skipped)" : "")
         }

@@ -1,5 +1,6 @@
 import Classifier
 import Foundation
+import Markers
 import Preprocess
 import TensorEngine
 import TestSupport
@@ -199,6 +200,42 @@ struct ViewDecisionPolicyTests {
         let twoClass = ViewDecisionPolicy(model: try ModelFile(path: try makeModelFile([.pa, .lateral], in: TestPaths.temporaryDirectory("policy-2"), name: "two", threshold: 0.9)))
         #expect(twoClass.decide(logits: logits([0.95, 0.05]), features: near, headerConfirmsChest: true, apMarker: marker("PORTABLE")).view == .pa)
         #expect(reads == 3)
+    }
+
+    @Test("the header's words withhold a view they contradict and settle a surely frontal film as AP, never against the network's PA")
+    func headerWords() throws {
+        let policy = try policy()
+        func words(_ d: [String: String]) -> HeaderViewText { var t = RadiographTags(); t.descriptions = d; return HeaderViewText(tags: t) }
+        func decide(_ p: [Double], _ d: [String: String], marker: String? = nil) -> ViewDecision {
+            policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: words(d), apMarker: { marker })
+        }
+        let pa = [0.95, 0.04, 0.01], frontal = [0.55, 0.44, 0.01], lateral = [0.05, 0.02, 0.93], ap = [0.04, 0.95, 0.01]
+        // A PA against "AP PORTABLE": frontal, AP/PA uncertain, and why.
+        let vetoed = decide(pa, ["SeriesDescription": "CHEST AP PORTABLE"])
+        #expect(vetoed.outcome == .frontalUncertain && vetoed.view == nil)
+        #expect(vetoed.reason == "the network says PA (p 0.950), but Series Description says AP (AP, PORTABLE)")
+        #expect(vetoed.headerText == "Series Description says AP (AP, PORTABLE)")
+        // A lateral against a frontal-only description, a frontal view against a lateral-only one: uncertain.
+        #expect(decide(lateral, ["ProtocolName": "Chest PA"]).outcome == .uncertain)
+        #expect(decide(ap, ["StudyDescription": "CHEST LAT"]).outcome == .uncertain)
+        // An order that names the view among others, or none, leaves it.
+        #expect(decide(pa, ["StudyDescription": "XR CHEST PA AND LATERAL"]).view == .pa)
+        #expect(decide(lateral, ["StudyDescription": "XR CHEST PA AND LATERAL"]).view == .lateral)
+        #expect(decide(pa, ["SeriesDescription": "CHEST 1 VIEW"]) == decide(pa, [:]))
+        // Surely frontal and the words say AP: AP, with its basis.
+        let settled = decide(frontal, ["SeriesDescription": "Chest portable", "StudyDescription": "XR CHEST 1 VIEW"])
+        #expect(settled.outcome == .view && settled.view == .ap && settled.reason == nil)
+        #expect(settled.basis == "from the header's words on a surely frontal film (Series Description says AP (PORTABLE); the network alone: AP/PA uncertain)")
+        // Not when any description names PA, nor for a film the network does not call surely frontal.
+        #expect(decide(frontal, ["SeriesDescription": "CHEST AP", "StudyDescription": "CHEST PA"]).outcome == .frontalUncertain)
+        #expect(decide(frontal, ["SeriesDescription": "AP/PA"]).outcome == .frontalUncertain)
+        #expect(decide([0.5, 0.1, 0.4], ["SeriesDescription": "CHEST AP"]).outcome == .uncertain)
+        // A PA the burned-in marker vetoed stays withheld though the words say AP (the network said PA).
+        let markerVeto = decide(pa, ["SeriesDescription": "CHEST AP"], marker: "SUPINE")
+        #expect(markerVeto.outcome == .frontalUncertain && markerVeto.marker == "SUPINE")
+        // An AP a marker settled is withheld when the words name PA alone.
+        let markerAP = decide(frontal, ["ProtocolName": "THORAX PA"], marker: "PORTABLE")
+        #expect(markerAP.outcome == .frontalUncertain && markerAP.reason == "a burned-in PORTABLE marker says AP, but Protocol Name says PA (PA)")
     }
 
     @Test("per-class thresholds from the model file; --threshold replaces them all")

@@ -45,3 +45,37 @@ struct BurnedInTextTests {
         }
     }
 }
+
+/// Which projections a header description names.
+struct HeaderViewTextTests {
+    @Test("descriptions name AP (also by PORTABLE, SUPINE, …), PA and lateral; decubitus, PRONE, PORT and words inside words do not",
+          arguments: [
+              ("CHEST AP PORTABLE", "AP", "AP PORTABLE"), ("XR CHEST PA AND LATERAL", "PA lateral", "PA LATERAL"),
+              ("Thorax p.a.", "PA", "PA"), ("Torace a.p. supino", "AP", "AP SUPINO"), ("Portable chest", "AP", "PORTABLE"),
+              ("Thorax PA + Lat", "PA lateral", "PA LAT"), ("AP/PA", "AP PA", "AP PA"), ("CHEST SEMI-ERECT", "AP", "SEMI"),
+              ("Postero-anterior", "PA", "POSTERO"), ("Tórax portátil", "AP", "PORTATIL"), ("CHEST LAT", "lateral", "LAT"),
+              ("CHEST 1 VIEW", "", ""), ("LEFT LAT DECUB", "", ""), ("CHEST PRONE", "", ""), ("CXR PORT PLACEMENT", "", ""), ("PAPILLA CAPACITY", "", ""),
+              ("", "", ""),
+          ] as [(String, String, String)])
+    func claims(text: String, claims: String, words: String) {
+        let (found, named) = HeaderViewText.claims(in: text)
+        #expect(found.sorted().map(\.rawValue).joined(separator: " ") == claims, "\(text)")
+        #expect(named.joined(separator: " ") == words, "\(text)")
+    }
+
+    @Test("statements in attribute order; a contradiction is a statement without the view; AP only when nothing names PA")
+    func statements() {
+        var tags = RadiographTags()
+        tags.descriptions = ["StudyDescription": "XR CHEST PA AND LAT", "SeriesDescription": "CHEST AP", "ProtocolName": "Chest 1 view"]
+        let text = HeaderViewText(tags: tags)
+        #expect(text.statements.map(\.attribute) == ["SeriesDescription", "StudyDescription"])
+        #expect(text.statements[0].summary == "Series Description says AP (AP)")
+        #expect(text.contradiction(of: .pa)?.attribute == "SeriesDescription")
+        #expect(text.contradiction(of: .ap)?.attribute == "StudyDescription")
+        #expect(text.contradiction(of: .lateral)?.attribute == "SeriesDescription")
+        #expect(text.saysAP == nil, "the study names PA")
+        tags.descriptions = ["SeriesDescription": "CHEST PORTABLE", "StudyDescription": "XR CHEST 1 VIEW"]
+        #expect(HeaderViewText(tags: tags).saysAP?.summary == "Series Description says AP (PORTABLE)")
+        #expect(HeaderViewText(tags: RadiographTags()).statements.isEmpty)
+    }
+}

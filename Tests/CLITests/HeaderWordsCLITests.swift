@@ -1,0 +1,60 @@
+import Foundation
+import Preprocess
+import TestSupport
+import Testing
+
+/// Real chest DICOMs whose ViewPosition is removed and whose Series Description names a projection: the words
+/// withhold the network's PA, and settle a surely frontal film as AP, in every output.
+@Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
+struct HeaderWordsCLITests {
+    struct Results: Decodable {
+        struct Image: Decodable {
+            var relativePath: String; var decision: String?; var view: String?; var headerText: String?; var decisionReason: String?
+        }
+        var images: [Image]
+    }
+
+    /// A copy of a shared chest DICOM with no ViewPosition and the given Series Description.
+    static func film(_ name: String, seriesDescription: String, into folder: URL, as copy: String) throws {
+        let path = folder.appendingPathComponent(copy).path
+        try FileManager.default.copyItem(atPath: TestPaths.dicom(name), toPath: path)
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        let r = try Tool.run(dcmodify, ["-nb", "-ea", "(0018,5101)", "-i", "(0008,103E)=\(seriesDescription)", path])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    @Test("CHEST AP PORTABLE withholds a PA the network is sure of; PORTABLE makes a surely frontal film AP (SR, results, report)")
+    func wordsDecide() throws {
+        let input = TestPaths.temporaryDirectory("words-in")
+        // The network: PA at p 0.926 (CR), and frontal, AP/PA uncertain (a Secondary Capture: the SR carries the view).
+        try Self.film("chest_CR_PA_RG1_JLSN.dcm", seriesDescription: "CHEST AP PORTABLE", into: input, as: "pa.dcm")
+        try Self.film("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm",
+                      seriesDescription: "Portable chest", into: input, as: "frontal.dcm")
+        let out = TestPaths.temporaryDirectory("words-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("pa.dcm: frontal, AP/PA uncertain (Series Description says AP (AP, PORTABLE)) p=0.92"), "\(r.stdout)")
+        #expect(r.stdout.contains("frontal.dcm: AP (Series Description says AP (PORTABLE)) p=0.7"), "\(r.stdout)")
+
+        let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
+        let byName = Dictionary(uniqueKeysWithValues: results.images.map { ($0.relativePath, $0) })
+        let pa = try #require(byName["pa.dcm"]), frontal = try #require(byName["frontal.dcm"])
+        #expect(pa.view == nil && pa.decision == "frontal-uncertain" && pa.headerText == "Series Description says AP (AP, PORTABLE)")
+        #expect(pa.decisionReason?.hasPrefix("the network says PA (p 0.92") == true && pa.decisionReason?.hasSuffix("), but Series Description says AP (AP, PORTABLE)") == true,
+                "\(pa.decisionReason ?? "")")
+        #expect(frontal.view == "AP" && frontal.decision == "view")
+        // Nothing was written into the PA film's header: no tagged copy.
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("pa.dcm").path))
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        #expect(csv.contains("from the header's words on a surely frontal film (Series Description says AP (PORTABLE)"), "\(csv)")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("AP from the header&#39;s words") || html.contains("AP from the header's words"))
+        let dsrdump = try #require(Tool.find("dsrdump"), "dsrdump (dcmtk) is needed")
+        let dump = try Tool.run(dsrdump, ["+Pl", out.appendingPathComponent("frontal.sr.dcm").path]).stdout
+        #expect(dump.contains("AP: from the header's words on a surely frontal film"), "\(dump)")
+        #expect(dump.contains("antero-posterior"), "\(dump)")
+
+        let classify = try CLI.run(["classify", "--no-read-markers", input.path])
+        #expect(classify.stdout.contains("frontal.dcm\tAP (Series Description says AP (PORTABLE))\t0.7"), "\(classify.stdout)")
+    }
+}
