@@ -114,7 +114,7 @@ public final class ViewClassifier: @unchecked Sendable {
     /// The decision for a radiograph and its network input, as `process` and `explain` make it: the header's view
     /// to compare, the negative weighed, the burned-in marker read when needed.
     public func decide(file: String, radiograph: Radiograph, input: NetworkInput, headerConfirmsChest: Bool) -> ViewPrediction {
-        decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), header: radiograph.tags.viewPosition,
+        decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), header: radiograph.tags.headerView,
                headerConfirmsChest: headerConfirmsChest, headerText: HeaderViewText(tags: radiograph.tags), apMarker: { self.apMarker(radiograph) })
     }
 
@@ -127,7 +127,7 @@ public final class ViewClassifier: @unchecked Sendable {
             for i in range {
                 do throws(ImageReadError) {
                     switch try GatedInput.read(path: paths[i], gate: gate) {
-                    case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.viewPosition)))
+                    case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.headerView)))
                     case .radiograph(let image, _, let verdict):
                         let input = NetworkInput(radiograph: image, options: options)
                         slots.set(i, .success(.input(gray: input.gray, negative: negativeGray(of: input),
@@ -153,7 +153,7 @@ public final class ViewClassifier: @unchecked Sendable {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)
             })
-            out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.tags.viewPosition))
+            out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.tags.headerView))
         }
         for (i, r) in loaded.enumerated() {
             switch r {

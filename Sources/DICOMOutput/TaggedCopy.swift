@@ -52,6 +52,10 @@ public enum TaggedCopy {
         if let existing, existing != view.viewPosition, !overwrite {
             throw .viewConflict(file: file.path, existing: existing, proposed: view.viewPosition)
         }
+        // A code the modality recorded for another view (or one this code does not know) is a view too.
+        if withCode, let existingCode, RadiographView(code: existingCode)?.viewPosition != view.viewPosition, !overwrite {
+            throw .viewConflict(file: file.path, existing: "View Code Sequence \(existingCode)", proposed: view.viewPosition)
+        }
         // Every insertion or replacement is recorded; an attribute that was absent is kept with no value.
         let item = "OriginalAttributesSequence[\(file.sequenceCount("OriginalAttributesSequence"))]"
         let modified = "\(item).ModifiedAttributesSequence[0]"

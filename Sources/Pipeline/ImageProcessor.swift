@@ -80,7 +80,7 @@ public struct ImageProcessor: Sendable {
             record.status = .skipped
             record.skipReason = reason
             record.decision = ViewDecision.Outcome.skipped.rawValue
-            record.headerView = tags.viewPosition
+            record.headerView = tags.headerView
             return nil
         case .radiograph(let radiograph, let dicom, let verdict):
             record.format = radiograph.source.format.rawValue

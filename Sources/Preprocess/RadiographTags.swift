@@ -10,6 +10,9 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     public var modality: String?
     public var bodyPartExamined: String?
     public var viewPosition: String?
+    /// View Code Sequence's first code (DX), value and meaning.
+    public var viewCodeValue: String?
+    public var viewCodeMeaning: String?
     /// The free-text descriptions that may name the projection (Series Description, Protocol Name, …), by
     /// attribute keyword, non-empty ones only (`descriptionKeywords`).
     public var descriptions: [String: String]?
@@ -19,6 +22,14 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     public var columns: Int?
 
     public init() {}
+
+    /// The view the header records: ViewPosition, else View Code Sequence (a DX may carry only the code): its
+    /// view's ViewPosition term for a known code, else the code's meaning (which then reads as not understood).
+    public var headerView: String? {
+        if let v = viewPosition?.trimmingCharacters(in: .whitespaces), !v.isEmpty { return v }
+        guard let code = viewCodeValue else { return nil }
+        return RadiographView(code: code)?.viewPosition ?? viewCodeMeaning ?? code
+    }
 
     /// Where a radiographer's or an order's words may name the projection: the acquisition's own first (chosen at
     /// the modality), then the order's.
@@ -37,6 +48,8 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         t.modality = file.text("Modality")
         t.bodyPartExamined = file.text("BodyPartExamined")
         t.viewPosition = file.text("ViewPosition")
+        t.viewCodeValue = file.text("ViewCodeSequence[0].CodeValue")
+        t.viewCodeMeaning = file.text("ViewCodeSequence[0].CodeMeaning")
         let descriptions = Self.descriptionKeywords.compactMap { keyword in
             file.text(keyword).map { (keyword, $0.trimmingCharacters(in: .whitespaces)) }
         }.filter { !$0.1.isEmpty }

@@ -52,6 +52,18 @@ public struct RadiographView: Sendable, Hashable, Codable, CustomStringConvertib
         }
     }
 
+    /// The view a View Code Sequence code names: the SNOMED CT codes written today and the SNOMED-RT ones
+    /// (scheme SRT) older DX modalities write; nil for any other code (oblique, decubitus, …).
+    public init?(code: String) {
+        switch code.trimmingCharacters(in: .whitespaces) {
+        case "272479007", "R-10214": self = .pa
+        case "399348003", "R-10206": self = .ap
+        case "399173006", "R-10232": self = .leftLateral
+        case "399198007", "R-10236": self = .rightLateral
+        default: return nil
+        }
+    }
+
     /// Whether a header holding `self` says the same as a prediction of `other`: the same frontal view, or
     /// any lateral for a lateral (the pixels do not tell the side).
     public func sameView(as other: RadiographView) -> Bool {

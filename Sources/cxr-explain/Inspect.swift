@@ -108,6 +108,7 @@ struct InspectReport: Encodable {
         let t = tags
         let pairs: [(String, String?)] = [
             ("Modality", t.modality), ("BodyPartExamined", t.bodyPartExamined), ("ViewPosition", t.viewPosition),
+            ("ViewCodeSequence", t.viewCodeValue.map { "\($0) \(t.viewCodeMeaning.map { "(\($0))" } ?? "")" }),
             ("SOPClassUID", t.sopClassUID), ("StudyInstanceUID", t.studyInstanceUID),
             ("SeriesInstanceUID", t.seriesInstanceUID), ("SOPInstanceUID", t.sopInstanceUID),
         ]

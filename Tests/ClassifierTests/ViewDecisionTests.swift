@@ -289,6 +289,18 @@ struct ViewDecisionPolicyTests {
         #expect(ViewPrediction(file: "f", decision: l, headerViewPosition: "LATERAL").agreement == .agree)
         let frontal = policy.decide(logits: logits([0.5, 0.49, 0.01]), features: near, headerConfirmsChest: true)
         #expect(ViewPrediction(file: "f", decision: frontal, headerViewPosition: "AP").agreement == .undecided)
+        // A DX may name its view by View Code Sequence alone: the code is the header's view.
+        func header(_ position: String?, _ code: String?, _ meaning: String? = nil) -> String? {
+            var t = RadiographTags()
+            t.viewPosition = position; t.viewCodeValue = code; t.viewCodeMeaning = meaning
+            return t.headerView
+        }
+        #expect(header(nil, "399348003", "antero-posterior") == "AP" && header(nil, "R-10206") == "AP" && header(nil, "R-10232") == "LL")
+        #expect(header("PA", "399348003") == "PA", "ViewPosition first")
+        #expect(header(nil, nil) == nil && header("", nil) == nil)
+        #expect(ViewPrediction(file: "f", decision: ap, headerViewPosition: header(nil, "272479007")).agreement == .disagree)
+        let oblique = header(nil, "399255004", "left anterior oblique")
+        #expect(oblique == "left anterior oblique" && ViewPrediction(file: "f", decision: ap, headerViewPosition: oblique).agreement == .headerNotUnderstood)
     }
 
     @Test("threshold validation is one rule for classify and process")

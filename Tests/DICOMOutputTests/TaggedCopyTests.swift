@@ -131,6 +131,34 @@ struct TaggedCopyTests {
         #expect(copy.text("\(item).AttributeModificationDateTime") == "20231114221320")
     }
 
+    @Test("a DX whose View Code Sequence alone names a view: another view is refused unless asked; the same view (SNOMED-RT too) fills ViewPosition")
+    func viewCodeAlone() throws {
+        func dx(code: String, scheme: String, meaning: String) throws -> DICOMFile {
+            let file = try DICOMFile(path: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"))
+            try file.put("SOPClassUID", "1.2.840.10008.5.1.4.1.1.1.1")
+            try file.put("Modality", "DX")
+            file.delete("ViewPosition")
+            try file.put("ViewCodeSequence[0].CodeValue", code)
+            try file.put("ViewCodeSequence[0].CodingSchemeDesignator", scheme)
+            try file.put("ViewCodeSequence[0].CodeMeaning", meaning)
+            return file
+        }
+        let ap = try dx(code: "399348003", scheme: "SCT", meaning: "antero-posterior")
+        #expect(throws: DICOMWriteError.viewConflict(file: ap.path, existing: "View Code Sequence 399348003", proposed: "PA")) {
+            try TaggedCopy.apply(view: .pa, to: ap, overwrite: false)
+        }
+        let oblique = try dx(code: "399255004", scheme: "SCT", meaning: "left anterior oblique")  // no view this code knows
+        #expect(throws: DICOMWriteError.self) { try TaggedCopy.apply(view: .pa, to: oblique, overwrite: false) }
+        try TaggedCopy.apply(view: .pa, to: ap, overwrite: true)
+        #expect(ap.text("ViewCodeSequence[0].CodeValue") == "272479007")
+        #expect(ap.text("OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewCodeSequence[0].CodeValue") == "399348003")
+        // SNOMED-RT's PA (as older modalities write it) is the same view: ViewPosition added, the code in SNOMED CT.
+        let legacy = try dx(code: "R-10214", scheme: "SRT", meaning: "postero-anterior")
+        let change = try TaggedCopy.apply(view: .pa, to: legacy, overwrite: false)
+        #expect(change.modified && legacy.text("ViewPosition") == "PA" && legacy.text("ViewCodeSequence[0].CodeValue") == "272479007")
+        #expect(legacy.text("OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewCodeSequence[0].CodeValue") == "R-10214")
+    }
+
     @Test("the same view again changes nothing")
     func sameView() throws {
         let file = try DICOMFile(path: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"))

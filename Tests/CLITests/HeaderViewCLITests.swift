@@ -3,10 +3,10 @@ import Preprocess
 import TestSupport
 import Testing
 
-/// Real chest DICOMs whose ViewPosition is removed and whose Series Description names a projection: the words
-/// withhold the network's PA, and settle a surely frontal film as AP, in every output.
+/// Real chest DICOMs whose header says the view other than by ViewPosition: Series Description's words withhold
+/// the network's PA and settle a surely frontal film as AP; a DX's View Code Sequence is the header's view.
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"), .serialized)
-struct HeaderWordsCLITests {
+struct HeaderViewCLITests {
     struct Results: Decodable {
         struct Image: Decodable {
             var relativePath: String; var decision: String?; var view: String?; var headerText: String?; var decisionReason: String?
@@ -56,5 +56,37 @@ struct HeaderWordsCLITests {
 
         let classify = try CLI.run(["classify", "--no-read-markers", input.path])
         #expect(classify.stdout.contains("frontal.dcm\tAP (Series Description says AP (PORTABLE))\t0.7"), "\(classify.stdout)")
+    }
+
+    @Test("a DX whose View Code Sequence alone says AP: the network's PA disagrees and is kept out; --overwrite-view replaces it, old code recorded")
+    func viewCodeIsTheHeader() throws {
+        let input = TestPaths.temporaryDirectory("viewcode-in")
+        let path = input.appendingPathComponent("dx.dcm").path
+        try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        let m = try Tool.run(dcmodify, ["-nb", "-m", "(0008,0016)=1.2.840.10008.5.1.4.1.1.1.1", "-m", "(0008,0060)=DX", "-ea", "(0018,5101)",
+                                        "-i", "(0054,0220)[0].(0008,0100)=399348003", "-i", "(0054,0220)[0].(0008,0102)=SCT",
+                                        "-i", "(0054,0220)[0].(0008,0104)=antero-posterior", path])
+        #expect(m.status == 0, "\(m.stderr)")
+        let out = TestPaths.temporaryDirectory("viewcode-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("dx.dcm: PA p=0.99") && r.stdout.contains("header AP → kept-different"), "\(r.stdout)")
+        #expect(r.stdout.contains("1 disagree with the header"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("dx.dcm").path), "a tagged copy against the modality's code")
+        let classify = try CLI.run(["classify", "--no-read-markers", path])
+        #expect(classify.stdout.contains("\theader AP\tdisagree"), "\(classify.stdout)")
+
+        let overwrite = TestPaths.temporaryDirectory("viewcode-overwrite")
+        let o = try CLI.run(["process", input.path, "--out", overwrite.path, "--methods", "gradcam", "--no-read-markers", "--overwrite-view"])
+        #expect(o.status == 0 && o.stdout.contains("header AP → tagged"), "\(o.stdout)\(o.stderr)")
+        let copy = try DICOMFile(path: overwrite.appendingPathComponent("dx.dcm").path)
+        #expect(copy.text("ViewPosition") == "PA" && copy.text("ViewCodeSequence[0].CodeValue") == "272479007")
+        #expect(copy.text("OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewCodeSequence[0].CodeValue") == "399348003")
+        // The copy adds no dciodvfy error to its source's own (a CR made DX lacks DX attributes either way).
+        if let before = try DICOMChecks.dciodvfyFindings(path), let after = try DICOMChecks.dciodvfyFindings(overwrite.appendingPathComponent("dx.dcm").path) {
+            let added = after.subtracting(before).filter { $0.hasPrefix("Error") }
+            #expect(added.isEmpty, "\(added)")
+        }
     }
 }
