@@ -46,9 +46,14 @@ public enum RadiographLoader {
     /// Stored values → Modality LUT → VOI → MONOCHROME1 inversion (and Presentation LUT Shape INVERSE).
     public static func loadDICOM(_ file: DICOMFile) throws(ImageReadError) -> Radiograph {
         let info = try file.pixelInfo()
-        let photometric = info.photometric.uppercased()
+        let photometric = info.photometric.trimmingCharacters(in: .whitespaces).uppercased()
         guard !photometric.isEmpty else {
             throw .unsupported(file: file.path, reason: "no Photometric Interpretation (0028,0004): what the pixel values mean is not stated")
+        }
+        // Another MONOCHROME term says nothing of which end is white: read either way, it may be a negative.
+        if photometric.hasPrefix("MONOCHROME") && !["MONOCHROME1", "MONOCHROME2"].contains(photometric) {
+            throw .unsupported(file: file.path, reason: "Photometric Interpretation \(info.photometric) is not a defined term (MONOCHROME1 or "
+                               + "MONOCHROME2): whether low values are black or white is not stated")
         }
         guard info.samplesPerPixel == 1, photometric.hasPrefix("MONOCHROME") else {
             throw .unsupported(file: file.path,

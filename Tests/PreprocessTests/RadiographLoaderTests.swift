@@ -109,7 +109,7 @@ struct DisplayPipelineTests {
         #expect(image.source.inverted)
     }
 
-    @Test("a zero or unreadable Rescale Slope is not applied and says so; no Photometric Interpretation is refused by name")
+    @Test("a zero or unreadable Rescale Slope is not applied and says so; no or an undefined Photometric Interpretation is refused by name")
     func invalidHeaderValues() throws {
         let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
         let source = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
@@ -136,6 +136,15 @@ struct DisplayPipelineTests {
         } catch {
             #expect("\(error)".hasSuffix("no-photometric.dcm: no Photometric Interpretation (0028,0004): what the pixel values mean is not stated"), "\(error)")
         }
+        // An undefined MONOCHROME term: read as MONOCHROME2 it was a confident view of a negative.
+        do {
+            _ = try RadiographLoader.load(path: try copy("monochrome3.dcm", ["-m", "(0028,0004)=MONOCHROME3"]))
+            Issue.record("an image with Photometric Interpretation MONOCHROME3 was read")
+        } catch {
+            #expect("\(error)".hasSuffix("monochrome3.dcm: Photometric Interpretation MONOCHROME3 is not a defined term (MONOCHROME1 or "
+                                         + "MONOCHROME2): whether low values are black or white is not stated"), "\(error)")
+        }
+        #expect(try RadiographLoader.load(path: try copy("monochrome2-padded.dcm", ["-m", "(0028,0004)=MONOCHROME2 "])).pixels.count == original.pixels.count)
     }
 
     /// The bytes of lower-case hex text (what the Python references print).
