@@ -48,6 +48,11 @@ public enum GatedInput {
             return .skipped(reason: "not a chest radiograph: a blank image (every pixel is \(Int(stored.min)))",
                             tags: dicom.map { .read(from: $0) } ?? RadiographTags())
         }
+        // Different stored values that all show as one gray: every pixel Pixel Padding, say.
+        if let first = radiograph.pixels.first, !radiograph.pixels.contains(where: { $0 != first }) {
+            return .skipped(reason: "not a chest radiograph: a blank image (every pixel shows as one gray)",
+                            tags: dicom.map { .read(from: $0) } ?? RadiographTags())
+        }
         return .radiograph(radiograph, dicom: dicom, verdict: verdict)
     }
 }

@@ -67,7 +67,8 @@ public enum RadiographLoader {
         let padding = paddingRange(file)
         let isPadding = padding.map { p in stored.map { p.contains($0) } }
         let imageValues = isPadding.map { pad in display.indices.compactMap { pad[$0] ? nil : display[$0] } } ?? display
-        let voi = VOITransform.read(from: file, modalityValues: imageValues.isEmpty ? display : imageValues)
+        let voiBasis = imageValues.isEmpty ? display : imageValues
+        let voi = VOITransform.read(from: file, modalityValues: voiBasis)
         voi.applyInPlace(&display)
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
@@ -75,7 +76,7 @@ public enum RadiographLoader {
         if let isPadding { for i in display.indices where isPadding[i] { display[i] = 0 } }
         var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
-            photometric: info.photometric, modality: modality.description + Self.unusedRescaleNote(file, modality), voi: voi.description + Self.unusedWindowNote(file, voi),
+            photometric: info.photometric, modality: modality.description + Self.unusedRescaleNote(file, modality), voi: voi.description + Self.unusedWindowNote(file, voi, modalityValues: voiBasis),
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
         if let padding {
             source.voi += "; \(display.count - imageValues.count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
@@ -92,17 +93,38 @@ public enum RadiographLoader {
         return min(v, limit)...max(v, limit)
     }
 
-    /// Why a window the file carries was not used (a width under 1, no center), for `inspect`; empty otherwise.
-    static func unusedWindowNote(_ file: DICOMFile, _ voi: VOITransform) -> String {
-        guard case .percentile = voi, file.text("WindowWidth") != nil || file.text("WindowCenter") != nil else { return "" }
+    /// Why a window the file carries was not used (a width under 1, no center, every pixel one gray), for
+    /// `inspect`; empty otherwise.
+    static func unusedWindowNote(_ file: DICOMFile, _ voi: VOITransform, modalityValues: [Float]) -> String {
+        if case .lut = voi { return "" }
+        var notes: [String] = []
+        if file.sequenceCount("VOILUTSequence") > 0 { notes.append(invalidLUT("VOI")) }
+        if case .percentile = voi, file.text("WindowWidth") != nil || file.text("WindowCenter") != nil {
+            notes.append(windowReason(file, modalityValues: modalityValues))
+        }
+        return notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
+    }
+
+    static func windowReason(_ file: DICOMFile, modalityValues: [Float]) -> String {
         func first(_ keyword: String) -> String { file.text(keyword)?.split(separator: "\\").first.map(String.init) ?? "none" }
-        return " (the file's window, center \(first("WindowCenter")) width \(first("WindowWidth")), is not valid)"
+        let window = "the file's window, center \(first("WindowCenter")) width \(first("WindowWidth"))"
+        if let c = file.number("WindowCenter"), let w = file.number("WindowWidth"), w >= 1,
+           VOITransform.showsOneGray(center: c, width: w, function: .linear, values: modalityValues) {
+            return "\(window), lies outside the image's values: every pixel would show as one gray"
+        }
+        return "\(window), is not valid"
+    }
+
+    /// A LUT Sequence that `LookupTable.read` refused.
+    static func invalidLUT(_ kind: String) -> String {
+        "the file's \(kind) LUT Sequence is not valid (no descriptor, or fewer LUT Data entries than it declares): not used"
     }
 
     /// Why the file's Rescale Slope or Intercept was not used (a zero slope, not a number), for `inspect`; empty otherwise.
     static func unusedRescaleNote(_ file: DICOMFile, _ modality: ModalityTransform) -> String {
         if case .lut = modality { return "" }
         var notes: [String] = []
+        if file.sequenceCount("ModalityLUTSequence") > 0 { return " (\(invalidLUT("Modality")))" }
         if let text = file.text("RescaleSlope"), ModalityTransform.usableSlope(file) == nil { notes.append("Rescale Slope \(text) is not valid: 1 used") }
         if let text = file.text("RescaleIntercept"), file.number("RescaleIntercept") == nil { notes.append("Rescale Intercept \(text) is not a number: 0 used") }
         return notes.isEmpty ? "" : " (the file's \(notes.joined(separator: "; its ")))"

@@ -15,7 +15,8 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
     /// Percentiles used when the file has neither a VOI LUT nor a window.
     public static let defaultPercentiles = (low: 0.5, high: 99.5)
 
-    /// Chooses the VOI from the file: VOI LUT Sequence, else the first valid Window Center/Width, else percentiles.
+    /// Chooses the VOI from the file: VOI LUT Sequence, else the first valid Window Center/Width (one that shows
+    /// the image as more than one gray), else percentiles.
     public static func read(from file: DICOMFile, modalityValues: [Float]) -> VOITransform {
         if file.sequenceCount("VOILUTSequence") > 0,
            let table = LookupTable.read(from: file, item: "VOILUTSequence[0]", inputSigned: false) {
@@ -24,11 +25,20 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
         if let center = file.number("WindowCenter"), let width = file.number("WindowWidth") {
             let function = WindowFunction(rawValue: file.text("VOILUTFunction")?.uppercased() ?? "LINEAR") ?? .linear
             // PS3.3 C.11.2.1.2: Window Width ≥ 1 (LINEAR, SIGMOID), > 0 (LINEAR_EXACT); otherwise unusable.
-            if function == .linearExact ? width > 0 : width >= 1 {
+            if function == .linearExact ? width > 0 : width >= 1,
+               !showsOneGray(center: center, width: width, function: function, values: modalityValues) {
                 return .window(center: center, width: width, function: function)
             }
         }
         return percentileWindow(modalityValues)
+    }
+
+    /// Whether a linear window lies wholly below or above the image's values, so that every pixel shows as one
+    /// gray (black or white): a window meant for other values (another rescale, a template), of no use here.
+    public static func showsOneGray(center c: Double, width w: Double, function: WindowFunction, values: [Float]) -> Bool {
+        guard function != .sigmoid, let low = values.min(), let high = values.max() else { return false }
+        let (lo, hi) = function == .linearExact ? (c - w / 2, c + w / 2) : (c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2)
+        return Double(high) <= lo || Double(low) > hi
     }
 
     /// A linear window from the 0.5th to the 99.5th percentile (linear interpolation between ranks).

@@ -109,7 +109,7 @@ struct DisplayPipelineTests {
         #expect(image.source.inverted)
     }
 
-    @Test("a zero or unreadable Rescale Slope is not applied and says so; no or an undefined Photometric Interpretation is refused by name")
+    @Test("a zero or unreadable Rescale Slope is not applied and says so; no or an undefined Photometric Interpretation is refused by name; a window outside the values is not used")
     func invalidHeaderValues() throws {
         let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
         let source = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
@@ -145,6 +145,36 @@ struct DisplayPipelineTests {
                                          + "MONOCHROME2): whether low values are black or white is not stated"), "\(error)")
         }
         #expect(try RadiographLoader.load(path: try copy("monochrome2-padded.dcm", ["-m", "(0028,0004)=MONOCHROME2 "])).pixels.count == original.pixels.count)
+        // A window wholly above the image's values would show it all white: the percentile window instead, and why.
+        let far = try RadiographLoader.load(path: try copy("window-far.dcm", ["-m", "(0028,1050)=100000", "-m", "(0028,1051)=10"]))
+        let percentile = try RadiographLoader.load(path: try copy("window-none.dcm", ["-e", "(0028,1050)", "-e", "(0028,1051)"]))
+        #expect(far.pixels == percentile.pixels && Set(far.pixels).count > 100)
+        #expect(far.source.voi.hasSuffix("(the file's window, center 100000 width 10, lies outside the image's values: every pixel would show as one gray)"),
+                "\(far.source.voi)")
+        // LUT Sequences whose data fall short of their descriptor: not used, and said so.
+        if let python = Tool.python {
+            let broken = dir.appendingPathComponent("short-luts.dcm").path
+            let script = """
+                import sys, pydicom
+                from pydicom.dataset import Dataset
+                d = pydicom.dcmread(sys.argv[1])
+                for keyword in ("ModalityLUTSequence", "VOILUTSequence"):
+                    item = Dataset(); item.add_new(0x00283002, "US", [4096, 0, 12]); item.add_new(0x00283006, "US", [0] * 100)
+                    setattr(d, keyword, [item])
+                d.save_as(sys.argv[2], write_like_original=True)
+                """
+            #expect(try Tool.run(python, ["-c", script, source, broken]).status == 0)
+            let read = try RadiographLoader.load(path: broken)
+            #expect(read.pixels == original.pixels)
+            #expect(read.source.modality == "identity (the file's Modality LUT Sequence is not valid (no descriptor, or fewer LUT Data entries than it declares): not used)")
+            #expect(read.source.voi.hasSuffix("(the file's VOI LUT Sequence is not valid (no descriptor, or fewer LUT Data entries than it declares): not used)"), "\(read.source.voi)")
+        }
+        // Every pixel Pixel Padding: blank as shown, so skipped, whatever the header says.
+        let padded = try copy("all-padding.dcm", ["-i", "(0028,0120)=0", "-i", "(0028,0121)=4095"])
+        guard case .skipped(let reason, _) = try GatedInput.read(path: padded, gate: ChestGate()) else {
+            Issue.record("an image that is all Pixel Padding was read"); return
+        }
+        #expect(reason == "not a chest radiograph: a blank image (every pixel shows as one gray)")
     }
 
     /// The bytes of lower-case hex text (what the Python references print).
