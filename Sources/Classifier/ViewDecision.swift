@@ -120,7 +120,8 @@ public struct ViewDecisionPolicy: Sendable {
 
     /// The header's words withhold a view they contradict ("CHEST AP PORTABLE" against a PA, "LATERAL" against a
     /// frontal view): nothing is written then. A film the network itself calls "frontal, AP/PA uncertain" becomes
-    /// AP when a description names AP (PORTABLE, SUPINE, AP, …) and none names PA — the burned-in marker's rule.
+    /// AP when a description names AP (PORTABLE, SUPINE, AP, …) and none names PA — the burned-in marker's rule —
+    /// unless a burned-in marker (PRONE) said otherwise.
     func applying(_ text: HeaderViewText, to decision: ViewDecision, network: ViewDecision) -> ViewDecision {
         var out = decision
         if decision.outcome == .view, let view = decision.view, let claim = Self.claim(of: view), let against = text.contradiction(of: claim) {
@@ -130,7 +131,8 @@ public struct ViewDecisionPolicy: Sendable {
             let says = decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
                 ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
             out.reason = "\(says), but \(against.summary)"
-        } else if decision.outcome == .frontalUncertain, network.outcome == .frontalUncertain, views.contains(.ap), let says = text.saysAP {
+        } else if decision.outcome == .frontalUncertain, network.outcome == .frontalUncertain, decision.marker == nil, views.contains(.ap),
+                  let says = text.saysAP {
             out.outcome = .view
             out.view = .ap
             out.reason = nil
@@ -160,8 +162,11 @@ public struct ViewDecisionPolicy: Sendable {
         if isPA {
             out.outcome = .frontalUncertain
             out.view = nil
-            out.reason = String(format: "the network says %@ (p %.3f), but the film carries a burned-in %@ marker, which means AP",
-                                decision.view?.name ?? "PA", decision.probability ?? 0, marker)
+            out.reason = String(format: "the network says %@ (p %.3f), but the film carries a burned-in %@ marker, which means %@",
+                                decision.view?.name ?? "PA", decision.probability ?? 0, marker,
+                                ProjectionMarker.settlesAP(marker) ? "AP" : "no standing PA film")
+        } else if !ProjectionMarker.settlesAP(marker) {
+            out.reason = (decision.reason.map { $0 + "; " } ?? "") + "a burned-in \(marker) marker: taken lying face down, neither AP nor a standing PA"
         } else {
             out.outcome = .view
             out.view = .ap

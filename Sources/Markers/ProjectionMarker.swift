@@ -13,6 +13,11 @@ public enum ProjectionMarker {
     /// Words that mean AP after "AP" or "SEMI" (AP ERECT, SEMI ERECT, SEMI-ERECT).
     static let postureWords: Set<String> = ["ERECT", "UPRIGHT", "SITTING"]
 
+    /// Whether a marker makes a surely frontal film AP. Every one vetoes a PA (the curators took each as proof
+    /// against a PA label), but PRONE does not make a film AP: a prone patient's frontal film is taken with the
+    /// beam entering the back, postero-anterior, yet not the standing PA film the model's PA class is.
+    public static func settlesAP(_ marker: String) -> Bool { marker != "PRONE" }
+
     /// The first AP-asserting marker in OCR text, as it reads ("PORTABLE", "AP ERECT"), or nil.
     public static func apMarker(in text: String) -> String? {
         // Accents folded first: PORTÁTIL is PORTATIL.

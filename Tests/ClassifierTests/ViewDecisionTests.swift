@@ -184,6 +184,16 @@ struct ViewDecisionPolicyTests {
         let vetoed = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("SUPINE"))
         #expect(vetoed.outcome == .frontalUncertain && vetoed.view == nil && vetoed.marker == "SUPINE")
         #expect(vetoed.reason == "the network says PA (p 0.950), but the film carries a burned-in SUPINE marker, which means AP")
+        // PRONE withholds a PA but makes no film AP: a prone frontal film is taken postero-anterior.
+        let prone = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("PRONE"))
+        #expect(prone.outcome == .frontalUncertain && prone.view == nil && prone.marker == "PRONE")
+        #expect(prone.reason?.hasSuffix("; a burned-in PRONE marker: taken lying face down, neither AP nor a standing PA") == true, "\(prone.reason ?? "")")
+        let pronePA = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("PRONE"))
+        #expect(pronePA.outcome == .frontalUncertain && pronePA.reason == "the network says PA (p 0.950), but the film carries a burned-in PRONE marker, which means no standing PA film")
+        var proneWords = RadiographTags(); proneWords.descriptions = ["SeriesDescription": "CHEST AP PORTABLE"]
+        #expect(policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, headerText: HeaderViewText(tags: proneWords),
+                              apMarker: marker("PRONE")).outcome == .frontalUncertain, "the header's words do not override a PRONE marker")
+        reads -= 3
         // No marker: the network's decision stands.
         let plain = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker(nil))
         #expect(plain.outcome == .view && plain.view == .pa && plain.marker == nil)
