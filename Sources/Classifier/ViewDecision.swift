@@ -66,7 +66,7 @@ public struct ViewDecision: Sendable, Codable, Equatable {
 
     /// What the console adds after the decision when a marker was read: it decided the view, or vetoed a PA.
     public static func markerNote(_ marker: String, viewWritten: Bool) -> String {
-        viewWritten ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)"
+        viewWritten || !ProjectionMarker.settlesAP(marker) ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)"
     }
 
     public static func skipped(_ reason: String) -> ViewDecision {
@@ -128,6 +128,7 @@ public struct ViewDecisionPolicy: Sendable {
             out.outcome = view.family == .frontal && against.claims.isSubset(of: [.ap, .pa]) ? .frontalUncertain : .uncertain
             out.view = nil
             out.headerText = against.summary
+            out.marker = nil  // the reason names it; it decided nothing written
             let says = decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
                 ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
             out.reason = "\(says), but \(against.summary)"

@@ -246,6 +246,7 @@ struct ViewDecisionPolicyTests {
         // An AP a marker settled is withheld when the words name PA alone.
         let markerAP = decide(frontal, ["ProtocolName": "THORAX PA"], marker: "PORTABLE")
         #expect(markerAP.outcome == .frontalUncertain && markerAP.reason == "a burned-in PORTABLE marker says AP, but Protocol Name says PA (PA)")
+        #expect(markerAP.marker == nil && markerAP.headerText == "Protocol Name says PA (PA)")
     }
 
     @Test("per-class thresholds from the model file; --threshold replaces them all")
