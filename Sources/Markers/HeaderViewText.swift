@@ -14,8 +14,10 @@ public struct HeaderViewText: Sendable, Equatable {
 
     /// One description that names at least one projection.
     public struct Statement: Sendable, Equatable {
-        /// The attribute's keyword (SeriesDescription).
+        /// The attribute's tag path (SeriesDescription, ProcedureCodeSequence[0].CodeMeaning).
         public var attribute: String
+        /// Its name as shown (Series Description, Procedure Code).
+        public var name: String
         public var claims: Set<Claim>
         /// The words that made the claims, upper case, in the order they stand ("AP", "PORTABLE"). Words of a
         /// fixed vocabulary only, so they can be shown without the description itself (which may hold PHI).
@@ -23,20 +25,20 @@ public struct HeaderViewText: Sendable, Equatable {
 
         /// "Series Description says AP (PORTABLE)".
         public var summary: String {
-            "\(HeaderViewText.spaced(attribute)) says \(claims.sorted().map(\.rawValue).joined(separator: " and ")) (\(words.joined(separator: ", ")))"
+            "\(name) says \(claims.sorted().map(\.rawValue).joined(separator: " and ")) (\(words.joined(separator: ", ")))"
         }
     }
 
-    /// The descriptions that name a projection, in `RadiographTags.descriptionKeywords` order.
+    /// The descriptions that name a projection, in `RadiographTags.descriptionAttributes` order.
     public var statements: [Statement]
 
     public init(statements: [Statement]) { self.statements = statements }
 
     public init(tags: RadiographTags) {
-        statements = RadiographTags.descriptionKeywords.compactMap { keyword in
-            guard let text = tags.descriptions?[keyword] else { return nil }
+        statements = RadiographTags.descriptionAttributes.compactMap { attribute in
+            guard let text = tags.descriptions?[attribute.path] else { return nil }
             let (claims, words) = Self.claims(in: text)
-            return claims.isEmpty ? nil : Statement(attribute: keyword, claims: claims, words: words)
+            return claims.isEmpty ? nil : Statement(attribute: attribute.path, name: attribute.name, claims: claims, words: words)
         }
     }
 
@@ -84,15 +86,5 @@ public struct HeaderViewText: Sendable, Equatable {
     public var saysAP: Statement? {
         guard !statements.contains(where: { $0.claims.contains(.pa) }) else { return nil }
         return statements.first { $0.claims.contains(.ap) }
-    }
-
-    /// "SeriesDescription" → "Series Description".
-    static func spaced(_ keyword: String) -> String {
-        var out = ""
-        for c in keyword {
-            if c.isUppercase, let last = out.last, last.isLowercase { out.append(" ") }
-            out.append(c)
-        }
-        return out
     }
 }

@@ -14,7 +14,7 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     public var viewCodeValue: String?
     public var viewCodeMeaning: String?
     /// The free-text descriptions that may name the projection (Series Description, Protocol Name, …), by
-    /// attribute keyword, non-empty ones only (`descriptionKeywords`).
+    /// tag path, non-empty ones only (`descriptionAttributes`).
     public var descriptions: [String: String]?
     public var photometricInterpretation: String?
     public var bitsStored: Int?
@@ -31,10 +31,17 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         return RadiographView(code: code)?.viewPosition ?? viewCodeMeaning ?? code
     }
 
-    /// Where a radiographer's or an order's words may name the projection: the acquisition's own first (chosen at
-    /// the modality), then the order's.
-    public static let descriptionKeywords = ["SeriesDescription", "ProtocolName", "AcquisitionDeviceProcessingDescription",
-                                             "StudyDescription", "RequestedProcedureDescription", "PerformedProcedureStepDescription"]
+    /// Where a radiographer's or an order's words may name the projection, by tag path, with the name shown: the
+    /// acquisition's own first (chosen at the modality), then the order's (from the RIS).
+    public static let descriptionAttributes: [(path: String, name: String)] = [
+        ("SeriesDescription", "Series Description"), ("ProtocolName", "Protocol Name"),
+        ("AcquisitionDeviceProcessingDescription", "Acquisition Device Processing Description"), ("ImageComments", "Image Comments"),
+        ("PerformedProtocolCodeSequence[0].CodeMeaning", "Performed Protocol Code"),
+        ("StudyDescription", "Study Description"), ("RequestedProcedureDescription", "Requested Procedure Description"),
+        ("PerformedProcedureStepDescription", "Performed Procedure Step Description"),
+        ("ProcedureCodeSequence[0].CodeMeaning", "Procedure Code"),
+        ("RequestAttributesSequence[0].ScheduledProcedureStepDescription", "Scheduled Procedure Step Description"),
+    ]
 
     static func read(from file: DICOMFile) -> RadiographTags {
         var t = RadiographTags()
@@ -50,8 +57,8 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         t.viewPosition = file.text("ViewPosition")
         t.viewCodeValue = file.text("ViewCodeSequence[0].CodeValue")
         t.viewCodeMeaning = file.text("ViewCodeSequence[0].CodeMeaning")
-        let descriptions = Self.descriptionKeywords.compactMap { keyword in
-            file.text(keyword).map { (keyword, $0.trimmingCharacters(in: .whitespaces)) }
+        let descriptions = Self.descriptionAttributes.compactMap { attribute in
+            file.text(attribute.path).map { (attribute.path, $0.trimmingCharacters(in: .whitespaces)) }
         }.filter { !$0.1.isEmpty }
         t.descriptions = descriptions.isEmpty ? nil : Dictionary(uniqueKeysWithValues: descriptions)
         t.photometricInterpretation = file.text("PhotometricInterpretation")

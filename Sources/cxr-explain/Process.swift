@@ -27,7 +27,8 @@ struct ProcessCommand: ParsableCommand {
             the model's), and only where the object's IOD defines it (CR: ViewPosition; DX: ViewPosition and \
             View Code Sequence; others: the SR and report only), recorded in Original Attributes Sequence. A \
             frontal film whose AP/PA probability falls short is "frontal, AP/PA uncertain" and gets no view. The \
-            header's words (Series Description, Protocol Name, the order's descriptions) withhold a view they \
+            header's words (Series Description, Protocol Name, Image Comments, the order's descriptions and \
+            procedure codes) withhold a view they \
             contradict, and make a surely frontal film AP when they name AP and not PA. A \
             header holding a different ViewPosition is kept (reported as a disagreement) unless --overwrite-view. \
             Input files are never modified unless --in-place, which writes a temporary file and renames it over \

@@ -30,11 +30,17 @@ struct HeaderViewCLITests {
         try Self.film("chest_CR_PA_RG1_JLSN.dcm", seriesDescription: "CHEST AP PORTABLE", into: input, as: "pa.dcm")
         try Self.film("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm",
                       seriesDescription: "Portable chest", into: input, as: "frontal.dcm")
+        // A lateral order (Procedure Code Sequence, from the RIS) against the network's PA of the same CR film.
+        try Self.film("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm", seriesDescription: "CHEST", into: input, as: "ordered-lateral.dcm")
+        let dcmodify = try #require(Tool.find("dcmodify"))
+        #expect(try Tool.run(dcmodify, ["-nb", "-i", "(0008,1032)[0].(0008,0104)=XR CHEST LATERAL ONLY",
+                                        input.appendingPathComponent("ordered-lateral.dcm").path]).status == 0)
         let out = TestPaths.temporaryDirectory("words-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stdout.contains("pa.dcm: frontal, AP/PA uncertain (Series Description says AP (AP, PORTABLE)) p=0.92"), "\(r.stdout)")
         #expect(r.stdout.contains("frontal.dcm: AP (Series Description says AP (PORTABLE)) p=0.7"), "\(r.stdout)")
+        #expect(r.stdout.contains("ordered-lateral.dcm: uncertain (PA?) (Procedure Code says lateral (LATERAL)) p=0.99"), "\(r.stdout)")
 
         let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         let byName = Dictionary(uniqueKeysWithValues: results.images.map { ($0.relativePath, $0) })

@@ -76,6 +76,9 @@ struct HeaderViewTextTests {
         #expect(text.saysAP == nil, "the study names PA")
         tags.descriptions = ["SeriesDescription": "CHEST PORTABLE", "StudyDescription": "XR CHEST 1 VIEW"]
         #expect(HeaderViewText(tags: tags).saysAP?.summary == "Series Description says AP (PORTABLE)")
+        // Code meanings of the order's procedure, and the radiographer's comments, count as well.
+        tags.descriptions = ["ImageComments": "pt supine", "ProcedureCodeSequence[0].CodeMeaning": "XR Chest PA and Lateral"]
+        #expect(HeaderViewText(tags: tags).statements.map(\.summary) == ["Image Comments says AP (SUPINE)", "Procedure Code says PA and lateral (PA, LATERAL)"])
         #expect(HeaderViewText(tags: RadiographTags()).statements.isEmpty)
     }
 }
