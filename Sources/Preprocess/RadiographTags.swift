@@ -37,6 +37,8 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         ("SeriesDescription", "Series Description"), ("ProtocolName", "Protocol Name"),
         ("AcquisitionDeviceProcessingDescription", "Acquisition Device Processing Description"), ("ImageComments", "Image Comments"),
         ("PerformedProtocolCodeSequence[0].CodeMeaning", "Performed Protocol Code"),
+        // DX Positioning: the patient's posture as a code (supine, erect, …).
+        ("PatientOrientationCodeSequence[0].PatientOrientationModifierCodeSequence[0].CodeMeaning", "Patient Orientation Modifier Code"),
         ("StudyDescription", "Study Description"), ("RequestedProcedureDescription", "Requested Procedure Description"),
         ("PerformedProcedureStepDescription", "Performed Procedure Step Description"),
         ("ProcedureCodeSequence[0].CodeMeaning", "Procedure Code"),

@@ -77,8 +77,10 @@ struct HeaderViewTextTests {
         tags.descriptions = ["SeriesDescription": "CHEST PORTABLE", "StudyDescription": "XR CHEST 1 VIEW"]
         #expect(HeaderViewText(tags: tags).saysAP?.summary == "Series Description says AP (PORTABLE)")
         // Code meanings of the order's procedure, and the radiographer's comments, count as well.
-        tags.descriptions = ["ImageComments": "pt supine", "ProcedureCodeSequence[0].CodeMeaning": "XR Chest PA and Lateral"]
-        #expect(HeaderViewText(tags: tags).statements.map(\.summary) == ["Image Comments says AP (SUPINE)", "Procedure Code says PA and lateral (PA, LATERAL)"])
+        tags.descriptions = ["ImageComments": "pt supine", "ProcedureCodeSequence[0].CodeMeaning": "XR Chest PA and Lateral",
+                             "PatientOrientationCodeSequence[0].PatientOrientationModifierCodeSequence[0].CodeMeaning": "supine"]
+        #expect(HeaderViewText(tags: tags).statements.map(\.summary) == ["Image Comments says AP (SUPINE)", "Patient Orientation Modifier Code says AP (SUPINE)",
+                                                                         "Procedure Code says PA and lateral (PA, LATERAL)"])
         #expect(HeaderViewText(tags: RadiographTags()).statements.isEmpty)
     }
 }
