@@ -28,9 +28,9 @@ struct ProcessCommand: ParsableCommand {
             View Code Sequence; others: the SR and report only), recorded in Original Attributes Sequence. A \
             frontal film whose AP/PA probability falls short is "frontal, AP/PA uncertain" and gets no view. The \
             header's words (Series Description, Protocol Name, Image Comments, the order's descriptions and \
-            procedure codes) withhold a view they \
-            contradict, and make a surely frontal film AP when they name AP and not PA. A \
-            header holding a different ViewPosition is kept (reported as a disagreement) unless --overwrite-view. \
+            procedure codes) withhold a view they contradict, and make a surely frontal film AP when they name AP \
+            and not PA. A header holding a different ViewPosition (or, in a DX, View Code Sequence) is kept \
+            (reported as a disagreement) unless --overwrite-view. \
             Input files are never modified unless --in-place, which writes a temporary file and renames it over \
             the input.
 
@@ -122,13 +122,13 @@ struct ProcessCommand: ParsableCommand {
             }
         }
         progress.finish()
+        for e in outcome.walkErrors { printError(e) }
         if outcome.termination == .stopped {
             let name = signals.signal.map(Self.signalName) ?? "stopped"
             printNote("\(name): \(outcome.records.count) of \(outcome.files) images done, their outputs and records kept; the same command "
                       + "again finishes the rest (done images are skipped), `cxr-explain report \(out)` reports what is done")
             throw ExitCode(signals.signal.map(StopSignals.exitStatus) ?? ExitCode.temporaryFailure.rawValue)
         }
-        for e in outcome.walkErrors { printError(e) }
         let s = outcome.report.summary
         print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
               + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph or not an image), \(s.disagreements) disagree with the header, \(s.failures) failed")
