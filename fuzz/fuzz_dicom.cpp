@@ -21,6 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dcb_get_string(ds, "PatientName", buf, sizeof buf, &needed);  // PN, converted from its character set
     dcb_get_string(ds, "StudyDescription", buf, sizeof buf, &needed);  // LO likewise
     dcb_get_string(ds, "ViewCodeSequence[0].CodeValue", buf, sizeof buf, &needed);
+    // The header's words the decision reads (RadiographTags.descriptionAttributes), nested sequences included.
+    for (const char *path : {"SeriesDescription", "ImageComments", "ProcedureCodeSequence[0].CodeMeaning",
+                             "PatientOrientationCodeSequence[0].PatientOrientationModifierCodeSequence[0].CodeMeaning",
+                             "RequestAttributesSequence[0].ScheduledProcedureStepDescription"})
+        dcb_get_string(ds, path, buf, sizeof buf, &needed);
     dcb_dataset_free(ds);
     return 0;
 }

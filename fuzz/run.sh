@@ -22,7 +22,11 @@ libs="-lcmr -ldcmsr -ldcmpmap -ldcmfg -ldcmiod -ldcmpstat -ldcmjpls -ldcmjpeg -l
 seed() {
   local dir="$build/corpus-$1"; mkdir -p "$dir"
   case "$1" in
-    fuzz_dicom) find ../shared/data/dicom Tests -name '*.dcm' -size -3M -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    fuzz_dicom) find ../shared/data/dicom Tests -name '*.dcm' -size -3M -exec cp {} "$dir/" \; 2>/dev/null || true
+                # A seed with the nested code sequences the header's words come from.
+                cp ../shared/data/dicom/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm "$dir/nested-words.dcm" 2>/dev/null \
+                  && dcmodify -nb -i "(0054,0410)[0].(0054,0412)[0].(0008,0104)=supine" -i "(0008,1032)[0].(0008,0104)=XR CHEST AP" \
+                       "$dir/nested-words.dcm" >/dev/null 2>&1 || true ;;
     fuzz_raster) find ../shared/data/cxr-views -type f \( -name '*.png' -o -name '*.jp*g' \) -size -300k | head -40 | xargs -I{} cp {} "$dir/" ;;
     fuzz_tagwriter) printf 'PatientName\nDoe^Jane\n' > "$dir/a"; printf 'ViewCodeSequence[0].CodeValue\n272479007\n' > "$dir/b";
                     printf 'OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition\nLL\n' > "$dir/c"

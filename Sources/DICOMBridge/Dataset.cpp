@@ -120,6 +120,35 @@ std::string numericPath(const char *path, std::string &why) {
     return out;
 }
 
+/// Whether every element the path steps into with an item index ("(gggg,eeee)[n]") that the dataset holds is a
+/// sequence. A damaged file may carry a sequence's tag with another VR (Procedure Code Sequence as LO):
+/// DCMTK's path processor takes it for a sequence unchecked and crashes (found by fuzz_dicom).
+bool pathStepsIntoSequences(DcmItem *item, const std::string &numeric, std::string &why) {
+    size_t at = 0;
+    while (item && at < numeric.size()) {
+        unsigned group = 0, element = 0;
+        if (std::sscanf(numeric.c_str() + at, "(%4x,%4x)", &group, &element) != 2) return true;  // DCMTK judges the rest
+        const size_t close = numeric.find(')', at);
+        if (close == std::string::npos || close + 1 >= numeric.size() || numeric[close + 1] != '[') return true;  // a leaf
+        DcmElement *found = nullptr;
+        if (item->findAndGetElement(DcmTagKey(static_cast<Uint16>(group), static_cast<Uint16>(element)), found, OFFalse).bad() || !found)
+            return true;  // absent: nothing further to step into
+        if (found->ident() != EVR_SQ) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "(%04X,%04X) is not a sequence (VR %s)", group, element, DcmVR(found->ident()).getVRName());
+            why = buf;
+            return false;
+        }
+        const size_t index = std::strtoul(numeric.c_str() + close + 2, nullptr, 10);
+        auto *sequence = static_cast<DcmSequenceOfItems *>(found);
+        item = index < sequence->card() ? sequence->getItem(static_cast<unsigned long>(index)) : nullptr;
+        const size_t dot = numeric.find('.', close);
+        if (dot == std::string::npos) return true;
+        at = dot + 1;
+    }
+    return true;
+}
+
 /// Finds the objects a tag path names; `create` makes missing sequences, items and elements.
 OFCondition resolve(DcmDataset *d, const char *path, bool create, OFList<DcmPath *> &results,
                     DcmPathProcessor &proc) {
@@ -127,6 +156,7 @@ OFCondition resolve(DcmDataset *d, const char *path, bool create, OFList<DcmPath
     std::string why;
     const std::string numeric = numericPath(path, why);
     if (numeric.empty()) return makeOFCondition(0, 1, OF_error, why.c_str());
+    if (!pathStepsIntoSequences(d, numeric, why)) return makeOFCondition(0, 1, OF_error, why.c_str());
     OFCondition cond = proc.findOrCreatePath(d, numeric.c_str(), create ? OFTrue : OFFalse);
     if (cond.good()) proc.getResults(results);
     return cond;

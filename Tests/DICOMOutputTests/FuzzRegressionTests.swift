@@ -48,4 +48,25 @@ struct FuzzRegressionTests {
         #expect(ds.sequenceCount("ViewCodeSequence") == 3)
         #expect(throws: DICOMWriteError.self) { try ds.put("ViewCodeSequence[10001].CodeValue", "x") }
     }
+
+    /// fuzz_dicom 9003a57f: Procedure Code Sequence's tag holding an LO value; reading a path through it made
+    /// DCMTK's path processor take the LO for a sequence and crash. The path is now refused by name.
+    @Test("a sequence's tag with another VR: reading or writing a path through it is refused, not a crash")
+    func sequenceTagWithAnotherVR() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("dicom-sequence-vr-9003a57f")))
+        let ds = try DICOMFile(bytes: bytes, name: "dicom-sequence-vr-9003a57f")
+        #expect(ds.text("ProcedureCodeSequence[0].CodeMeaning") == nil)
+        #expect(ds.sequenceCount("ProcedureCodeSequence") == 0)
+        #expect(ds.text("SOPClassUID") == "1.2.840.10008.5.1.4.1.1.7", "the rest of the dataset reads")
+        do {
+            try ds.put("ProcedureCodeSequence[0].CodeMeaning", "x")
+            Issue.record("a path through an LO was written")
+        } catch {
+            #expect(error.description.contains("(0008,1032) is not a sequence (VR LO)"), "\(error)")
+        }
+        // The same path through a real sequence still works.
+        let ok = DICOMFile.empty(name: "ok")
+        try ok.put("ProcedureCodeSequence[0].CodeMeaning", "XR CHEST PA")
+        #expect(ok.text("ProcedureCodeSequence[0].CodeMeaning") == "XR CHEST PA")
+    }
 }
