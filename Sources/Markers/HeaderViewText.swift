@@ -54,8 +54,9 @@ public struct HeaderViewText: Sendable, Equatable {
     /// The projections a description names, and the words that name them. "AP" and "PA" count here, unlike
     /// on burned-in text: typed words, not OCR. "AP/PA" names both (and so settles nothing).
     public static func claims(in text: String) -> (Set<Claim>, [String]) {
-        // "p.a." and "a.p." (German and Italian orders) read as PA and AP.
+        // "p.a." and "a.p." (German and Italian orders), "P-A", "A/P" read as PA and AP.
         let joined = text.replacingOccurrences(of: #"\b([A-Za-z])\.([A-Za-z])\b\.?"#, with: "$1$2", options: .regularExpression)
+            .replacingOccurrences(of: #"\b([AaPp])[-/]([AaPp])\b"#, with: "$1$2", options: .regularExpression)
         let words = joined.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).uppercased()
             .split(whereSeparator: { !$0.isLetter }).map(String.init)
         // A decubitus film (LAT DECUB) is a frontal projection taken with the patient on one side.

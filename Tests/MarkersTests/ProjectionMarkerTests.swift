@@ -51,7 +51,7 @@ struct HeaderViewTextTests {
     @Test("descriptions name AP (also by PORTABLE, SUPINE, …), PA and lateral; decubitus, PRONE, PORT and words inside words do not",
           arguments: [
               ("CHEST AP PORTABLE", "AP", "AP PORTABLE"), ("XR CHEST PA AND LATERAL", "PA lateral", "PA LATERAL"),
-              ("Thorax p.a.", "PA", "PA"), ("Torace a.p. supino", "AP", "AP SUPINO"), ("Portable chest", "AP", "PORTABLE"),
+              ("Thorax p.a.", "PA", "PA"), ("CHEST P-A", "PA", "PA"), ("CXR A/P SUPINE", "AP", "AP SUPINE"), ("Chest L-R", "", ""), ("Torace a.p. supino", "AP", "AP SUPINO"), ("Portable chest", "AP", "PORTABLE"),
               ("Thorax PA + Lat", "PA lateral", "PA LAT"), ("AP/PA", "AP PA", "AP PA"), ("CHEST SEMI-ERECT", "AP", "SEMI"),
               ("Postero-anterior", "PA", "POSTERO"), ("Tórax portátil", "AP", "PORTATIL"), ("CHEST LAT", "lateral", "LAT"),
               ("CHEST 1 VIEW", "", ""), ("LEFT LAT DECUB", "", ""), ("CHEST PRONE", "", ""), ("CXR PORT PLACEMENT", "", ""), ("PAPILLA CAPACITY", "", ""),
