@@ -123,8 +123,8 @@ public enum RadiographLoader {
     /// Why the file's Rescale Slope or Intercept was not used (a zero slope, not a number), for `inspect`; empty otherwise.
     static func unusedRescaleNote(_ file: DICOMFile, _ modality: ModalityTransform) -> String {
         if case .lut = modality { return "" }
-        var notes: [String] = []
         if file.sequenceCount("ModalityLUTSequence") > 0 { return " (\(invalidLUT("Modality")))" }
+        var notes: [String] = []
         if let text = file.text("RescaleSlope"), ModalityTransform.usableSlope(file) == nil { notes.append("Rescale Slope \(text) is not valid: 1 used") }
         if let text = file.text("RescaleIntercept"), file.number("RescaleIntercept") == nil { notes.append("Rescale Intercept \(text) is not a number: 0 used") }
         return notes.isEmpty ? "" : " (the file's \(notes.joined(separator: "; its ")))"
