@@ -116,18 +116,19 @@ public struct ImageProcessor: Sendable {
         let options = model.options
         guard let loaded = try read(input, into: &record) else { return }
         let radiograph = loaded.radiograph, dicom = loaded.dicom
+        let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
+        let prediction = classify(loaded, input: networkInput, file: input.path, into: &record)
+        guard record.status == .done, let mostLikely = prediction.decision.mostLikely,
+              let targetClass = model.views.firstIndex(of: mostLikely) else { return }
         if let dicom {
-            // A source UID that breaks the UID syntax is still the UID that names it: carried as it is, with a warning.
+            // A source UID that breaks the UID syntax is still the UID that names it: the objects written below
+            // reference it as it is, with a warning (a skipped image is referenced by nothing, so it gets none).
             for keyword in ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"] {
                 if let uid = dicom.text(keyword), !DICOMUIDSyntax.isValid(uid) {
                     record.warnings.append("the source's \(keyword) is not a valid UID (PS3.5 9.1); referenced as it is")
                 }
             }
         }
-        let networkInput = timed("preprocess", &record) { NetworkInput(radiograph: radiograph, options: options) }
-        let prediction = classify(loaded, input: networkInput, file: input.path, into: &record)
-        guard record.status == .done, let mostLikely = prediction.decision.mostLikely,
-              let targetClass = model.views.firstIndex(of: mostLikely) else { return }
         if settings.showPHI {
             record.patientName = radiograph.tags.patientName
             record.patientID = radiograph.tags.patientID

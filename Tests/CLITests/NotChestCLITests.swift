@@ -49,7 +49,7 @@ struct NotChestCLITests {
     }
 
     struct Results: Decodable {
-        struct Image: Decodable { var relativePath: String; var status: String; var skipReason: String?; var view: String?; var outputs: [Output] }
+        struct Image: Decodable { var relativePath: String; var status: String; var skipReason: String?; var view: String?; var outputs: [Output]; var warnings: [String]? }
         struct Output: Decodable { var path: String }
         var images: [Image]
     }
@@ -76,6 +76,9 @@ struct NotChestCLITests {
         for name in ["teeth.dcm"] + Self.syntheticNegatives().map({ "\($0.0).png" }) {
             #expect(byName[name]?.skipReason?.hasPrefix("not a chest radiograph") == true, "\(name): \(byName[name]?.skipReason ?? "")")
         }
+        // The dental CR's SOP Instance UID breaks the UID syntax, but a skipped image is referenced by nothing.
+        #expect(byName["teeth.dcm"]?.warnings?.isEmpty ?? true, "\(byName["teeth.dcm"]?.warnings ?? [])")
+        #expect(!r.stdout.contains("warning: the source's"), "\(r.stdout)")
         // One value everywhere shows nothing: refused before the model, whatever the content check would say.
         #expect(byName["black.png"]?.skipReason == "not a chest radiograph: a blank image (every pixel is 0)")
         #expect(byName["white.png"]?.skipReason == "not a chest radiograph: a blank image (every pixel is 255)")
