@@ -12,7 +12,8 @@ public struct InputFile: Sendable, Hashable, Codable {
 /// file. What is an image is decided by reading it (`GatedInput`): DICOM with or without preamble and meta
 /// header (as DCMTK reads it), PNG and JPEG are processed; anything else (a DICOMDIR, notes, an unknown
 /// format) is listed as skipped with its reason. Hidden files (names starting with ".") are not inputs.
-/// Symbolic links are not followed unless asked; when they are, each real folder is visited once.
+/// Symbolic links are not followed unless asked (and then counted in one note); when they are, each real
+/// folder is visited once, and a link whose target is gone is an error.
 /// A folder holding a CXRExplain run's results (its `.cxr-explain` state) is not walked: its images are this
 /// tool's own outputs (renderings, captures, reports), not studies; such folders are returned to be named.
 /// A file or folder reached twice (inputs that overlap, `a a/sub`, or a link to something already walked) is
@@ -27,9 +28,21 @@ public enum InputTree {
         public var resultsFolders: [String] = []
         /// Files and folders reached a second time and not read again, one line each.
         public var repeats: [String] = []
+        /// Symbolic links inside the walked folders, left alone because links are not followed.
+        public var linksNotFollowed: [String] = []
 
         /// The lines a command prints about what it left out (not failures).
-        public var notes: [String] { resultsFolders.map(InputTree.notWalkedLine) + repeats }
+        public var notes: [String] {
+            resultsFolders.map(InputTree.notWalkedLine) + repeats
+                + (linksNotFollowed.isEmpty ? [] : [InputTree.linksNotFollowedLine(linksNotFollowed)])
+        }
+    }
+
+    /// One line for every link left alone, however many (a tree of links can hold thousands): a tree made of
+    /// links would otherwise give "0 files" with no word why.
+    public static func linksNotFollowedLine(_ links: [String]) -> String {
+        let n = links.count
+        return "not followed: \(n) symbolic link\(n == 1 ? "" : "s") (\(links[0])\(n > 1 ? ", …" : "")); --follow-links follows them"
     }
 
     /// The line a command prints for a results folder it left out.
@@ -127,9 +140,14 @@ public enum InputTree {
             var st = stat()
             guard lstat(path, &st) == 0 else { continue }
             let isLink = (st.st_mode & S_IFMT) == S_IFLNK
-            if isLink && !followLinks { continue }
+            if isLink && !followLinks { listing.linksNotFollowed.append(path); continue }
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }  // dangling link
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                // A followed link whose target is gone: an input that cannot be read.
+                let target = (try? fm.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                listing.errors.append("\(path): a symbolic link to \(target), which does not exist")
+                continue
+            }
             if isDir.boolValue {
                 walk(directory: path, relative: rel, root: root, prefix: prefix, followLinks: followLinks, reached: &reached, into: &found,
                      listing: &listing)

@@ -25,6 +25,8 @@ public struct RunPlan: Codable, Sendable, Equatable {
     public var resultsFolders: [String]?
     /// Files and folders reached twice and read once (`InputTree.Listing.repeats`); absent in older plans.
     public var repeats: [String]?
+    /// Symbolic links not followed (`InputTree.Listing.linksNotFollowed`); absent in older plans.
+    public var linksNotFollowed: [String]?
 
     public static func path(in out: String) -> String { (out as NSString).appendingPathComponent("\(RunState.stateFolder)/plan.json") }
 
@@ -40,12 +42,13 @@ public struct RunPlan: Codable, Sendable, Equatable {
             return Entry(path: file.path, relativePath: file.relativePath, size: size, study: Shard.studyKey(file), format: sniff(file.path))
         }
         return RunPlan(inputs: absolute(roots), followLinks: followLinks, files: entries, walkErrors: listing.errors,
-                       resultsFolders: listing.resultsFolders, repeats: listing.repeats)
+                       resultsFolders: listing.resultsFolders, repeats: listing.repeats, linksNotFollowed: listing.linksNotFollowed)
     }
 
     /// The walk this plan holds, as `InputTree.walk` returned it.
     public var listing: InputTree.Listing {
-        InputTree.Listing(files: inputFiles, errors: walkErrors, resultsFolders: resultsFolders ?? [], repeats: repeats ?? [])
+        InputTree.Listing(files: inputFiles, errors: walkErrors, resultsFolders: resultsFolders ?? [], repeats: repeats ?? [],
+                          linksNotFollowed: linksNotFollowed ?? [])
     }
 
     public var inputFiles: [InputFile] { files.map { InputFile(path: $0.path, relativePath: $0.relativePath) } }

@@ -18,6 +18,8 @@ struct Classify: ParsableCommand {
     @Argument(help: "Image files or folders (walked for DICOM, PNG and JPEG by content).")
     var inputs: [String]
 
+    @OptionGroup var walk: WalkOptions
+
     @OptionGroup var modelOption: ModelOption
 
     @OptionGroup var decision: DecisionOptions
@@ -31,7 +33,7 @@ struct Classify: ParsableCommand {
         global.apply()
         decision.noteIfMarkersUnread()
         let model = try modelOption.load()
-        let listing = InputTree.walk(inputs)
+        let listing = InputTree.walk(inputs, followLinks: walk.followLinks)
         let files = listing.files.map(\.path), walkErrors = listing.errors
         for e in walkErrors { printError(e) }
         for note in listing.notes { printNote(note) }

@@ -19,15 +19,14 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The output folder `process` will write into.")
     var out: String
 
-    @Flag(help: "Follow symbolic links while walking (each real folder is visited once).")
-    var followLinks = false
+    @OptionGroup var walk: WalkOptions
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         global.apply()
         let started = Date()
-        let plan = RunPlan.make(inputs, followLinks: followLinks)
+        let plan = RunPlan.make(inputs, followLinks: walk.followLinks)
         for e in plan.walkErrors { printError(e) }
         for note in plan.listing.notes { printNote(note) }
         do { try plan.write(to: out) } catch {

@@ -60,8 +60,7 @@ struct ProcessCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Process only this share of the inputs, by study folder (I from 0, as Kubernetes' JOB_COMPLETION_INDEX); shards may run at once into one --out; then `cxr-explain report OUT`.", valueName: "I/N"))
     var shard: String?
 
-    @Flag(help: "Follow symbolic links while walking (each real folder is visited once).")
-    var followLinks = false
+    @OptionGroup var walk: WalkOptions
 
     @OptionGroup var sending: SendOptions
 
@@ -88,9 +87,9 @@ struct ProcessCommand: ParsableCommand {
         let methods = options.methods, resolvedJobs = options.resolvedJobs, callingAET = sending.callingAET
         var batch = Batch(inputs: inputs, out: out, settings: settings, jobs: resolvedJobs)
         batch.shard = shard.flatMap(Shard.init(parsing:))
-        batch.followLinks = followLinks
+        batch.followLinks = walk.followLinks
         if let plan = RunPlan.load(from: out) {
-            if plan.matches(inputs, followLinks: followLinks) { batch.plan = plan } else {
+            if plan.matches(inputs, followLinks: walk.followLinks) { batch.plan = plan } else {
                 print("plan: \(RunPlan.path(in: out)) was made for other inputs; walking them instead")
             }
         }

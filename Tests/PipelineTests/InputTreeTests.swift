@@ -7,7 +7,7 @@ import Testing
 struct InputTreeTests {
     static let png: [UInt8] = MinimalPNG.encode(width: 2, height: 2, bitDepth: 8, colorType: 0, samples: [0, 80, 160, 255])
 
-    @Test("symbolic links are skipped by default; with --follow-links a loop ends and each real folder is walked once")
+    @Test("symbolic links are left alone by default and counted in one note; with --follow-links a loop ends, each real folder is walked once and a link to nothing is an error")
     func links() throws {
         let root = TestPaths.temporaryDirectory("tree")
         let outside = TestPaths.temporaryDirectory("outside")
@@ -21,8 +21,21 @@ struct InputTreeTests {
         let plain = InputTree.walk([root.path])
         #expect(plain.files.map(\.relativePath) == ["a/b/x.png"])
         #expect(plain.errors.isEmpty)
+        // The links left alone are said, in one line however many there are.
+        #expect(plain.linksNotFollowed == ["a/b/loop", "dangling", "out"].map { root.appendingPathComponent($0).path })
+        #expect(plain.notes == ["not followed: 3 symbolic links (\(root.path)/a/b/loop, …); --follow-links follows them"])
         let followed = InputTree.walk([root.path], followLinks: true)
         #expect(followed.files.map(\.relativePath).sorted() == ["a/b/x.png", "out/secret.png"])
+        #expect(followed.linksNotFollowed.isEmpty && followed.notes.isEmpty)
+        // Followed, a link to nothing is an input that cannot be read.
+        #expect(followed.errors == ["\(root.path)/dangling: a symbolic link to /no/such/file, which does not exist"])
+        // A tree made only of links: the walk finds no file, and says why.
+        let farm = TestPaths.temporaryDirectory("link-farm")
+        try fm.createSymbolicLink(atPath: farm.appendingPathComponent("x.png").path, withDestinationPath: root.appendingPathComponent("a/b/x.png").path)
+        let farmWalk = InputTree.walk([farm.path])
+        #expect(farmWalk.files.isEmpty && farmWalk.notes == ["not followed: 1 symbolic link (\(farm.path)/x.png); --follow-links follows them"])
+        #expect(RunPlan.make([farm.path], followLinks: false).listing.notes == farmWalk.notes)
+        #expect(InputTree.walk([farm.path], followLinks: true).files.map(\.relativePath) == ["x.png"])
     }
 
     @Test("inputs that overlap, or name the same file or folder twice, read each file once under its first path, and say so")
@@ -65,11 +78,12 @@ struct InputTreeTests {
         #expect(InputTree.walk([a]).repeats.isEmpty)  // links not followed: nothing reached twice
 
         // A plan keeps the lines, so a planned `process` names them as a walking one does.
+        // (The two links made above are left alone now, and counted.)
         let plan = RunPlan.make([a, sub], followLinks: false)
-        #expect(plan.listing.notes == outer.repeats)
+        #expect(plan.listing.notes == outer.repeats + ["not followed: 2 symbolic links (\(a)/sub/up, …); --follow-links follows them"])
         let out = root.appendingPathComponent("plan-out").path
         try plan.write(to: out)
-        #expect(RunPlan.load(from: out)?.listing.repeats == outer.repeats)
+        #expect(RunPlan.load(from: out)?.listing.notes == plan.listing.notes)
     }
 
     @Test("a folder holding a CXRExplain run's results is not walked, and is named; the studies beside it are")
