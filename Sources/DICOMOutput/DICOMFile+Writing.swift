@@ -88,7 +88,7 @@ extension DICOMFile {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw .io(file: destination, reason: "cannot create folder: \(error.localizedDescription)")
+            throw .io(file: destination, reason: "cannot create folder: \(FileSystemReason.of(error))")
         }
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         var err = [CChar](repeating: 0, count: 512)

@@ -96,7 +96,7 @@ public struct Batch: Sendable {
             records: [], modelCard: try? String(contentsOfFile: (model.path as NSString).deletingPathExtension + ".card.md", encoding: .utf8))
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             return Outcome(records: [], walkErrors: walkErrors, report: report,
-                           error: "\(out): cannot create the output folder (\(error.localizedDescription))", termination: .temporaryFailure, files: files.count)
+                           error: "\(out): cannot create the output folder (\(FileSystemReason.of(error)))", termination: .temporaryFailure, files: files.count)
         }
         let runner = BatchRunner(processor: processor, jobs: jobs, shard: shard != nil, threadsPerWorker: threadsPerWorker)
         let records = runner.run(files, shouldStop: shouldStop) { onEvent(.image($0)) }

@@ -132,7 +132,7 @@ public enum InputTree {
         reached.folders[real] = .init(path: directory, root: root)
         let entries: [String]
         do { entries = try fm.contentsOfDirectory(atPath: directory).sorted() } catch {
-            listing.errors.append("\(directory): cannot list the folder (\(error.localizedDescription))"); return
+            listing.errors.append("\(directory): cannot list the folder (\(FileSystemReason.of(error)))"); return
         }
         for name in entries where !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)

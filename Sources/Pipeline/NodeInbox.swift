@@ -91,7 +91,7 @@ public final class NodeInbox: @unchecked Sendable {
         }
         lock.lock(); defer { lock.unlock() }
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            return .refused(status: Status.outOfResources, reason: "cannot create the study folder (\(error.localizedDescription))")
+            return .refused(status: Status.outOfResources, reason: "cannot create the study folder (\(FileSystemReason.of(error)))")
         }
         // One file per instance. The same instance sent again with the same bytes is a duplicate; with other
         // bytes (a corrected image under the same UID) it is kept beside the first, named by its content.

@@ -29,6 +29,7 @@ public struct RasterImage: Sendable {
 
     /// Reads a PNG (libpng) or JPEG (libjpeg-turbo), chosen by signature.
     public static func load(path: String) throws(ImageReadError) -> RasterImage {
+        try RadiographLoader.requireFile(path)
         let kind = RadiographLoader.kind(ofFileAt: path)
         guard kind == .png || kind == .jpeg else { throw .notAnImage(file: path, reason: "not a PNG or JPEG file") }
         var raster = dcb_raster()

@@ -3,6 +3,7 @@ import DICOMOutput
 import Foundation
 import Logging
 import Pipeline
+import Preprocess
 
 /// `cxr-explain listen`: the DICOM node. A PACS routes chest studies to it by C-STORE; it processes each
 /// study once it is stable and sends the results back.
@@ -71,7 +72,7 @@ struct ListenCommand: ParsableCommand {
         configuration.stow = sending.stowDestination
         let node: DICOMNode
         do { node = try DICOMNode(configuration: configuration, model: model, logger: logger) } catch {
-            printError("\(out): cannot prepare the node's folder (\(error.localizedDescription))"); throw ExitCode.temporaryFailure
+            printError("\(out): cannot prepare the node's folder (\(FileSystemReason.of(error)))"); throw ExitCode.temporaryFailure
         }
         // SIGTERM (systemd, Kubernetes) and SIGINT stop the node cleanly; a second one ends it at once.
         let signals = StopSignals { sig in

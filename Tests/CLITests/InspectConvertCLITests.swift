@@ -24,6 +24,29 @@ struct CLITests {
         #expect(r.status == 1)
         #expect(r.stderr == "error: /nonexistent/x.dcm: no such file\n")
     }
+
+    @Test("a wrong path in any command is one line in the system's words, not Foundation's \"The operation could not be completed\"",
+          arguments: [
+            (["convert", "/nonexistent/x.png", "--out", "/tmp/cxr-never-written.dcm"], "error: /nonexistent/x.png: no such file\n", Int32(1)),
+            (["convert", "/", "--out", "/tmp/cxr-never-written.dcm"], "error: /: is a directory\n", 1),
+            (["classify", "/nonexistent", "--model", "/nonexistent/m.safetensors"], "error: /nonexistent/m.safetensors: no such file\n", 1),
+            (["classify", "/nonexistent", "--model", "/"], "error: /: is a directory\n", 1),
+          ])
+    func wrongPaths(arguments: [String], stderr: String, status: Int32) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == status, "\(arguments): \(r.status)")
+        #expect(r.stderr == stderr, "\(arguments)")
+    }
+
+    @Test("an output folder that cannot be made: the reason as the system gives it, exit 75 (worth retrying elsewhere)")
+    func outputFolderNotMade() throws {
+        let input = TestPaths.temporaryDirectory("empty-in")
+        let file = TestPaths.temporaryDirectory("beside").appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let r = try CLI.run(["process", input.path, "--out", file.appendingPathComponent("out").path])
+        #expect(r.status == 75)
+        #expect(r.stderr.contains("error: \(file.path)/out: cannot create the output folder (Not a directory)"), "\(r.stderr)")
+    }
 }
 
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"))

@@ -28,6 +28,10 @@ public enum SafeTensors {
     public enum StorageType: String, Sendable { case f32 = "F32", f16 = "F16" }
 
     public static func read(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        // Said plainly: Foundation on Linux words these "The operation could not be completed".
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw Failure.unreadable(file: path, reason: "no such file") }
+        if isDirectory.boolValue { throw Failure.unreadable(file: path, reason: "is a directory") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
             throw Failure.unreadable(file: path, reason: error.localizedDescription)
