@@ -74,7 +74,10 @@ public struct PresentationStateOutline: Sendable {
         }
         try ds.put("ContentCreatorName", "")
         // General Series' Laterality is type 2C, required for a paired body part: absent when the copied Body Part
-        // Examined says which (a chest is unpaired), the source's own when it states one, else empty (unknown).
+        // Examined says which (a chest is unpaired), the source's own when it states one, else empty (unknown):
+        // a converted PNG has no Body Part Examined, and without one dciodvfy takes an absent Laterality for a
+        // missing type 2C (an error) and an empty one for "unknown" (a warning); a GSPS has no Image Laterality
+        // to say "U" as the Secondary Captures do.
         ds.delete("Laterality")
         if source.text("Laterality") != nil {
             _ = try ds.copy(DICOMTag(0x0020, 0x0060), from: source)
