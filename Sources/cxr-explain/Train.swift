@@ -130,12 +130,16 @@ struct Train: ParsableCommand {
 
         var crossValidation: ModelCard.CrossValidation?
         var heldOutDistances: [Double] = []
+        let clock = TrainingClock(folds: crossValidate, members: config.memberCount, epochs: config.epochs, finalModel: !cvOnly,
+                                  mayStopEarly: config.patience > 0)
         if crossValidate > 0 {
-            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable)
+            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable, clock: clock)
             if cvOnly { return }
             if config.patience > 0 {
+                let planned = config.epochs
                 config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
                 config.patience = 0
+                clock.finalModelEpochs(planned: planned, epochs: config.epochs, members: config.memberCount)
                 print("final model: all \(samples.count) images, \(config.epochs) epochs (median best epoch of the folds)")
             } else {
                 print("final model: all \(samples.count) images, \(config.epochs) epochs (as each fold)")
@@ -144,7 +148,7 @@ struct Train: ParsableCommand {
         let finalTrainer = Trainer(config: config)
         let (trainSamples, validationSamples, splitText) = try split(samples: samples, dataset: usable, config: config, crossValidated: crossValidation != nil)
         let (net, _, outcomes) = try finalTrainer.trainModel(train: trainSamples, validation: validationSamples) { m, r in
-            print(Self.memberLabel(m, config) + r.line)
+            print(Self.memberLabel(m, config) + r.line + "  (" + clock.epochFinished(seconds: r.seconds) + ")")
         }
         let outcome = outcomes[0]
 
@@ -220,7 +224,7 @@ struct Train: ParsableCommand {
     /// Trains one model per patient-wise fold and pools the held-out logits (for calibration, the threshold
     /// and the card) and the held-out content distances (each fold's films against a Gaussian fitted to its
     /// training films under its own model).
-    func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset) throws -> (ModelCard.CrossValidation, [Double]) {
+    func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset, clock: TrainingClock) throws -> (ModelCard.CrossValidation, [Double]) {
         let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
         let k = dataset.classes.count
         var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]
@@ -238,7 +242,7 @@ struct Train: ParsableCommand {
             }
             print("fold \(f + 1)/\(folds.count): train \(trainSet.count), early-stopping \(innerVal.count), held out \(heldOut.count) images")
             let (net, members, outcomes) = try trainer.trainModel(train: trainSet, validation: innerVal) { m, r in
-                print("  " + Self.memberLabel(m, trainer.config) + r.line)
+                print("  " + Self.memberLabel(m, trainer.config) + r.line + "  (" + clock.epochFinished(seconds: r.seconds) + ")")
             }
             let outcome = outcomes[0]
             let ws = net.makeWorkspace(batch: min(32, max(heldOut.count, rest.count)))

@@ -43,6 +43,8 @@ struct ClassifierCLITests {
         #expect(r.stdout.contains("classes: PA, AP, L (6 / 4 / 4 images)"), "\(r.stdout)")
         #expect(r.stdout.contains("skipped 1 rows: projection COSTAL") && r.stdout.contains("skipped 1 rows: projection EXCLUDE"))
         #expect(r.stdout.contains("epoch   1/2") && r.stdout.contains("val acc"))
+        // Early stopping may end the run sooner: the count and the time left are upper bounds.
+        #expect(r.stdout.contains("(2 of at most 2 epochs in all, at most 0 s left)"), "\(r.stdout)")
         let card = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("tiny.card.json"))) as! [String: Any]
         #expect((card["data"] as! [String: Any])["images"] as? Int == 14)
         #expect(card["classes"] as? [String] == ["PA", "AP", "L"])
@@ -76,6 +78,8 @@ struct ClassifierCLITests {
         let r = try CLI.run(["train", manifest, "--out", out, "--cross-validate", "2", "--cv-only", "--cv-predictions", predictions] + common)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("member 2/2 epoch   1/1"), "\(r.stdout)")
+        // Time left over the whole run: 2 folds × 2 members × 1 epoch, no final model under --cv-only.
+        #expect(r.stdout.contains("(1 of 4 epochs in all, about ") && r.stdout.contains("(4 of 4 epochs in all, about 0 s left)"), "\(r.stdout)")
         // The negative-image rule weighed on every held-out film (each film's negative run through its fold's model).
         #expect(r.stdout.contains(" of 12 held-out films lie farther than their negative"), "\(r.stdout)")
         let table = readTSV(URL(fileURLWithPath: predictions))
@@ -88,6 +92,7 @@ struct ClassifierCLITests {
         #expect(!FileManager.default.fileExists(atPath: out))
         let t = try CLI.run(["train", manifest, "--out", out] + common)
         #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.contains("(2 of 2 epochs in all, about 0 s left)"), "\(t.stdout)")
         let card = try String(contentsOfFile: dir.appendingPathComponent("soup.card.md").path, encoding: .utf8)
         #expect(card.contains("the weights of 2 runs averaged"), "\(card)")
         // An ensemble's file holds both networks, and the commands read it as one model.
