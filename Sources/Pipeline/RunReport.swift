@@ -19,10 +19,16 @@ public struct RunReport: Sendable {
         public var showPHI: Bool
         /// Whether burned-in AP markers were read, in words (nil in results of earlier versions).
         public var markers: String?
+        /// Paths the walk of the inputs could not read (failures), and what it left out on purpose (links not
+        /// followed, results folders, inputs reached twice), one line each; nil in results of earlier versions.
+        public var walkErrors: [String]?
+        public var walkNotes: [String]?
 
         public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
-                    threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool, markers: String? = nil) {
+                    threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool, markers: String? = nil,
+                    walkErrors: [String]? = nil, walkNotes: [String]? = nil) {
             self.markers = markers
+            self.walkErrors = walkErrors; self.walkNotes = walkNotes
             self.classes = classes
             self.inputs = inputs; self.output = output; self.model = model; self.modelSHA256 = modelSHA256; self.methods = methods
             self.methodParameters = methodParameters; self.threshold = threshold; self.settingsDigest = settingsDigest

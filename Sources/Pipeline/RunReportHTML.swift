@@ -24,6 +24,7 @@ extension RunReport {
         .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px;overflow-wrap:anywhere}
         .card.disagree{border-color:#d9822b;border-width:2px}.card.uncertain{border-color:#8e44ad;border-width:2px}
         .card.failed{border-color:#c0392b;border-width:2px}
+        .walk.failed{background:#fff;border:2px solid #c0392b;border-radius:8px;padding:6px 12px;font-size:13px;margin:8px 0}
         .thumbs{display:flex;gap:6px}.thumbs figure{margin:0;text-align:center;font-size:12px;color:#555}
         .thumbs img{width:150px;height:150px;image-rendering:auto;border-radius:4px;background:#000}
         .name{font-weight:600;font-size:13px;word-break:break-all}
@@ -45,6 +46,13 @@ extension RunReport {
             h += "<div class=\"count\"><b>\(n)</b>\(label)</div>"
         }
         h += "</div>\n"
+        // What the walk could not read is a failure no image card shows; what it left out on purpose is said too.
+        if let errors = parameters.walkErrors, !errors.isEmpty {
+            h += "<div class=\"walk failed\"><b>Not read (\(errors.count)):</b><ul>" + errors.map { "<li>\(Self.escape($0))</li>" }.joined() + "</ul></div>\n"
+        }
+        if let notes = parameters.walkNotes, !notes.isEmpty {
+            h += "<div class=\"muted\">Left out of the walk:<ul>" + notes.map { "<li>\(Self.escape($0))</li>" }.joined() + "</ul></div>\n"
+        }
         for sending in [sending, stowing].compactMap({ $0 }) {
             let how = sending.callingAET == "STOW-RS" ? "by STOW-RS" : "as \(Self.escape(sending.callingAET))"
             h += "<div class=\"muted\">Sent to \(Self.escape(sending.peer)) \(how): \(sending.stored) objects stored, \(sending.notStored) not stored"

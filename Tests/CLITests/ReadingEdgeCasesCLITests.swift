@@ -57,6 +57,32 @@ struct ReadingEdgeCasesCLITests {
         #expect(r.status == 1, "\(r.stderr)")
     }
 
+    @Test("what the walk could not read, and what it left out, is in report.html and results.json, not only on the terminal")
+    func walkInTheReport() throws {
+        let fm = FileManager.default
+        let input = TestPaths.temporaryDirectory("walk-in"), out = TestPaths.temporaryDirectory("walk-out")
+        try Data("a note\n".utf8).write(to: input.appendingPathComponent("notes.txt"))
+        try fm.createSymbolicLink(atPath: input.appendingPathComponent("gone.dcm").path, withDestinationPath: "/no/such/file.dcm")
+        let plain = try CLI.run(["process", input.path, "--out", out.appendingPathComponent("plain").path, "--methods", "gradcam"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let note = "not followed: 1 symbolic link (\(input.path)/gone.dcm); --follow-links follows them"
+        #expect(plain.stdout.contains(note), "\(plain.stdout)")
+        let plainHTML = try String(contentsOf: out.appendingPathComponent("plain/report.html"), encoding: .utf8)
+        #expect(plainHTML.contains("Left out of the walk:<ul><li>\(note)</li></ul>") && !plainHTML.contains("Not read"), "\(plainHTML)")
+
+        let followed = try CLI.run(["process", input.path, "--out", out.appendingPathComponent("followed").path, "--methods", "gradcam", "--follow-links"])
+        let error = "\(input.path)/gone.dcm: a symbolic link to /no/such/file.dcm, which does not exist"
+        #expect(followed.status == 1 && followed.stderr.contains(error), "\(followed.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("followed/report.html"), encoding: .utf8)
+        #expect(html.contains("<b>Not read (1):</b><ul><li>\(error)</li></ul>"), "\(html)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("followed/results.json"))) as! [String: Any]
+        let parameters = json["parameters"] as! [String: Any]
+        #expect(parameters["walkErrors"] as? [String] == [error] && parameters["walkNotes"] as? [String] == [])
+        // `report` rebuilds the same from the run's records and parameters.
+        #expect(try CLI.run(["report", out.appendingPathComponent("followed").path]).status == 0)
+        #expect(try String(contentsOf: out.appendingPathComponent("followed/report.html"), encoding: .utf8).contains("<b>Not read (1):</b>"))
+    }
+
     @Test("a DICOM folder with its DICOMDIR (as on a CD): the index is skipped as no image, the images are processed")
     func dicomdir() throws {
         let dcmmkdir = try #require(Tool.find("dcmmkdir"), "dcmmkdir (dcmtk) is needed")
