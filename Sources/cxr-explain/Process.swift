@@ -129,8 +129,11 @@ struct ProcessCommand: ParsableCommand {
             throw ExitCode(signals.signal.map(StopSignals.exitStatus) ?? ExitCode.temporaryFailure.rawValue)
         }
         let s = outcome.report.summary
+        // Paths the walk could not read are no image, but a failure all the same.
+        let notRead = outcome.walkErrors.isEmpty ? "" : ", \(outcome.walkErrors.count) not read"
         print("done: \(s.images) images: \(s.viewCounts(order: model.views.map(\.name))), \(s.frontalUncertain) frontal AP/PA uncertain, "
-              + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph or not an image), \(s.disagreements) disagree with the header, \(s.failures) failed")
+              + "\(s.uncertain) uncertain, \(s.skipped) skipped (not a chest radiograph or not an image), \(s.disagreements) disagree with the header, \(s.failures) failed"
+              + notRead)
         for sending in [outcome.report.sending, outcome.report.stowing].compactMap({ $0 }) {
             print("sent: \(sending.stored) stored, \(sending.notStored) not stored (\(sending.peer))")
             // A transfer that stopped is one line, not one per object; objects the PACS refused are listed.

@@ -73,6 +73,8 @@ struct ReadingEdgeCasesCLITests {
         let followed = try CLI.run(["process", input.path, "--out", out.appendingPathComponent("followed").path, "--methods", "gradcam", "--follow-links"])
         let error = "\(input.path)/gone.dcm: a symbolic link to /no/such/file.dcm, which does not exist"
         #expect(followed.status == 1 && followed.stderr.contains(error), "\(followed.stderr)")
+        #expect(followed.stdout.contains("0 disagree with the header, 0 failed, 1 not read\n"), "\(followed.stdout)")
+        #expect(plain.stdout.contains("0 disagree with the header, 0 failed\n"), "\(plain.stdout)")
         let html = try String(contentsOf: out.appendingPathComponent("followed/report.html"), encoding: .utf8)
         #expect(html.contains("<b>Not read (1):</b><ul><li>\(error)</li></ul>"), "\(html)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("followed/results.json"))) as! [String: Any]
