@@ -70,6 +70,9 @@ struct InspectReport: Encodable {
     var burnedInText: String?
     var apMarker: String?
     var tags: RadiographTags
+    /// The header's descriptions that name a projection, in the fixed words that name it ("Series Description
+    /// says AP (PORTABLE)"): what `process` weighs beside the network. Never the description itself (PHI).
+    var headerWords: [String]
 
     init(_ r: Radiograph) {
         file = r.source.path
@@ -89,6 +92,7 @@ struct InspectReport: Encodable {
         // Summed in Double: a Float running sum over megapixels drifts by a percent (0.7618 against 0.7536).
         displayMean = r.pixels.isEmpty ? 0 : r.pixels.reduce(0.0) { $0 + Double($1) } / Double(r.pixels.count)
         tags = r.tags
+        headerWords = HeaderViewText(tags: r.tags).statements.map(\.summary)
     }
 
     var text: String {
@@ -109,6 +113,7 @@ struct InspectReport: Encodable {
         let pairs: [(String, String?)] = [
             ("Modality", t.modality), ("BodyPartExamined", t.bodyPartExamined), ("ViewPosition", t.viewPosition),
             ("ViewCodeSequence", t.viewCodeValue.map { "\($0) \(t.viewCodeMeaning.map { "(\($0))" } ?? "")" }),
+            ("header words", headerWords.isEmpty ? nil : headerWords.joined(separator: "; ")),
             ("SOPClassUID", t.sopClassUID), ("StudyInstanceUID", t.studyInstanceUID),
             ("SeriesInstanceUID", t.seriesInstanceUID), ("SOPInstanceUID", t.sopInstanceUID),
         ]

@@ -62,6 +62,14 @@ struct HeaderViewCLITests {
 
         let classify = try CLI.run(["classify", "--no-read-markers", input.path])
         #expect(classify.stdout.contains("frontal.dcm\tAP (Series Description says AP (PORTABLE))\t0.7"), "\(classify.stdout)")
+
+        // inspect shows the words weighed, never the description itself.
+        let inspect = try CLI.run(["inspect", input.appendingPathComponent("pa.dcm").path, input.appendingPathComponent("ordered-lateral.dcm").path])
+        #expect(inspect.stdout.contains("  header words      Series Description says AP (AP, PORTABLE)\n"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("  header words      Procedure Code says lateral (LATERAL)\n"), "\(inspect.stdout)")
+        #expect(!inspect.stdout.contains("CHEST AP PORTABLE") && !inspect.stdout.contains("LATERAL ONLY"), "\(inspect.stdout)")
+        let inspectJSON = try JSONSerialization.jsonObject(with: Data(try CLI.run(["inspect", "--json", input.appendingPathComponent("frontal.dcm").path]).stdout.utf8)) as! [String: Any]
+        #expect(inspectJSON["headerWords"] as? [String] == ["Series Description says AP (PORTABLE)"])
     }
 
     @Test("a DX whose View Code Sequence alone says AP: the network's PA disagrees and is kept out; --overwrite-view replaces it, old code recorded")
