@@ -83,6 +83,22 @@ extension DICOMFile {
     /// - Parameter keepTransferSyntax: write in the syntax the source was read in (compressed pixel
     ///   data untouched); otherwise Explicit VR Little Endian with a new meta header.
     public func save(to destination: String, keepTransferSyntax: Bool) throws(DICOMWriteError) {
+        try save(to: destination, keepTransferSyntax: keepTransferSyntax, mode: nil)
+    }
+
+    /// Replaces an existing file (`--in-place`) the same way, as an editor would: through a symbolic link the
+    /// file it names is replaced (the link stays a link, rather than becoming a second, different copy under the
+    /// same SOP Instance UID), and the file keeps its permissions.
+    public func save(replacing path: String, keepTransferSyntax: Bool) throws(DICOMWriteError) {
+        guard let resolved = realpath(path, nil) else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+        let target = String(cString: resolved)
+        free(resolved)
+        var st = stat()
+        guard stat(target, &st) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+        try save(to: target, keepTransferSyntax: keepTransferSyntax, mode: st.st_mode & 0o7777)
+    }
+
+    func save(to destination: String, keepTransferSyntax: Bool, mode: mode_t?) throws(DICOMWriteError) {
         let url = URL(fileURLWithPath: destination)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -96,6 +112,11 @@ extension DICOMFile {
                        Software.implementationVersionName, &err, err.count) == 0 else {
             unlink(temporary)
             throw .io(file: destination, reason: bridgeString(err))
+        }
+        if let mode, chmod(temporary, mode) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .io(file: destination, reason: "cannot keep the file's permissions: \(reason)")
         }
         guard rename(temporary, destination) == 0 else {
             let reason = String(cString: strerror(errno))

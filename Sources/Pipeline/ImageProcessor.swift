@@ -241,7 +241,7 @@ public struct ImageProcessor: Sendable {
                                           modificationTime: record.actedAt!)
         guard change.modified else { return .unchanged }
         if settings.inPlace {
-            try target.save(to: input.path, keepTransferSyntax: true)
+            try target.save(replacing: input.path, keepTransferSyntax: true)
             record.inputSHA256 = try Digest.sha256Hex(ofFileAt: input.path)
             record.outputs.append(.init(path: input.path, kind: .taggedInPlace, sopInstanceUID: dicom.text("SOPInstanceUID")))
         } else {

@@ -177,9 +177,22 @@ struct ProcessCLITests {
         let latBefore = try Digest.sha256Hex(ofFileAt: lat)
         let dumpBefore = try Tool.run("dcmdump", ["-q", file]).stdout
         let tailBefore = try DICOMChecks.pixelDataTail(file)
+        // A read-only file keeps its permissions.
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file)
+        // A link (followed with --follow-links) to a film kept elsewhere: the film is tagged, the link stays a link.
+        let archive = TestPaths.temporaryDirectory("process-inplace-archive").appendingPathComponent("film.dcm").path
+        try FileManager.default.copyItem(atPath: file, toPath: archive)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: archive)
+        let link = input.appendingPathComponent("linked.dcm").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: archive)
         let out = TestPaths.temporaryDirectory("process-inplace-out")
-        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--in-place"])
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--in-place", "--follow-links"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue == 0o444)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == archive, "the link was replaced by a file")
+        #expect(try DICOMFile(path: archive).text("ViewPosition") == "PA", "the linked film was not tagged")
+        #expect((try FileManager.default.attributesOfItem(atPath: archive)[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        #expect(try Digest.sha256Hex(ofFileAt: archive) == (try Digest.sha256Hex(ofFileAt: file)), "the same film, tagged the same way")
         #expect(try DICOMChecks.pixelDataTail(file) == tailBefore)
         #expect(try Digest.sha256Hex(ofFileAt: lat) == latBefore, "a disagreeing header was changed without --overwrite-view")
         let dumpAfter = try Tool.run("dcmdump", ["-q", file]).stdout
