@@ -88,17 +88,17 @@ extension DICOMFile {
 
     /// Replaces an existing file (`--in-place`) the same way, as an editor would: through a symbolic link the
     /// file it names is replaced (the link stays a link, rather than becoming a second, different copy under the
-    /// same SOP Instance UID), and the file keeps its permissions.
+    /// same SOP Instance UID), and the file keeps its permissions (and its owner, where this process may set it).
     public func save(replacing path: String, keepTransferSyntax: Bool) throws(DICOMWriteError) {
         guard let resolved = realpath(path, nil) else { throw .io(file: path, reason: String(cString: strerror(errno))) }
         let target = String(cString: resolved)
         free(resolved)
         var st = stat()
         guard stat(target, &st) == 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
-        try save(to: target, keepTransferSyntax: keepTransferSyntax, mode: st.st_mode & 0o7777)
+        try save(to: target, keepTransferSyntax: keepTransferSyntax, mode: st.st_mode & 0o7777, owner: (st.st_uid, st.st_gid))
     }
 
-    func save(to destination: String, keepTransferSyntax: Bool, mode: mode_t?) throws(DICOMWriteError) {
+    func save(to destination: String, keepTransferSyntax: Bool, mode: mode_t?, owner: (uid_t, gid_t)? = nil) throws(DICOMWriteError) {
         let url = URL(fileURLWithPath: destination)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -113,6 +113,8 @@ extension DICOMFile {
             unlink(temporary)
             throw .io(file: destination, reason: bridgeString(err))
         }
+        // The owner too where this process may set it (root; else the file becomes the writer's, as with an editor).
+        if let owner { _ = chown(temporary, owner.0, owner.1) }
         if let mode, chmod(temporary, mode) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

@@ -183,6 +183,9 @@ struct ProcessCLITests {
         let archive = TestPaths.temporaryDirectory("process-inplace-archive").appendingPathComponent("film.dcm").path
         try FileManager.default.copyItem(atPath: file, toPath: archive)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: archive)
+        // Tests run as root here: then the film's owner is kept too.
+        let isRoot = getuid() == 0
+        if isRoot { #expect(chown(archive, 1234, 5678) == 0) }
         let link = input.appendingPathComponent("linked.dcm").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: archive)
         let out = TestPaths.temporaryDirectory("process-inplace-out")
@@ -192,6 +195,10 @@ struct ProcessCLITests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == archive, "the link was replaced by a file")
         #expect(try DICOMFile(path: archive).text("ViewPosition") == "PA", "the linked film was not tagged")
         #expect((try FileManager.default.attributesOfItem(atPath: archive)[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        if isRoot {
+            let attributes = try FileManager.default.attributesOfItem(atPath: archive)
+            #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == 1234 && (attributes[.groupOwnerAccountID] as? NSNumber)?.intValue == 5678)
+        }
         #expect(try Digest.sha256Hex(ofFileAt: archive) == (try Digest.sha256Hex(ofFileAt: file)), "the same film, tagged the same way")
         #expect(try DICOMChecks.pixelDataTail(file) == tailBefore)
         #expect(try Digest.sha256Hex(ofFileAt: lat) == latBefore, "a disagreeing header was changed without --overwrite-view")
