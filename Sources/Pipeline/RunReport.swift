@@ -23,12 +23,17 @@ public struct RunReport: Sendable {
         /// followed, results folders, inputs reached twice), one line each; nil in results of earlier versions.
         public var walkErrors: [String]?
         public var walkNotes: [String]?
+        /// The inputs as absolute paths: an output folder holds the results of one set of inputs (its outputs are
+        /// named from their relative paths), so `process` refuses to add other inputs' results to it. Nil in
+        /// results of earlier versions.
+        public var inputRoots: [String]?
 
         public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
                     threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool, markers: String? = nil,
                     walkErrors: [String]? = nil, walkNotes: [String]? = nil) {
             self.markers = markers
             self.walkErrors = walkErrors; self.walkNotes = walkNotes
+            inputRoots = RunPlan.absolute(inputs)
             self.classes = classes
             self.inputs = inputs; self.output = output; self.model = model; self.modelSHA256 = modelSHA256; self.methods = methods
             self.methodParameters = methodParameters; self.threshold = threshold; self.settingsDigest = settingsDigest
@@ -50,6 +55,11 @@ public struct RunReport: Sendable {
     }
 
     public var summary: RunSummary { RunSummary(records) }
+
+    /// The parameters of the run whose results `out` holds, if any.
+    public static func parameters(in out: String) -> Parameters? {
+        FileManager.default.contents(atPath: RunState(root: out).parametersPath).flatMap { try? JSONDecoder().decode(Parameters.self, from: $0) }
+    }
 
     public func write(to root: String) throws {
         try AtomicFile.write(try json(), to: (root as NSString).appendingPathComponent("results.json"))

@@ -49,7 +49,7 @@ struct ProcessCommand: ParsableCommand {
     @Argument(help: "Study folders (or single files).")
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: "Output folder (created; must not be inside an input folder).")
+    @Option(name: .shortAndLong, help: "Output folder (created; must not be inside an input folder; holds the results of one set of inputs: a rerun with the same inputs resumes, other inputs are refused).")
     var out: String
 
     @OptionGroup var options: RunOptions
@@ -76,6 +76,11 @@ struct ProcessCommand: ParsableCommand {
             if outReal == inReal || outReal.hasPrefix(inReal + "/") {
                 throw ValidationError("--out \(out) is inside the input \(input); choose a folder outside the inputs")
             }
+        }
+        // Outputs are named from the inputs' relative paths: another run's results would be overwritten or mixed in.
+        if let earlier = RunReport.parameters(in: out)?.inputRoots, earlier != RunPlan.absolute(inputs) {
+            throw ValidationError("--out \(out) holds the results of other inputs (\(earlier.joined(separator: ", "))); "
+                                  + "give the same inputs to resume or extend that run, or choose another folder")
         }
     }
 

@@ -19,8 +19,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         global.apply()
         let state = RunState(root: out)
-        guard let data = FileManager.default.contents(atPath: state.parametersPath),
-              let parameters = try? JSONDecoder().decode(RunReport.Parameters.self, from: data) else {
+        guard let parameters = RunReport.parameters(in: out) else {
             printError("\(out): no run parameters (\(state.parametersPath)); run `cxr-explain process … --out \(out)` first")
             throw ExitCode(1)
         }

@@ -9,6 +9,28 @@ import Testing
 struct ProcessResumeTests {
     static let arguments = ["--methods", "gradcam", "lime", "--samples", "24"]
 
+    @Test("an output folder holds one set of inputs' results: another set is refused (their outputs share names), the same inputs resume")
+    func otherInputsRefused() throws {
+        let fm = FileManager.default
+        let root = TestPaths.temporaryDirectory("two-sets")
+        for set in ["A", "B"] {
+            try fm.createDirectory(at: root.appendingPathComponent(set), withIntermediateDirectories: true)
+            // The same name in both: B's outputs would overwrite A's.
+            try fm.copyItem(atPath: TestPaths.viewData.appendingPathComponent(set == "A" ? "L/000002-3.png" : "PA/000001-19.jpg").path,
+                            toPath: root.appendingPathComponent("\(set)/film.png").path)
+        }
+        let out = root.appendingPathComponent("out").path, a = root.appendingPathComponent("A").path
+        #expect(try CLI.run(["process", a, "--out", out, "--methods", "gradcam"]).status == 0)
+        let sr = try Digest.sha256Hex(ofFileAt: out + "/film.sr.dcm")
+        let other = try CLI.run(["process", root.appendingPathComponent("B").path, "--out", out, "--methods", "gradcam"])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("--out \(out) holds the results of other inputs (\(a)); give the same inputs to resume or extend that run, or choose another folder"), "\(other.stderr)")
+        #expect(try Digest.sha256Hex(ofFileAt: out + "/film.sr.dcm") == sr, "A's outputs were touched")
+        // The same inputs, given as another spelling of the same path, resume.
+        let again = try CLI.run(["process", root.appendingPathComponent("./A/").path, "--out", out, "--methods", "gradcam"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
     static func makeInputs() throws -> URL {
         let root = TestPaths.temporaryDirectory("resume-in")
         let sources = [TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm"), TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"),
