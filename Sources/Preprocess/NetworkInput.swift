@@ -15,6 +15,19 @@ public struct NetworkInputOptions: Sendable, Equatable {
         /// any monotone change of the gray scale (a collection's window, gamma, contrast) gives the same input.
         /// Zero stays zero: padding and black borders are not counted.
         case equalized
+        /// Three renderings as the three channels, where the others repeat one: as read, histogram-equalised,
+        /// and the square root (the dark mediastinum and lung bases lifted). The channels ImageNet's first layer
+        /// expects to differ then carry different contrasts of the same film.
+        case threeTones = "three-tones"
+
+        /// What the model card says of it, before the normalisation ("" when as read).
+        public var cardText: String {
+            switch self {
+            case .asRead: return ""
+            case .equalized: return "gray levels histogram-equalised (each nonzero level replaced by its rank), then "
+            case .threeTones: return "three tones as the three channels (as read, histogram-equalised, square root), then "
+            }
+        }
     }
 
     public var size: Int
@@ -114,16 +127,20 @@ public struct NetworkInput: Sendable {
         return values
     }
 
-    /// Writes the normalised three channels of `gray` into `out` (3 · gray.count values), equalised first
-    /// when the options say so.
+    /// Writes the normalised three channels of `gray` into `out` (3 · gray.count values), in the options' tone.
     public static func normalize(gray: [Float], into out: inout ArraySlice<Float>, options: NetworkInputOptions = .init()) {
-        let gray = options.tone == .equalized ? equalized(gray) : gray
+        let channels: [[Float]]
+        switch options.tone {
+        case .asRead: channels = [gray, gray, gray]
+        case .equalized: let e = equalized(gray); channels = [e, e, e]
+        case .threeTones: channels = [gray, equalized(gray), gray.map { $0.squareRoot() }]
+        }
         let plane = gray.count, base = out.startIndex
         let means = [options.mean.0, options.mean.1, options.mean.2]
         let stds = [options.std.0, options.std.1, options.std.2]
         for c in 0..<3 {
-            let m = means[c], inv = 1 / stds[c]
-            for i in 0..<plane { out[base + c * plane + i] = (gray[i] - m) * inv }
+            let m = means[c], inv = 1 / stds[c], g = channels[c]
+            for i in 0..<plane { out[base + c * plane + i] = (g[i] - m) * inv }
         }
     }
 

@@ -65,8 +65,8 @@ struct Train: ParsableCommand {
     var cvOnly = false
     @Flag(help: "Turn augmentation off.") var noAugment = false
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
-    @Flag(help: "Histogram-equalise the network input (every nonzero gray level replaced by its rank), so a collection's window, gamma or contrast makes no difference; the model file records it.")
-    var equalize = false
+    @Option(help: "The gray levels the network sees: as-read; equalized (every nonzero gray level replaced by its rank, so a collection's window, gamma or contrast makes no difference); three-tones (as read, equalised and square root as the three channels). The model file records it.")
+    var tone: NetworkInputOptions.Tone = .asRead
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
     @Option(help: "Highest wrong-view rate, per predicted class, among films tagged in cross-validation when choosing the thresholds.")
     var targetRisk = 0.03
@@ -106,8 +106,8 @@ struct Train: ParsableCommand {
         config.ensembleMembers = ensemble > 1 ? ensemble : nil
         config.fit = stretch ? NetworkInputOptions.Fit.stretch.rawValue : NetworkInputOptions.Fit.pad.rawValue
         if noAugment { config.augmentation = .none }
-        if equalize {
-            config.tone = NetworkInputOptions.Tone.equalized.rawValue
+        if tone != .asRead { config.tone = tone.rawValue }
+        if tone == .equalized {
             // Equalisation undoes tonal changes; brightness and contrast would also lift the black padding off zero.
             config.augmentation.brightness = 0; config.augmentation.contrast = 1...1; config.augmentation.gamma = 1...1
         }
@@ -319,3 +319,5 @@ struct Train: ParsableCommand {
 }
 
 extension TrainingConfig.OptimizerKind: ExpressibleByArgument {}
+
+extension NetworkInputOptions.Tone: ExpressibleByArgument {}

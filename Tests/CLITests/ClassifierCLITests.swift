@@ -38,7 +38,7 @@ struct ClassifierCLITests {
         let refused = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--label-smoothing", "1"])
         #expect(refused.status == 2 && refused.stderr.contains("--label-smoothing must be in [0, 1)"), "\(refused.stderr)")
         let r = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--epochs", "2", "--batch-size", "4", "--seed", "3",
-                             "--label-smoothing", "0.1", "--equalize"])
+                             "--label-smoothing", "0.1", "--tone", "equalized"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("classes: PA, AP, L (6 / 4 / 4 images)"), "\(r.stdout)")
         #expect(r.stdout.contains("skipped 1 rows: projection COSTAL") && r.stdout.contains("skipped 1 rows: projection EXCLUDE"))
@@ -90,11 +90,13 @@ struct ClassifierCLITests {
             #expect(byVariant["input"] != byVariant["member1"] || byVariant["input"] != byVariant["member2"], "\(film)")
         }
         #expect(!FileManager.default.fileExists(atPath: out))
-        let t = try CLI.run(["train", manifest, "--out", out] + common)
+        let t = try CLI.run(["train", manifest, "--out", out, "--tone", "three-tones"] + common)
         #expect(t.status == 0, "\(t.stderr)")
+        #expect(try SafeTensorsHeader.read(out).metadata["tone"] == "three-tones")
         #expect(t.stdout.contains("(2 of 2 epochs in all, about 0 s left)"), "\(t.stdout)")
         let card = try String(contentsOfFile: dir.appendingPathComponent("soup.card.md").path, encoding: .utf8)
         #expect(card.contains("the weights of 2 runs averaged"), "\(card)")
+        #expect(card.contains("three tones as the three channels (as read, histogram-equalised, square root), then "), "\(card)")
         // An ensemble's file holds both networks, and the commands read it as one model.
         let ensemble = dir.appendingPathComponent("ensemble.safetensors").path
         let e = try CLI.run(["train", manifest, "--out", ensemble] + common.dropLast(2) + ["--ensemble", "2"])

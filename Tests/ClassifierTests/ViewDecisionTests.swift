@@ -106,6 +106,11 @@ struct ModelFileTests {
         let asRead = try ModelFile(path: path)
         #expect(asRead.options.tone == .asRead)
         #expect(logits(asRead, gray) != logits(asRead, brighter))
+        metadata["tone"] = "three-tones"
+        try net.save(path: path, metadata: metadata)
+        let threeTones = try ModelFile(path: path)
+        #expect(threeTones.options == NetworkInputOptions(size: 64, tone: .threeTones))
+        #expect(logits(threeTones, gray) != logits(asRead, gray))
         metadata["tone"] = "clahe"
         try net.save(path: path, metadata: metadata)
         #expect(throws: ModelFile.LoadError.self) { try ModelFile(path: path) }

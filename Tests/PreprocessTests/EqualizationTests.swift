@@ -26,13 +26,21 @@ struct EqualizationTests {
         #expect(reference.max() == 1)
     }
 
-    @Test("options with tone 'equalized' normalise the equalised image; 'as-read' the image itself")
+    @Test("options with tone 'equalized' normalise the equalised image; 'as-read' the image itself; 'three-tones' one tone per channel")
     func normalizeFollowsTone() {
         let gray: [Float] = [0, 0.5, 0.2, 0.5, 0, 0.9, 0.1, 0.7, 0.4]
         let equalized = NetworkInputOptions(size: 3, tone: .equalized), asRead = NetworkInputOptions(size: 3)
         #expect(NetworkInput.normalize(gray: gray, options: equalized)
                 == NetworkInput.normalize(gray: NetworkInput.equalized(gray), options: asRead))
         #expect(NetworkInput.normalize(gray: gray, options: equalized) != NetworkInput.normalize(gray: gray, options: asRead))
+        // Three tones: as read, equalised and square root in the three channels, each with its channel's
+        // ImageNet mean and deviation.
+        let three = NetworkInput.normalize(gray: gray, options: NetworkInputOptions(size: 3, tone: .threeTones))
+        let (m, s) = (NetworkInputOptions.imageNetMean, NetworkInputOptions.imageNetStd)
+        let e = NetworkInput.equalized(gray)
+        #expect(Array(three[0..<9]) == gray.map { ($0 - m.0) * (1 / s.0) })
+        #expect(Array(three[9..<18]) == e.map { ($0 - m.1) * (1 / s.1) })
+        #expect(Array(three[18..<27]) == gray.map { ($0.squareRoot() - m.2) * (1 / s.2) })
         // The gray kept for overlays is the image, not its equalised form.
         let input = NetworkInput(gray: gray, width: 3, height: 3, options: equalized)
         #expect(input.gray == gray)

@@ -117,7 +117,7 @@ public struct ModelCard: Sendable, Codable {
         var md = """
             # Model card: \(name)
 
-            - Architecture: \(architecture); input \(inputSize)×\(inputSize), fit `\(fit)`; \(config.tone == NetworkInputOptions.Tone.equalized.rawValue ? "gray levels histogram-equalised (each nonzero level replaced by its rank), then " : "")\(normalization).
+            - Architecture: \(architecture); input \(inputSize)×\(inputSize), fit `\(fit)`; \(NetworkInputOptions.Tone(rawValue: config.tone ?? "")?.cardText ?? "")\(normalization).
             - Classes (output order): \(classes.joined(separator: ", ")).
             - Weights: `\(weightsFile)`, SHA-256 `\(weightsSHA256)`.
             - Initialised from: \(initialWeights.map { "`\(($0 as NSString).lastPathComponent)` (SHA-256 `\(initialWeightsSHA256 ?? "?")`)" } ?? "He initialisation (from scratch)").
