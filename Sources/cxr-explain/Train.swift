@@ -136,10 +136,9 @@ struct Train: ParsableCommand {
             (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable, clock: clock)
             if cvOnly { return }
             if config.patience > 0 {
-                let planned = config.epochs
                 config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
                 config.patience = 0
-                clock.finalModelEpochs(planned: planned, epochs: config.epochs, members: config.memberCount)
+                clock.finalModelEpochs(config.epochs)
                 print("final model: all \(samples.count) images, \(config.epochs) epochs (median best epoch of the folds)")
             } else {
                 print("final model: all \(samples.count) images, \(config.epochs) epochs (as each fold)")

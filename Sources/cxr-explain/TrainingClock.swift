@@ -7,16 +7,19 @@ final class TrainingClock {
     private(set) var done = 0
     private var seconds = 0.0
     private let mayStopEarly: Bool
+    private let members: Int, plannedEpochs: Int
 
     /// `folds` 0 without cross-validation; `finalModel` false under `--cv-only`.
     init(folds: Int, members: Int, epochs: Int, finalModel: Bool, mayStopEarly: Bool) {
         totalEpochs = (folds + (finalModel ? 1 : 0)) * members * epochs
         self.mayStopEarly = mayStopEarly
+        self.members = members
+        plannedEpochs = epochs
     }
 
-    /// The final model's epoch count, once cross-validation has chosen it: `planned` was counted, `epochs` will run.
-    func finalModelEpochs(planned: Int, epochs: Int, members: Int) {
-        totalEpochs += (epochs - planned) * members
+    /// The final model's epoch count, once cross-validation has chosen it (the planned count was counted).
+    func finalModelEpochs(_ epochs: Int) {
+        totalEpochs += (epochs - plannedEpochs) * members
     }
 
     /// Counts one finished epoch and says what is left, e.g. "12 of 120 epochs in all, about 9 min left".
