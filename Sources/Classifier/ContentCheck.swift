@@ -83,4 +83,22 @@ public struct ContentCheck: Sendable, Equatable {
     }
 
     public func accepts(distance: Double) -> Bool { distance <= limit }
+
+    /// How much nearer than the film as stored a turn must lie to say the film is stored turned. Held-out
+    /// upright films of the development set lie at least 1.45 nearer than any of their turns (median 11.4), and
+    /// their quarter and half turns at least 1.45 farther than the nearest other turn (a half turn) or 3.0 (a
+    /// quarter turn); 4 leaves room for films unlike them (`TurnedFilmCV` prints what it catches).
+    public static let turnMargin = 4.0
+
+    /// The quarter turns clockwise (1, 2, 3) that set a film upright, or nil: the nearest of its turns (`turned`:
+    /// the distances of the film turned by one, two and three quarter turns) lies within the limit and at least
+    /// `turnMargin` nearer than the film as `stored`.
+    public func uprightTurn(stored: Double, turned: [Double]) -> Int? { Self.uprightTurn(stored: stored, turned: turned, limit: limit) }
+
+    /// The same at a given limit (cross-validation's, before the model's is known).
+    public static func uprightTurn(stored: Double, turned: [Double], limit: Double) -> Int? {
+        guard let best = turned.indices.min(by: { turned[$0] < turned[$1] }),
+              turned[best] <= limit, turned[best] <= stored - turnMargin else { return nil }
+        return best + 1
+    }
 }

@@ -40,6 +40,7 @@ public struct ViewPrediction: Sendable, Codable {
         let p = decision.outcome == .notChest ? "-" : decision.probability.map { String(format: "%.4f", $0) } ?? "-"
         var what = decision.label
         if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
+        if decision.outcome == .uncertain, let turn = decision.turnToUpright { what += ViewDecision.turnNote(turn) }
         if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }
         if decision.outcome == .notChest, let r = decision.reason { what = r }
         if let marker = decision.marker { what += ViewDecision.markerNote(marker, viewWritten: decision.outcome == .view) }
@@ -69,7 +70,7 @@ public final class ViewClassifier: @unchecked Sendable {
     }
 
     /// Logits (classes each) and pooled features (512 each) for network inputs (gray, size²), batched.
-    public func logitsAndFeatures(grays: [[Float]]) -> [(logits: ArraySlice<Float>, features: ArraySlice<Float>)] {
+    public func logitsAndFeatures(grays: [[Float]]) -> [ViewDecisionPolicy.NetworkOutput] {
         guard !grays.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
         let batch = min(grays.count, 8)
@@ -78,6 +79,12 @@ public final class ViewClassifier: @unchecked Sendable {
         let (logits, features) = Trainer.logitsAndFeatures(model.network, grays: grays, workspace: ws, options: model.options)
         let k = model.views.count, d = ws.featureChannels
         return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
+    }
+
+    /// The network's outputs for a network-input gray turned clockwise by one, two and three quarter turns (the
+    /// policy's check for films stored turned).
+    public func turnedOutputs(gray: [Float]) -> [ViewDecisionPolicy.NetworkOutput] {
+        logitsAndFeatures(grays: (1...3).map { NetworkInput.turned(gray: gray, quarterTurns: $0) })
     }
 
     /// Whether markers are read, in words for the report and the console.
@@ -107,7 +114,8 @@ public final class ViewClassifier: @unchecked Sendable {
                        headerText: HeaderViewText = HeaderViewText(statements: []), apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
         let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: r.count > 1 ? r[1] : nil,
-                                     headerConfirmsChest: headerConfirmsChest, headerText: headerText, apMarker: apMarker)
+                                     headerConfirmsChest: headerConfirmsChest, headerText: headerText,
+                                     turned: { turnedOutputs(gray: gray) }, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
@@ -149,7 +157,8 @@ public final class ViewClassifier: @unchecked Sendable {
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
             let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives?[k],
-                                         headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags), apMarker: {
+                                         headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags),
+                                         turned: { turnedOutputs(gray: item.gray) }, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)
             })

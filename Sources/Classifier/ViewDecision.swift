@@ -36,6 +36,9 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public var marker: String?
     /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)").
     public var headerText: String?
+    /// Degrees clockwise (90, 180, 270) that would bring the film upright, when it looks stored turned
+    /// (`ViewDecisionPolicy.applyingOrientation`).
+    public var turnToUpright: Int?
 
     /// One word or phrase for tables and the console: PA, AP, L, "frontal, AP/PA uncertain", uncertain, …
     public var label: String {
@@ -68,6 +71,9 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public static func markerNote(_ marker: String, viewWritten: Bool) -> String {
         viewWritten || !ProjectionMarker.settlesAP(marker) ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)"
     }
+
+    /// What the console adds after "uncertain" for a film that looks stored turned.
+    public static func turnNote(_ degrees: Int) -> String { " (looks stored turned: \(degrees)° clockwise sets it upright)" }
 
     public static func skipped(_ reason: String) -> ViewDecision {
         ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason,
@@ -111,10 +117,13 @@ public struct ViewDecisionPolicy: Sendable {
     ///   chest radiograph (then the content distance is reported but does not refuse it); what the header's
     ///   descriptions say about the projection; `apMarker` reads the film's burned-in AP marker, called only for a
     ///   surely frontal film that the network does not call AP.
+    /// `turned` gives the network's outputs for the image turned clockwise by one, two and three quarter turns (called
+    ///   when the model has a content check).
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
                        headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
-                       apMarker: () -> String?) -> ViewDecision {
-        let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest)
+                       turned: () -> [NetworkOutput] = { [] }, apMarker: () -> String?) -> ViewDecision {
+        let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest,
+                             turned: turned)
         return applying(headerText, to: applying(apMarker, to: network), network: network)
     }
 
@@ -185,8 +194,9 @@ public struct ViewDecisionPolicy: Sendable {
     ///   then written only if the negative is given the same view. Read as they are, negatives were given confident
     ///   views, some wrong, while the closeness alone also picks out some positive films (tight crops, white lungs).
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
-                       headerConfirmsChest: Bool) -> ViewDecision {
-        var decision = decideAsRead(logits: logits, features: features, headerConfirmsChest: headerConfirmsChest)
+                       headerConfirmsChest: Bool, turned: () -> [NetworkOutput] = { [] }) -> ViewDecision {
+        var decision = applyingOrientation(to: decideAsRead(logits: logits, features: features, headerConfirmsChest: headerConfirmsChest),
+                                           turned: turned)
         guard let negative, let check = contentCheck, let distance = decision.contentDistance, decision.outcome != .notChest else {
             return decision
         }
@@ -201,6 +211,35 @@ public struct ViewDecisionPolicy: Sendable {
                                  + "films (content distance %.1f against its own %.1f) and is read as %@", view.name, decision.probability ?? 0,
                                  negativeDistance, distance, inverse.outcome == .view ? inverse.view?.name ?? "?" : inverse.label)
         return decision
+    }
+
+    /// A film that, turned by a quarter or half turn, lies clearly nearer the training films and within the content
+    /// check's limit (`ContentCheck.uprightTurn`) looks stored turned (on its side, upside down: a CR plate read in
+    /// the wrong orientation, a rotated export). The network saw it turned, and turned films get confident wrong
+    /// views (a lateral on its side read as AP, a PA on its side as lateral), so no view is written and the reason
+    /// says which turn would set it upright. An image the content check refuses stays refused, its reason naming
+    /// the turn.
+    func applyingOrientation(to decision: ViewDecision, turned: () -> [NetworkOutput]) -> ViewDecision {
+        guard let check = contentCheck, let distance = decision.contentDistance else { return decision }
+        let distances = turned().map { check.distance(features: $0.features) }
+        guard let quarterTurns = check.uprightTurn(stored: distance, turned: distances) else { return decision }
+        var out = decision
+        let degrees = 90 * quarterTurns
+        out.turnToUpright = degrees
+        let turnedDistance = distances[quarterTurns - 1]
+        if decision.outcome == .notChest {
+            // Refused as it is; the turn may only be what a picture that is no chest film looks like turned (a dental
+            // film on its side can pass), so the reason says both.
+            out.reason = String(format: "not a chest radiograph as stored (content distance %.1f, limit %.1f), but turned %d° clockwise it "
+                                + "lies within the limit (%.1f): if it is a chest film stored turned, turn it upright and run it again",
+                                distance, check.limit, degrees, turnedDistance)
+        } else {
+            out.outcome = .uncertain
+            out.view = nil
+            out.reason = String(format: "the film looks stored turned: turned %d° clockwise it lies nearer the training films (content distance "
+                                + "%.1f, against %.1f as stored; limit %.1f)", degrees, turnedDistance, distance, check.limit)
+        }
+        return out
     }
 
     /// The decision on the image as it is read.

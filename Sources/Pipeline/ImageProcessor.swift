@@ -103,6 +103,7 @@ public struct ImageProcessor: Sendable {
         record.probability = d.probability
         record.probabilities = d.probabilities
         record.contentDistance = d.contentDistance
+        record.turnToUpright = d.turnToUpright
         record.headerView = prediction.headerViewPosition
         record.agreement = prediction.agreement.rawValue
         if d.outcome == .notChest {

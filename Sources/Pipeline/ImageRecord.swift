@@ -63,6 +63,8 @@ public struct ImageRecord: Sendable, Codable {
     /// nil otherwise.
     public var basis: String? { view != nil ? ViewDecision.basis(marker: marker, headerText: headerText) : nil }
     public var contentDistance: Double?
+    /// Degrees clockwise that would set the film upright, when it looks stored turned (then no view is written).
+    public var turnToUpright: Int?
     public var mostLikely: String?
     public var probability: Double?
     public var probabilities: [String: Double]?

@@ -109,6 +109,28 @@ public struct NetworkInput: Sendable {
         return zip(coverage, gray).map { max(0, $0 - $1) }
     }
 
+    /// A square network-input gray (`size`² values) turned clockwise by `quarterTurns` × 90°: an exact
+    /// permutation, and with the padded fit the same as turning the film before it was resampled (the tone
+    /// and the normalisation are per pixel or by rank, so they follow the turn).
+    public static func turned(gray: [Float], quarterTurns: Int) -> [Float] {
+        let size = Int(Double(gray.count).squareRoot())
+        precondition(size * size == gray.count, "a network input is square")
+        var out = gray
+        for y in 0..<size {
+            for x in 0..<size {
+                let (sx, sy): (Int, Int)
+                switch ((quarterTurns % 4) + 4) % 4 {
+                case 1: (sx, sy) = (y, size - 1 - x)
+                case 2: (sx, sy) = (size - 1 - x, size - 1 - y)
+                case 3: (sx, sy) = (size - 1 - y, x)
+                default: (sx, sy) = (x, y)
+                }
+                out[y * size + x] = gray[sy * size + sx]
+            }
+        }
+        return out
+    }
+
     public init(gray source: [Float], width: Int, height: Int, options: NetworkInputOptions = .init()) {
         let g = InputGeometry(sourceWidth: width, sourceHeight: height, fit: options.fit, size: options.size)
         let resampler = Resampler(sourceWidth: width, sourceHeight: height, paddedWidth: g.paddedWidth,

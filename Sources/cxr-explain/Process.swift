@@ -181,6 +181,7 @@ struct ProcessCommand: ParsableCommand {
         case .done:
             var view = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
             if let marker = r.marker { view += ViewDecision.markerNote(marker, viewWritten: r.view != nil) }
+            if r.view == nil, let turn = r.turnToUpright { view += ViewDecision.turnNote(turn) }
             if let words = r.headerText { view += " (\(words))" }
             what = String(format: "%@ p=%.4f header %@ → %@%@", view, r.probability ?? 0, r.headerView ?? "none",
                           r.headerAction?.rawValue ?? "", event.skipped ? " (done before, skipped)" : "")

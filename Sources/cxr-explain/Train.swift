@@ -228,7 +228,7 @@ struct Train: ParsableCommand {
         let k = dataset.classes.count
         var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]
         var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
-        var negatives = NegativeImageCV()
+        var negatives = NegativeImageCV(), turnedFilms = TurnedFilmCV()
         for (f, heldOut) in folds.enumerated() {
             let rest = folds.enumerated().filter { $0.offset != f }.flatMap { $0.element }
             // Early stopping uses an inner patient-wise split of the training folds, never the held-out fold;
@@ -254,6 +254,7 @@ struct Train: ParsableCommand {
             // The negative-image rule on films the fold's model has never seen.
             negatives.add(fold: heldOut.map { samples[$0].image.path }, own: own, network: net, check: check, workspace: ws,
                           options: trainer.config.inputOptions, classes: k)
+            turnedFilms.add(fold: heldGrays, own: own, network: net, check: check, workspace: ws, options: trainer.config.inputOptions, classes: k)
             let labels = heldOut.map { samples[$0].image.label }
             let metrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(held.logits, classes: k), labels: labels, classes: k)
             print(String(format: "fold %d: held-out accuracy %.4f (%d images), best epoch %d", f + 1, metrics.accuracy, heldOut.count, outcome.bestEpoch))
@@ -307,6 +308,10 @@ struct Train: ParsableCommand {
               + operating.perClass.map { "\($0.name) \($0.tagged)/\($0.films)" }.joined(separator: ", "))
         if let line = negatives.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature,
                                         thresholds: classThresholds) {
+            print(line)
+        }
+        if let line = turnedFilms.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature,
+                                          thresholds: classThresholds, limit: Self.quantile(distances, contentQuantile) * contentMargin) {
             print(line)
         }
         let cv = ModelCard.CrossValidation(folds: folds.count, foldAccuracies: accuracies, foldBestEpochs: bestEpochs,

@@ -126,9 +126,9 @@ struct ModelFileTests {
 }
 
 struct ViewDecisionPolicyTests {
-    func policy(threshold: Double = 0.9, temperature: Double = 1) throws -> ViewDecisionPolicy {
+    func policy(threshold: Double = 0.9, temperature: Double = 1, limit: Double = 3) throws -> ViewDecisionPolicy {
         let dir = TestPaths.temporaryDirectory("policy")
-        let check = ContentCheck(mean: [Float](repeating: 0, count: 512), precision: (0..<(512 * 512)).map { $0 % 513 == 0 ? 1 : 0 }, limit: 3)
+        let check = ContentCheck(mean: [Float](repeating: 0, count: 512), precision: (0..<(512 * 512)).map { $0 % 513 == 0 ? 1 : 0 }, limit: limit)
         let model = try ModelFile(path: try makeModelFile([.pa, .ap, .lateral], in: dir, name: "p", temperature: temperature,
                                                           threshold: threshold, contentCheck: check))
         return ViewDecisionPolicy(model: model)
@@ -174,6 +174,46 @@ struct ViewDecisionPolicyTests {
         // Refused by the content limit first: the negative is not weighed.
         let far = policy.decide(logits: pa, features: features(16), negative: (pa, features(2.25)), headerConfirmsChest: false)
         #expect(far.outcome == .notChest && far.negativeContentDistance == nil)
+    }
+
+    @Test("a film whose nearest turn lies within the limit and 4 nearer than as stored is called turned: no view, the turn named")
+    func turnedFilm() throws {
+        let policy = try policy()
+        func features(_ x: Float) -> ArraySlice<Float> { var f = [Float](repeating: 0, count: 512); f[0] = x; return f[...] }
+        let pa = logits([0.95, 0.04, 0.01]), lateral = logits([0.03, 0.02, 0.95])
+        var calls = 0
+        // Distances are square roots here (limit 3): as stored 8; turned 90°, 180°, 270° clockwise 3.5, 3.2, 1.5.
+        func turns(_ xs: [Float]) -> () -> [ViewDecisionPolicy.NetworkOutput] { { calls += 1; return xs.map { (pa, features($0)) } } }
+        let vouched = policy.decide(logits: lateral, features: features(64), headerConfirmsChest: true, turned: turns([12.25, 10.24, 2.25]))
+        #expect(vouched.outcome == .uncertain && vouched.view == nil && vouched.mostLikely == .lateral && vouched.turnToUpright == 270)
+        #expect(vouched.reason == "the film looks stored turned: turned 270° clockwise it lies nearer the training films (content distance "
+                + "1.5, against 8.0 as stored; limit 3.0)")
+        #expect(ViewPrediction(file: "f", decision: vouched, headerViewPosition: nil).line
+                == "f\tuncertain (L?) (looks stored turned: 270° clockwise sets it upright)\t0.9500\tno header view\tno-header")
+        let unvouched = policy.decide(logits: lateral, features: features(64), headerConfirmsChest: false, turned: turns([2.25, 10.24, 12.25]))
+        #expect(unvouched.outcome == .notChest && unvouched.turnToUpright == 90)
+        #expect(unvouched.reason == "not a chest radiograph as stored (content distance 8.0, limit 3.0), but turned 90° clockwise it lies within "
+                + "the limit (1.5): if it is a chest film stored turned, turn it upright and run it again")
+        // No turn within the limit, or none clearly nearer (1.5 against 4: less than 4 nearer): the header's word stands
+        // (view written), or the picture is not a chest radiograph.
+        for (stored, xs) in [(Float(64), [Float(12.25), 10.24, 9.61]), (16, [12.25, 10.24, 2.25])] {
+            let stillFar = policy.decide(logits: lateral, features: features(stored), headerConfirmsChest: true, turned: turns(xs))
+            #expect(stillFar.outcome == .view && stillFar.view == .lateral && stillFar.turnToUpright == nil)
+            let notChest = policy.decide(logits: lateral, features: features(stored), headerConfirmsChest: false, turned: turns(xs))
+            #expect(notChest.outcome == .notChest && notChest.reason?.hasPrefix("not a chest radiograph (content distance") == true)
+        }
+        #expect(calls == 6)
+        // Within the limit as stored (a wider one, 10): a turn 5 nearer still makes it turned, one 2 nearer does not.
+        let wide = try self.policy(limit: 10)
+        let within = wide.decide(logits: pa, features: features(81), headerConfirmsChest: false, turned: turns([16, 100, 100]))
+        #expect(within.outcome == .uncertain && within.view == nil && within.turnToUpright == 90 && within.contentDistance == 9)
+        let upright = wide.decide(logits: pa, features: features(36), headerConfirmsChest: false, turned: turns([16, 100, 100]))
+        #expect(upright.outcome == .view && upright.view == .pa && upright.turnToUpright == nil)
+        // Without a content check the turns are never computed.
+        calls = 0
+        let noCheck = ViewDecisionPolicy(model: try ModelFile(path: try makeModelFile([.pa, .ap, .lateral], in: TestPaths.temporaryDirectory("policy-nc"),
+                                                                                       name: "nc", threshold: 0.9)))
+        #expect(noCheck.decide(logits: pa, features: features(64), headerConfirmsChest: true, turned: turns([0, 0, 0])).outcome == .view && calls == 0)
     }
 
     @Test("a burned-in AP marker makes a surely frontal film AP and vetoes a PA; it is read only when it can matter")
