@@ -73,7 +73,7 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     }
 
     /// What the console adds after "uncertain" for a film that looks stored turned.
-    public static func turnNote(_ degrees: Int) -> String { " (looks stored turned: \(degrees)° clockwise sets it upright)" }
+    public static func turnNote(_ degrees: Int) -> String { " (looks stored turned: \(degrees) degrees clockwise sets it upright)" }
 
     public static func skipped(_ reason: String) -> ViewDecision {
         ViewDecision(outcome: .skipped, view: nil, mostLikely: nil, probability: nil, probabilities: [:], contentDistance: nil, reason: reason,
@@ -230,13 +230,13 @@ public struct ViewDecisionPolicy: Sendable {
         if decision.outcome == .notChest {
             // Refused as it is; the turn may only be what a picture that is no chest film looks like turned (a dental
             // film on its side can pass), so the reason says both.
-            out.reason = String(format: "not a chest radiograph as stored (content distance %.1f, limit %.1f), but turned %d° clockwise it "
+            out.reason = String(format: "not a chest radiograph as stored (content distance %.1f, limit %.1f), but turned %d degrees clockwise it "
                                 + "lies within the limit (%.1f): if it is a chest film stored turned, turn it upright and run it again",
                                 distance, check.limit, degrees, turnedDistance)
         } else {
             out.outcome = .uncertain
             out.view = nil
-            out.reason = String(format: "the film looks stored turned: turned %d° clockwise it lies nearer the training films (content distance "
+            out.reason = String(format: "the film looks stored turned: turned %d degrees clockwise it lies nearer the training films (content distance "
                                 + "%.1f, against %.1f as stored; limit %.1f)", degrees, turnedDistance, distance, check.limit)
         }
         return out

@@ -39,7 +39,7 @@ struct TurnedFilmCLITests {
         // The same film as an 8-bit PNG, turned a quarter turn counter-clockwise: nothing in it says it is a chest film.
         let shown = try RadiographLoader.load(path: film)
         let gray = shown.pixels.map { UInt16(($0 * 255).rounded()) }
-        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("ccw90.png").path, contents: Data(
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("ccw90-picture.png").path, contents: Data(
             MinimalPNG.encode(width: side, height: side, bitDepth: 8, colorType: 0, samples: turnedCounterClockwise(gray, side: side, times: 1))))
         return root
     }
@@ -64,15 +64,22 @@ struct TurnedFilmCLITests {
         for (name, turn) in [("ccw90.dcm", 90), ("ccw180.dcm", 180)] {
             let image = try #require(byName[name])
             #expect(image.status == "done" && image.decision == "uncertain" && image.view == nil && image.turnToUpright == turn, "\(name): \(image)")
-            #expect(image.decisionReason?.hasPrefix("the film looks stored turned: turned \(turn)° clockwise it lies nearer the training films") == true,
+            #expect(image.decisionReason?.hasPrefix("the film looks stored turned: turned \(turn) degrees clockwise it lies nearer the training films") == true,
                     "\(image.decisionReason ?? "")")
             #expect(image.headerAction != "written", "\(name): \(image.headerAction ?? "")")
-            #expect(r.stdout.contains("\(name): uncertain (") && r.stdout.contains("(looks stored turned: \(turn)° clockwise sets it upright)"), "\(r.stdout)")
+            #expect(r.stdout.contains("\(name): uncertain (") && r.stdout.contains("(looks stored turned: \(turn) degrees clockwise sets it upright)"), "\(r.stdout)")
         }
-        let png = try #require(byName["ccw90.png"])
+        // The SR says why in its comment, in the default repertoire (a degree sign would make it invalid DICOM).
+        let dsrdump = try #require(Tool.find("dsrdump"), "dsrdump (dcmtk) is needed")
+        let sr = try Tool.run(dsrdump, ["+Pl", out.appendingPathComponent("ccw90.sr.dcm").path])
+        #expect(sr.status == 0 && sr.stdout.contains("uncertain: the film looks stored turned: turned 90 degrees clockwise"), "\(sr.stdout)\n\(sr.stderr)")
+        if let (status, errors) = try DICOMChecks.dciodvfy(out.appendingPathComponent("ccw90.sr.dcm").path) {
+            #expect(status == 0 && errors.isEmpty, "\(errors)")
+        }
+        let png = try #require(byName["ccw90-picture.png"])
         #expect(png.status == "skipped" && png.turnToUpright == 90, "\(png)")
         #expect(png.skipReason?.hasPrefix("not a chest radiograph as stored (content distance ") == true
-                && png.skipReason?.contains("), but turned 90° clockwise it lies within the limit (") == true
+                && png.skipReason?.contains("), but turned 90 degrees clockwise it lies within the limit (") == true
                 && png.skipReason?.hasSuffix("): if it is a chest film stored turned, turn it upright and run it again") == true, "\(png.skipReason ?? "")")
         // No tagged copy of a turned film: no view was written anywhere.
         for name in ["ccw90.dcm", "ccw180.dcm"] {
@@ -84,6 +91,6 @@ struct TurnedFilmCLITests {
         let decisions = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]]
         let turns = Dictionary(uniqueKeysWithValues: decisions.map { (($0["file"] as! NSString).lastPathComponent,
                                                                        ($0["decision"] as! [String: Any])["turnToUpright"] as? Int ?? 0) })
-        #expect(turns == ["upright.dcm": 0, "ccw90.dcm": 90, "ccw180.dcm": 180, "ccw90.png": 90], "\(turns)")
+        #expect(turns == ["upright.dcm": 0, "ccw90.dcm": 90, "ccw180.dcm": 180, "ccw90-picture.png": 90], "\(turns)")
     }
 }

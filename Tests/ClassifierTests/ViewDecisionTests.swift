@@ -186,13 +186,13 @@ struct ViewDecisionPolicyTests {
         func turns(_ xs: [Float]) -> () -> [ViewDecisionPolicy.NetworkOutput] { { calls += 1; return xs.map { (pa, features($0)) } } }
         let vouched = policy.decide(logits: lateral, features: features(64), headerConfirmsChest: true, turned: turns([12.25, 10.24, 2.25]))
         #expect(vouched.outcome == .uncertain && vouched.view == nil && vouched.mostLikely == .lateral && vouched.turnToUpright == 270)
-        #expect(vouched.reason == "the film looks stored turned: turned 270° clockwise it lies nearer the training films (content distance "
+        #expect(vouched.reason == "the film looks stored turned: turned 270 degrees clockwise it lies nearer the training films (content distance "
                 + "1.5, against 8.0 as stored; limit 3.0)")
         #expect(ViewPrediction(file: "f", decision: vouched, headerViewPosition: nil).line
-                == "f\tuncertain (L?) (looks stored turned: 270° clockwise sets it upright)\t0.9500\tno header view\tno-header")
+                == "f\tuncertain (L?) (looks stored turned: 270 degrees clockwise sets it upright)\t0.9500\tno header view\tno-header")
         let unvouched = policy.decide(logits: lateral, features: features(64), headerConfirmsChest: false, turned: turns([2.25, 10.24, 12.25]))
         #expect(unvouched.outcome == .notChest && unvouched.turnToUpright == 90)
-        #expect(unvouched.reason == "not a chest radiograph as stored (content distance 8.0, limit 3.0), but turned 90° clockwise it lies within "
+        #expect(unvouched.reason == "not a chest radiograph as stored (content distance 8.0, limit 3.0), but turned 90 degrees clockwise it lies within "
                 + "the limit (1.5): if it is a chest film stored turned, turn it upright and run it again")
         // No turn within the limit, or none clearly nearer (1.5 against 4: less than 4 nearer): the header's word stands
         // (view written), or the picture is not a chest radiograph.
