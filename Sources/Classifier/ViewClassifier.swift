@@ -81,10 +81,10 @@ public final class ViewClassifier: @unchecked Sendable {
         return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
     }
 
-    /// The network's outputs for a network-input gray turned clockwise by one, two and three quarter turns (the
-    /// policy's check for films stored turned).
-    public func turnedOutputs(gray: [Float]) -> [ViewDecisionPolicy.NetworkOutput] {
-        logitsAndFeatures(grays: (1...3).map { NetworkInput.turned(gray: gray, quarterTurns: $0) })
+    /// A network-input gray turned clockwise by one, two and three quarter turns, for the policy's check for films
+    /// stored turned; none when the model has no content check to weigh them with.
+    func turnedGrays(_ gray: [Float]) -> [[Float]] {
+        policy.contentCheck == nil ? [] : (1...3).map { NetworkInput.turned(gray: gray, quarterTurns: $0) }
     }
 
     /// Whether markers are read, in words for the report and the console.
@@ -112,10 +112,13 @@ public final class ViewClassifier: @unchecked Sendable {
     /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
                        headerText: HeaderViewText = HeaderViewText(statements: []), apMarker: () -> String? = { nil }) -> ViewPrediction {
-        let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
-        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: r.count > 1 ? r[1] : nil,
+        // One batch: the image, its negative, its turns (the workspace is sized per batch; one size, one workspace).
+        let turns = turnedGrays(gray)
+        let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []) + turns)
+        let own = r.count - turns.count
+        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: own > 1 ? r[1] : nil,
                                      headerConfirmsChest: headerConfirmsChest, headerText: headerText,
-                                     turned: { turnedOutputs(gray: gray) }, apMarker: apMarker)
+                                     turned: { Array(r[own...]) }, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
@@ -154,11 +157,21 @@ public final class ViewClassifier: @unchecked Sendable {
         let negativeGrays = inputs.compactMap(\.negative)  // every input's or none (the model has no content check)
         let negatives = negativeGrays.count == inputs.count ? logitsAndFeatures(grays: negativeGrays) : nil
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
+        // The turns, eight films' at a time (full batches; all at once would hold three more grays per film).
+        var turned: [Int: [ViewDecisionPolicy.NetworkOutput]] = [:]
+        func turns(of k: Int) -> [ViewDecisionPolicy.NetworkOutput] {
+            if turned[k] == nil {
+                let chunk = k..<min(k + 8, inputs.count)
+                let outputs = logitsAndFeatures(grays: chunk.flatMap { turnedGrays(inputs[$0].gray) })
+                turned = Dictionary(uniqueKeysWithValues: chunk.map { ($0, Array(outputs[(3 * ($0 - k))..<(3 * ($0 - k) + 3)])) })
+            }
+            return turned[k]!
+        }
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
             let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives?[k],
                                          headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags),
-                                         turned: { turnedOutputs(gray: item.gray) }, apMarker: {
+                                         turned: { turns(of: k) }, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)
             })
