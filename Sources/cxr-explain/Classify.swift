@@ -9,7 +9,8 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print each image's view decision, its calibrated probability, and whether it matches the header's ViewPosition.",
         discussion: """
-            Columns: file, decision (a view, "frontal, AP/PA uncertain", "uncertain (X?)", "not a chest radiograph \
+            Columns: file, decision (a view, "frontal, AP/PA uncertain", "uncertain (X?)" (with "(looks stored \
+            turned: N degrees clockwise sets it upright)" for a film stored on its side or upside down), "not a chest radiograph \
             (content distance …)", or "skipped: …" for objects the header gate, the colour check or the blank-image check refuses), \
             probability ("-" where there is no view to weigh), header view, agreement. Only a view is ever written \
             by `process`.
