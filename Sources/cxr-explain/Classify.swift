@@ -40,10 +40,13 @@ struct Classify: ParsableCommand {
         for note in listing.notes { printNote(note) }
         let classifier = ViewClassifier(model: model, threshold: decision.threshold, gate: decision.gate, readsMarkers: decision.readMarkers)
         var results: [ViewPrediction] = [], failures = walkErrors.count
-        // Stream in chunks: memory stays flat however many files there are.
+        // Stream in chunks: memory stays flat however many files there are. The lines show how far it is on a
+        // terminal; with --json, or with the lines going to a file, progress goes to stderr.
         let chunk = 16
+        let progress = json || isatty(STDOUT_FILENO) == 0 ? Progress(label: "classify") : nil
         for start in stride(from: 0, to: files.count, by: chunk) {
             let batch = Array(files[start..<min(start + chunk, files.count)])
+            defer { progress?.update(start + batch.count, files.count) }
             for outcome in classifier.classify(paths: batch) {
                 switch outcome {
                 case .success(let p):
@@ -54,6 +57,7 @@ struct Classify: ParsableCommand {
                 }
             }
         }
+        progress?.finish()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

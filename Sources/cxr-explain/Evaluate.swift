@@ -40,8 +40,10 @@ struct Evaluate: ParsableCommand {
         var probabilities: [Float] = [], labels: [Int] = [], failures: [String] = []
         // The selective decisions, as `process` makes them: per true class, how many got each outcome.
         var outcomes = [[String: Int]](repeating: [:], count: names.count), wrong = [Int](repeating: 0, count: names.count)
+        let progress = Progress(label: "evaluate")
         for start in stride(from: 0, to: data.images.count, by: 16) {
             let chunk = Array(data.images[start..<min(start + 16, data.images.count)])
+            defer { progress.update(start + chunk.count, data.images.count) }
             for (image, outcome) in zip(chunk, classifier.classify(paths: chunk.map(\.path))) {
                 switch outcome {
                 case .success(let p):
@@ -56,6 +58,7 @@ struct Evaluate: ParsableCommand {
                 }
             }
         }
+        progress.finish()
         let metrics = ClassificationMetrics(probabilities: probabilities, labels: labels, classes: names.count)
         let tagged = outcomes.map { $0["view", default: 0] }
         if json {

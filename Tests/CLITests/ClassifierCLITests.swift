@@ -63,6 +63,8 @@ struct ClassifierCLITests {
         #expect(films == [6, 4, 4])
         // Every film is scored by the classifier (the content check's refusals included); the decisions are apart.
         #expect(metrics["count"] as? Int == 14)
+        // Progress on stderr (not a terminal here: a plain line at every tenth and at the end), never in the JSON.
+        #expect(e.stderr.contains("evaluate: 14/14 "), "\(e.stderr)")
     }
 
     @Test("cross-validation of a soup writes each member's held-out logits beside the soup's; the card names the soup; an ensemble's file holds every network and classifies")

@@ -87,7 +87,7 @@ struct TurnedFilmCLITests {
         }
 
         let c = try CLI.run(["classify", input.path, "--json", "--no-read-markers"])
-        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.status == 0 && c.stderr.contains("classify: 4/4 "), "\(c.stderr)")
         let decisions = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]]
         let turns = Dictionary(uniqueKeysWithValues: decisions.map { (($0["file"] as! NSString).lastPathComponent,
                                                                        ($0["decision"] as! [String: Any])["turnToUpright"] as? Int ?? 0) })
