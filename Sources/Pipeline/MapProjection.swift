@@ -7,12 +7,14 @@ public struct MapProjection: Sendable {
     public var outputWidth: Int
     public var outputHeight: Int
 
+    /// Square output pixels: a source of non-square pixels (`geometry.pixelAspect`) comes out in its own proportions.
     public init(geometry: InputGeometry, maxSide: Int) {
         self.geometry = geometry
-        let longest = max(geometry.sourceWidth, geometry.sourceHeight)
-        let scale = longest > maxSide ? Double(maxSide) / Double(longest) : 1
-        outputWidth = max(1, Int((Double(geometry.sourceWidth) * scale).rounded()))
-        outputHeight = max(1, Int((Double(geometry.sourceHeight) * scale).rounded()))
+        let width = Double(geometry.sourceWidth), height = Double(geometry.sourceHeight) * geometry.pixelAspect
+        let longest = max(width, height)
+        let scale = longest > Double(maxSide) ? Double(maxSide) / longest : 1
+        outputWidth = max(1, Int((width * scale).rounded()))
+        outputHeight = max(1, Int((height * scale).rounded()))
     }
 
     /// The source image at the output size (area averaging when shrinking).

@@ -64,16 +64,28 @@ public struct InputGeometry: Sendable, Equatable, Codable {
     public var offsetX: Int
     public var offsetY: Int
     public var size: Int
+    /// A source pixel's height over its width (1: square pixels).
+    public var pixelAspect: Double
 
-    public init(sourceWidth: Int, sourceHeight: Int, fit: NetworkInputOptions.Fit, size: Int) {
+    /// `pixelAspect`: a source pixel's height over its width. With the padded fit the canvas is square in the
+    /// patient's own proportions, so a film of non-square pixels is not seen squashed.
+    public init(sourceWidth: Int, sourceHeight: Int, fit: NetworkInputOptions.Fit, size: Int, pixelAspect: Double = 1) {
         self.sourceWidth = sourceWidth
         self.sourceHeight = sourceHeight
         self.size = size
+        self.pixelAspect = pixelAspect
         switch fit {
         case .pad:
-            let side = max(sourceWidth, sourceHeight)
-            paddedWidth = side; paddedHeight = side
-            offsetX = (side - sourceWidth) / 2; offsetY = (side - sourceHeight) / 2
+            // The longer physical side, in each axis's own pixels.
+            let physicalHeight = Double(sourceHeight) * pixelAspect
+            if Double(sourceWidth) >= physicalHeight {
+                paddedWidth = sourceWidth
+                paddedHeight = max(sourceHeight, Int((Double(sourceWidth) / pixelAspect).rounded()))
+            } else {
+                paddedHeight = sourceHeight
+                paddedWidth = max(sourceWidth, Int(physicalHeight.rounded()))
+            }
+            offsetX = (paddedWidth - sourceWidth) / 2; offsetY = (paddedHeight - sourceHeight) / 2
         case .stretch:
             paddedWidth = sourceWidth; paddedHeight = sourceHeight
             offsetX = 0; offsetY = 0
@@ -90,7 +102,8 @@ public struct NetworkInput: Sendable {
 
     /// Resizes (area when shrinking, bilinear when enlarging), repeats gray to RGB and normalises.
     public init(radiograph: Radiograph, options: NetworkInputOptions = .init()) {
-        self.init(gray: radiograph.pixels, width: radiograph.width, height: radiograph.height, options: options)
+        self.init(gray: radiograph.pixels, width: radiograph.width, height: radiograph.height, options: options,
+                  pixelAspect: radiograph.tags.pixelAspect ?? 1)
     }
 
     /// The network-input gray of the radiograph's negative (each display value v as 1 − v; the padding stays 0),
@@ -131,8 +144,8 @@ public struct NetworkInput: Sendable {
         return out
     }
 
-    public init(gray source: [Float], width: Int, height: Int, options: NetworkInputOptions = .init()) {
-        let g = InputGeometry(sourceWidth: width, sourceHeight: height, fit: options.fit, size: options.size)
+    public init(gray source: [Float], width: Int, height: Int, options: NetworkInputOptions = .init(), pixelAspect: Double = 1) {
+        let g = InputGeometry(sourceWidth: width, sourceHeight: height, fit: options.fit, size: options.size, pixelAspect: pixelAspect)
         let resampler = Resampler(sourceWidth: width, sourceHeight: height, paddedWidth: g.paddedWidth,
                                   paddedHeight: g.paddedHeight, offsetX: g.offsetX, offsetY: g.offsetY,
                                   outputWidth: options.size, outputHeight: options.size, padValue: 0)

@@ -20,6 +20,9 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     public var bitsStored: Int?
     public var rows: Int?
     public var columns: Int?
+    /// A pixel's height over its width when the pixels are not square (Pixel Aspect Ratio, else the ratio of
+    /// Pixel Spacing's or Imager Pixel Spacing's two values); nil for square pixels or none said.
+    public var pixelAspect: Double?
 
     public init() {}
 
@@ -45,6 +48,19 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         ("RequestAttributesSequence[0].ScheduledProcedureStepDescription", "Scheduled Procedure Step Description"),
     ]
 
+    /// Pixel Aspect Ratio (vertical\horizontal), else Pixel Spacing or Imager Pixel Spacing (row spacing, the
+    /// pixel's height, first); nil when square, absent or not two positive numbers, and outside 1/4…4 (a value
+    /// no radiograph has: sooner a broken header than a film to stretch fourfold).
+    static func pixelAspect(of file: DICOMFile) -> Double? {
+        for keyword in ["PixelAspectRatio", "PixelSpacing", "ImagerPixelSpacing"] {
+            guard let vertical = file.number(keyword, index: 0), let horizontal = file.number(keyword, index: 1) else { continue }
+            guard vertical > 0, horizontal > 0, vertical.isFinite, horizontal.isFinite else { return nil }
+            let aspect = vertical / horizontal
+            return abs(aspect - 1) < 1e-3 || !(0.25...4).contains(aspect) ? nil : aspect
+        }
+        return nil
+    }
+
     static func read(from file: DICOMFile) -> RadiographTags {
         var t = RadiographTags()
         t.studyInstanceUID = file.text("StudyInstanceUID")
@@ -67,6 +83,7 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         t.bitsStored = file.number("BitsStored").map { Int($0) }
         t.rows = file.number("Rows").map { Int($0) }
         t.columns = file.number("Columns").map { Int($0) }
+        t.pixelAspect = pixelAspect(of: file)
         return t
     }
 }

@@ -100,4 +100,62 @@ struct ReadingEdgeCasesCLITests {
         #expect(r.stdout.contains("] DICOMDIR: skipped: not an image: a DICOMDIR (the index of a DICOM folder)"), "\(r.stdout)")
         #expect(r.stdout.contains("] IMAGES/IM1: PA p="), "\(r.stdout)")
     }
+
+    @Test("pixels twice as tall as wide (Pixel Spacing or Pixel Aspect Ratio) are seen and written in the patient's proportions")
+    func nonSquarePixels() throws {
+        let input = TestPaths.temporaryDirectory("aspect-in"), out = TestPaths.temporaryDirectory("aspect-out")
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        // The 440 × 440 MONOCHROME1 film (uncompressed, its pixel data the file's last bytes) with each pair of rows
+        // averaged: 440 × 220, as a detector with pixels 0.2 mm tall and 0.1 mm wide would have stored it.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: ProcessCLITests.mono1))
+        let side = 440
+        let pixels = [UInt8](bytes.suffix(side * side * 2))
+        func stored(_ i: Int) -> UInt32 { UInt32(pixels[2 * i]) | UInt32(pixels[2 * i + 1]) << 8 }
+        var halfRows = [UInt8]()
+        for y in 0..<(side / 2) {
+            for x in 0..<side {
+                let mean: UInt32 = (stored(2 * y * side + x) + stored((2 * y + 1) * side + x) + 1) / 2
+                halfRows += [UInt8(mean & 0xFF), UInt8(mean >> 8)]
+            }
+        }
+        let raw = input.appendingPathComponent("rows.raw")
+        try Data(halfRows).write(to: raw)
+        let variants = [("spacing.dcm", ["-i", "(0028,0030)=0.2\\0.1"]), ("aspect-ratio.dcm", ["-i", "(0028,0034)=2\\1"]), ("square.dcm", [])]
+        for (name, extra) in variants {
+            let path = input.appendingPathComponent(name).path
+            try FileManager.default.copyItem(atPath: ProcessCLITests.mono1, toPath: path)
+            #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0028,0010)=220", "-mf", "(7fe0,0010)=\(raw.path)", "-gin"] + extra + [path]).status == 0)
+        }
+        try FileManager.default.removeItem(at: raw)
+        let c = try CLI.run(["classify", input.path, ProcessCLITests.mono1, "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let decisions = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]]
+        let byName = Dictionary(uniqueKeysWithValues: decisions.map { (($0["file"] as! NSString).lastPathComponent, $0["decision"] as! [String: Any]) })
+        func value(_ name: String, _ key: String) -> Double { byName[name]?[key] as? Double ?? .nan }
+        // Both ways of saying it give the same input, near the upright film's; read as square pixels it is squashed.
+        #expect(value("spacing.dcm", "probability") == value("aspect-ratio.dcm", "probability"))
+        #expect(value("spacing.dcm", "contentDistance") == value("aspect-ratio.dcm", "contentDistance"))
+        let original = value("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm", "contentDistance")
+        #expect(abs(value("spacing.dcm", "contentDistance") - original) < 1.5, "\(byName)")
+        #expect(value("square.dcm", "contentDistance") > value("spacing.dcm", "contentDistance") + 3, "\(byName)")
+        #expect(byName["spacing.dcm"]?["outcome"] as? String == "view")
+
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let dcmdump = try #require(Tool.find("dcmdump"), "dcmdump (dcmtk) is needed")
+        func tag(_ file: String, _ keyword: String) throws -> String {
+            let d = try Tool.run(dcmdump, ["+P", keyword, out.appendingPathComponent(file).path])
+            return d.stdout.split(separator: "[").dropFirst().first.map { String($0.prefix { $0 != "]" }) }
+                ?? d.stdout.split(separator: " ").dropFirst(2).first.map(String.init) ?? ""
+        }
+        // The captures are square in pixels as the patient is; the map's spacing is the same both ways.
+        for name in ["spacing.gradcam.gray.dcm", "spacing.gradcam.rgb.dcm", "spacing.gradcam.pmap.dcm"] {
+            #expect(try tag(name, "Rows") == "440" && tag(name, "Columns") == "440", "\(name)")
+            if let (status, errors) = try DICOMChecks.dciodvfy(out.appendingPathComponent(name).path) {
+                #expect(status == 0 && errors.isEmpty, "\(name): \(errors)")
+            }
+        }
+        #expect(try tag("spacing.gradcam.pmap.dcm", "PixelSpacing") == "0.1\\0.1")
+        #expect(try tag("square.gradcam.gray.dcm", "Rows") == "220")
+    }
 }

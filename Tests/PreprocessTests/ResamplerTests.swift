@@ -57,6 +57,36 @@ struct ResamplerTests {
         #expect(out == [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
     }
 
+    @Test("non-square pixels: the canvas is square in the patient's proportions; a film with pixels twice as tall as wide, stored with half the rows, gives the upright film's input")
+    func pixelAspect() {
+        // 440 × 220 pixels twice as tall as wide: 440 × 440 in the patient, no padding.
+        let squashed = InputGeometry(sourceWidth: 440, sourceHeight: 220, fit: .pad, size: 227, pixelAspect: 2)
+        #expect(squashed.paddedWidth == 440 && squashed.paddedHeight == 220 && squashed.offsetX == 0 && squashed.offsetY == 0)
+        // 100 × 100 pixels half as tall as wide: 100 wide, 50 high in the patient; padded by 50 rows above and below.
+        let wide = InputGeometry(sourceWidth: 100, sourceHeight: 100, fit: .pad, size: 227, pixelAspect: 0.5)
+        #expect(wide.paddedWidth == 100 && wide.paddedHeight == 200 && wide.offsetX == 0 && wide.offsetY == 50)
+        // Pixels twice as wide as tall, taller than wide in the patient: columns are padded.
+        let tall = InputGeometry(sourceWidth: 100, sourceHeight: 300, fit: .pad, size: 227, pixelAspect: 0.5)
+        #expect(tall.paddedWidth == 150 && tall.paddedHeight == 300 && tall.offsetX == 25 && tall.offsetY == 0)
+        // Stretching ignores it (each axis to the input size anyway).
+        let stretched = InputGeometry(sourceWidth: 440, sourceHeight: 220, fit: .stretch, size: 227, pixelAspect: 2)
+        #expect(stretched.paddedWidth == 440 && stretched.paddedHeight == 220)
+        // A 16 × 16 film, and the same with each pair of rows averaged (16 × 8, pixels twice as tall): at input
+        // size 8 both shrink to the same 2 × 2 averages, exactly (values exact in binary).
+        let film = (0..<256).map { Float(($0 * 37) % 64) / 64 }
+        var halfRows = [Float](repeating: 0, count: 128)
+        for y in 0..<8 {
+            for x in 0..<16 {
+                let top: Float = film[2 * y * 16 + x], bottom: Float = film[(2 * y + 1) * 16 + x]
+                halfRows[y * 16 + x] = (top + bottom) / 2
+            }
+        }
+        let upright = NetworkInput(gray: film, width: 16, height: 16, options: .init(size: 8)).gray
+        let fromHalfRows = NetworkInput(gray: halfRows, width: 16, height: 8, options: .init(size: 8), pixelAspect: 2).gray
+        #expect(fromHalfRows == upright)
+        #expect(NetworkInput(gray: halfRows, width: 16, height: 8, options: .init(size: 8)).gray != upright, "read as square, it is squashed")
+    }
+
     @Test("shrinking with padding: a 2x1 white image in a 2x2 canvas → 1x1 is half white")
     func paddedArea() {
         let r = Resampler(sourceWidth: 2, sourceHeight: 1, paddedWidth: 2, paddedHeight: 2, offsetX: 0, offsetY: 0,
