@@ -99,7 +99,8 @@ struct InspectReport: Encodable {
         var lines = ["\(file)"]
         lines.append("  format        \(format)\(transferSyntax.map { " (\($0))" } ?? "")")
         lines.append("  decoder       \(decoder)")
-        lines.append("  size          \(width) x \(height), \(bitDepth) bits")
+        let aspect = tags.pixelAspect.map { String(format: "; pixels %.4g times as tall as wide, seen in the patient's proportions", $0) } ?? ""
+        lines.append("  size          \(width) x \(height), \(bitDepth) bits\(aspect)")
         lines.append("  photometric   \(photometric)\(invertedForDisplay ? " (inverted for display)" : "")")
         lines.append("  modality LUT  \(modalityTransform)")
         lines.append("  VOI           \(voi)")

@@ -127,6 +127,9 @@ struct ReadingEdgeCasesCLITests {
             #expect(try Tool.run(dcmodify, ["-nb", "-m", "(0028,0010)=220", "-mf", "(7fe0,0010)=\(raw.path)", "-gin"] + extra + [path]).status == 0)
         }
         try FileManager.default.removeItem(at: raw)
+        let inspect = try CLI.run(["inspect", input.appendingPathComponent("spacing.dcm").path])
+        #expect(inspect.stdout.contains("size          440 x 220, 10 bits; pixels 2 times as tall as wide, seen in the patient's proportions"),
+                "\(inspect.stdout)")
         let c = try CLI.run(["classify", input.path, ProcessCLITests.mono1, "--json"])
         #expect(c.status == 0, "\(c.stderr)")
         let decisions = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]]
