@@ -85,9 +85,9 @@ public struct ContentCheck: Sendable, Equatable {
     public func accepts(distance: Double) -> Bool { distance <= limit }
 
     /// How much nearer than the film as stored a turn must lie to say the film is stored turned. Held-out
-    /// upright films of the development set lie at least 1.45 nearer than any of their turns (median 11.4), and
-    /// their quarter and half turns at least 1.45 farther than the nearest other turn (a half turn) or 3.0 (a
-    /// quarter turn); 4 leaves room for films unlike them (`TurnedFilmCV` prints what it catches).
+    /// upright films of the development set lie at least 1.45 nearer than any of their turns (median 11.4); stored
+    /// turned by a half or a quarter turn, their nearest turn lies at least 1.45 or 3.0 nearer than they do (medians
+    /// 12.0 and 17.7). 4 leaves room for films unlike them (`TurnedFilmCV` prints what it catches).
     public static let turnMargin = 4.0
 
     /// The quarter turns clockwise (1, 2, 3) that set a film upright, or nil: the nearest of its turns (`turned`:
