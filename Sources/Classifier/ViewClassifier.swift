@@ -58,6 +58,9 @@ public final class ViewClassifier: @unchecked Sendable {
     public let gate: ChestGate
     let lock = NSLock()
     var workspaces: [Int: EnsembleWorkspace] = [:]
+    /// The content check reads the first network's pooled features: the turned films' check needs that network alone.
+    let contentNetwork: Ensemble
+    var contentWorkspaces: [Int: EnsembleWorkspace] = [:]
 
     /// Whether burned-in AP markers are read (`ViewDecisionPolicy.applying`); off, or without Tesseract, never.
     public let readsMarkers: Bool
@@ -67,6 +70,7 @@ public final class ViewClassifier: @unchecked Sendable {
         self.readsMarkers = readsMarkers
         policy = ViewDecisionPolicy(model: model, threshold: threshold)
         self.gate = gate
+        contentNetwork = Ensemble(model.network.members[0])
     }
 
     /// Logits (classes each) and pooled features (512 each) for network inputs (gray, size²), batched.
@@ -81,10 +85,23 @@ public final class ViewClassifier: @unchecked Sendable {
         return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
     }
 
-    /// A network-input gray turned clockwise by one, two and three quarter turns, for the policy's check for films
-    /// stored turned; none when the model has no content check to weigh them with.
-    func turnedGrays(_ gray: [Float]) -> [[Float]] {
-        policy.contentCheck == nil ? [] : (1...3).map { NetworkInput.turned(gray: gray, quarterTurns: $0) }
+    /// The content check's features (the first network's pooled fire9, 512 each) for network inputs, batched: a
+    /// third of an ensemble's passes where the logits are not needed.
+    public func contentFeatures(grays: [[Float]]) -> [ArraySlice<Float>] {
+        guard !grays.isEmpty else { return [] }
+        lock.lock(); defer { lock.unlock() }
+        let batch = min(grays.count, 8)
+        let ws = contentWorkspaces[batch] ?? contentNetwork.makeWorkspace(batch: batch)
+        contentWorkspaces = [batch: ws]  // one workspace: memory stays bounded
+        let features = Trainer.logitsAndFeatures(contentNetwork, grays: grays, workspace: ws, options: model.options).features
+        let d = ws.featureChannels
+        return (0..<grays.count).map { features[($0 * d)..<($0 * d + d)] }
+    }
+
+    /// The content check's features of a network-input gray turned clockwise by one, two and three quarter turns,
+    /// for the policy's check for films stored turned.
+    func turnedFeatures(_ grays: [[Float]]) -> [ArraySlice<Float>] {
+        contentFeatures(grays: grays.flatMap { gray in (1...3).map { NetworkInput.turned(gray: gray, quarterTurns: $0) } })
     }
 
     /// Whether markers are read, in words for the report and the console.
@@ -112,13 +129,10 @@ public final class ViewClassifier: @unchecked Sendable {
     /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
                        headerText: HeaderViewText = HeaderViewText(statements: []), apMarker: () -> String? = { nil }) -> ViewPrediction {
-        // One batch: the image, its negative, its turns (the workspace is sized per batch; one size, one workspace).
-        let turns = turnedGrays(gray)
-        let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []) + turns)
-        let own = r.count - turns.count
-        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: own > 1 ? r[1] : nil,
+        let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
+        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: r.count > 1 ? r[1] : nil,
                                      headerConfirmsChest: headerConfirmsChest, headerText: headerText,
-                                     turned: { Array(r[own...]) }, apMarker: apMarker)
+                                     turned: { turnedFeatures([gray]) }, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
@@ -158,12 +172,12 @@ public final class ViewClassifier: @unchecked Sendable {
         let negatives = negativeGrays.count == inputs.count ? logitsAndFeatures(grays: negativeGrays) : nil
         var out = [Result<ViewPrediction, ImageReadError>?](repeating: nil, count: paths.count)
         // The turns, eight films' at a time (full batches; all at once would hold three more grays per film).
-        var turned: [Int: [ViewDecisionPolicy.NetworkOutput]] = [:]
-        func turns(of k: Int) -> [ViewDecisionPolicy.NetworkOutput] {
+        var turned: [Int: [ArraySlice<Float>]] = [:]
+        func turns(of k: Int) -> [ArraySlice<Float>] {
             if turned[k] == nil {
                 let chunk = k..<min(k + 8, inputs.count)
-                let outputs = logitsAndFeatures(grays: chunk.flatMap { turnedGrays(inputs[$0].gray) })
-                turned = Dictionary(uniqueKeysWithValues: chunk.map { ($0, Array(outputs[(3 * ($0 - k))..<(3 * ($0 - k) + 3)])) })
+                let features = turnedFeatures(chunk.map { inputs[$0].gray })
+                turned = Dictionary(uniqueKeysWithValues: chunk.map { ($0, Array(features[(3 * ($0 - k))..<(3 * ($0 - k) + 3)])) })
             }
             return turned[k]!
         }

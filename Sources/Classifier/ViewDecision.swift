@@ -117,11 +117,11 @@ public struct ViewDecisionPolicy: Sendable {
     ///   chest radiograph (then the content distance is reported but does not refuse it); what the header's
     ///   descriptions say about the projection; `apMarker` reads the film's burned-in AP marker, called only for a
     ///   surely frontal film that the network does not call AP.
-    /// `turned` gives the network's outputs for the image turned clockwise by one, two and three quarter turns (called
-    ///   when the model has a content check).
+    /// `turned` gives the content check's features of the image turned clockwise by one, two and three quarter turns
+    ///   (called when the model has a content check).
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
                        headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
-                       turned: () -> [NetworkOutput] = { [] }, apMarker: () -> String?) -> ViewDecision {
+                       turned: () -> [ArraySlice<Float>] = { [] }, apMarker: () -> String?) -> ViewDecision {
         let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest,
                              turned: turned)
         return applying(headerText, to: applying(apMarker, to: network), network: network)
@@ -194,7 +194,7 @@ public struct ViewDecisionPolicy: Sendable {
     ///   then written only if the negative is given the same view. Read as they are, negatives were given confident
     ///   views, some wrong, while the closeness alone also picks out some positive films (tight crops, white lungs).
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
-                       headerConfirmsChest: Bool, turned: () -> [NetworkOutput] = { [] }) -> ViewDecision {
+                       headerConfirmsChest: Bool, turned: () -> [ArraySlice<Float>] = { [] }) -> ViewDecision {
         var decision = applyingOrientation(to: decideAsRead(logits: logits, features: features, headerConfirmsChest: headerConfirmsChest),
                                            turned: turned)
         guard let negative, let check = contentCheck, let distance = decision.contentDistance, decision.outcome != .notChest else {
@@ -219,9 +219,9 @@ public struct ViewDecisionPolicy: Sendable {
     /// views (a lateral on its side read as AP, a PA on its side as lateral), so no view is written and the reason
     /// says which turn would set it upright. An image the content check refuses stays refused, its reason naming
     /// the turn.
-    func applyingOrientation(to decision: ViewDecision, turned: () -> [NetworkOutput]) -> ViewDecision {
+    func applyingOrientation(to decision: ViewDecision, turned: () -> [ArraySlice<Float>]) -> ViewDecision {
         guard let check = contentCheck, let distance = decision.contentDistance else { return decision }
-        let distances = turned().map { check.distance(features: $0.features) }
+        let distances = turned().map { check.distance(features: $0) }
         guard let quarterTurns = check.uprightTurn(stored: distance, turned: distances) else { return decision }
         var out = decision
         let degrees = 90 * quarterTurns

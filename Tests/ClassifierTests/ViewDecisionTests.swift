@@ -183,7 +183,7 @@ struct ViewDecisionPolicyTests {
         let pa = logits([0.95, 0.04, 0.01]), lateral = logits([0.03, 0.02, 0.95])
         var calls = 0
         // Distances are square roots here (limit 3): as stored 8; turned 90°, 180°, 270° clockwise 3.5, 3.2, 1.5.
-        func turns(_ xs: [Float]) -> () -> [ViewDecisionPolicy.NetworkOutput] { { calls += 1; return xs.map { (pa, features($0)) } } }
+        func turns(_ xs: [Float]) -> () -> [ArraySlice<Float>] { { calls += 1; return xs.map { features($0) } } }
         let vouched = policy.decide(logits: lateral, features: features(64), headerConfirmsChest: true, turned: turns([12.25, 10.24, 2.25]))
         #expect(vouched.outcome == .uncertain && vouched.view == nil && vouched.mostLikely == .lateral && vouched.turnToUpright == 270)
         #expect(vouched.reason == "the film looks stored turned: turned 270 degrees clockwise it lies nearer the training films (content distance "
