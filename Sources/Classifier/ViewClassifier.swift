@@ -39,8 +39,10 @@ public struct ViewPrediction: Sendable, Codable {
         // A view's probability means nothing for an image that is no chest film: not shown (JSON keeps it).
         let p = decision.outcome == .notChest ? "-" : decision.probability.map { String(format: "%.4f", $0) } ?? "-"
         var what = decision.label
-        if decision.outcome == .uncertain, let m = decision.mostLikely { what += " (\(m.name)?)" }
-        if decision.outcome == .uncertain, let turn = decision.turnToUpright { what += ViewDecision.turnNote(turn) }
+        if decision.outcome == .uncertain {
+            if let m = decision.mostLikely { what += " (\(m.name)?)" }
+            if let turn = decision.turnToUpright { what += ViewDecision.turnNote(turn) }
+        }
         if decision.outcome == .skipped, let r = decision.reason { what += ": \(r)" }
         if decision.outcome == .notChest, let r = decision.reason { what = r }
         if let marker = decision.marker { what += ViewDecision.markerNote(marker, viewWritten: decision.outcome == .view) }
@@ -75,27 +77,30 @@ public final class ViewClassifier: @unchecked Sendable {
 
     /// Logits (classes each) and pooled features (512 each) for network inputs (gray, size²), batched.
     public func logitsAndFeatures(grays: [[Float]]) -> [ViewDecisionPolicy.NetworkOutput] {
-        guard !grays.isEmpty else { return [] }
-        lock.lock(); defer { lock.unlock() }
-        let batch = min(grays.count, 8)
-        let ws = workspaces[batch] ?? model.network.makeWorkspace(batch: batch)
-        workspaces = [batch: ws]  // keep one workspace: memory stays bounded
-        let (logits, features) = Trainer.logitsAndFeatures(model.network, grays: grays, workspace: ws, options: model.options)
-        let k = model.views.count, d = ws.featureChannels
+        let (logits, features, d) = pass(model.network, grays: grays, workspaces: \.workspaces)
+        let k = model.views.count
         return (0..<grays.count).map { (logits[($0 * k)..<($0 * k + k)], features[($0 * d)..<($0 * d + d)]) }
     }
 
     /// The content check's features (the first network's pooled fire9, 512 each) for network inputs, batched: a
     /// third of an ensemble's passes where the logits are not needed.
     public func contentFeatures(grays: [[Float]]) -> [ArraySlice<Float>] {
-        guard !grays.isEmpty else { return [] }
+        let (_, features, d) = pass(contentNetwork, grays: grays, workspaces: \.contentWorkspaces)
+        return (0..<grays.count).map { features[($0 * d)..<($0 * d + d)] }
+    }
+
+    /// One batched pass of `network` under the lock, in the cached workspace for its batch size (one kept: memory
+    /// stays bounded). `workspaces` names the cache, read and replaced only under the lock (callers on several
+    /// threads share it).
+    private func pass(_ network: Ensemble, grays: [[Float]], workspaces: ReferenceWritableKeyPath<ViewClassifier, [Int: EnsembleWorkspace]>)
+        -> (logits: [Float], features: [Float], featureChannels: Int) {
+        guard !grays.isEmpty else { return ([], [], 0) }
         lock.lock(); defer { lock.unlock() }
         let batch = min(grays.count, 8)
-        let ws = contentWorkspaces[batch] ?? contentNetwork.makeWorkspace(batch: batch)
-        contentWorkspaces = [batch: ws]  // one workspace: memory stays bounded
-        let features = Trainer.logitsAndFeatures(contentNetwork, grays: grays, workspace: ws, options: model.options).features
-        let d = ws.featureChannels
-        return (0..<grays.count).map { features[($0 * d)..<($0 * d + d)] }
+        let ws = self[keyPath: workspaces][batch] ?? network.makeWorkspace(batch: batch)
+        self[keyPath: workspaces] = [batch: ws]
+        let (logits, features) = Trainer.logitsAndFeatures(network, grays: grays, workspace: ws, options: model.options)
+        return (logits, features, ws.featureChannels)
     }
 
     /// The content check's features of a network-input gray turned clockwise by one, two and three quarter turns,

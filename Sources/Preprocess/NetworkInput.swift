@@ -128,19 +128,17 @@ public struct NetworkInput: Sendable {
     public static func turned(gray: [Float], quarterTurns: Int) -> [Float] {
         let size = Int(Double(gray.count).squareRoot())
         precondition(size * size == gray.count, "a network input is square")
-        var out = gray
-        for y in 0..<size {
-            for x in 0..<size {
-                let (sx, sy): (Int, Int)
-                switch ((quarterTurns % 4) + 4) % 4 {
-                case 1: (sx, sy) = (y, size - 1 - x)
-                case 2: (sx, sy) = (size - 1 - x, size - 1 - y)
-                case 3: (sx, sy) = (size - 1 - y, x)
-                default: (sx, sy) = (x, y)
-                }
-                out[y * size + x] = gray[sy * size + sx]
-            }
+        let last = size - 1
+        // Where output (x, y) reads from, for this turn (chosen once, not per pixel).
+        let source: (Int, Int) -> Int
+        switch ((quarterTurns % 4) + 4) % 4 {
+        case 1: source = { x, y in (last - x) * size + y }
+        case 2: source = { x, y in (last - y) * size + (last - x) }
+        case 3: source = { x, y in x * size + (last - y) }
+        default: return gray
         }
+        var out = gray
+        for y in 0..<size { for x in 0..<size { out[y * size + x] = gray[source(x, y)] } }
         return out
     }
 

@@ -159,7 +159,7 @@ struct Train: ParsableCommand {
             printError("\(dataset): the content check could not be fitted (covariance not positive definite)"); throw ExitCode(1)
         }
         let limitBasis = heldOutDistances.isEmpty ? check.distances(features: trainFeatures) : heldOutDistances
-        check.limit = Self.quantile(limitBasis, contentQuantile) * contentMargin
+        check.limit = contentLimit(limitBasis)
         print(String(format: "content check: limit %.2f (%.3f quantile %.2f of %@ distances × %.2f)", check.limit, contentQuantile,
                      Self.quantile(limitBasis, contentQuantile), heldOutDistances.isEmpty ? "training" : "held-out", contentMargin))
         let temperature = crossValidation?.temperature ?? 1
@@ -212,6 +212,9 @@ struct Train: ParsableCommand {
     static func memberLabel(_ m: Int, _ config: TrainingConfig) -> String {
         config.memberCount > 1 ? "member \(m + 1)/\(config.memberCount) " : ""
     }
+
+    /// The content check's limit from the distances it rests on: their `contentQuantile` quantile × `contentMargin`.
+    func contentLimit(_ distances: [Double]) -> Double { Self.quantile(distances, contentQuantile) * contentMargin }
 
     static func quantile(_ values: [Double], _ q: Double) -> Double {
         let v = values.sorted()
@@ -311,7 +314,7 @@ struct Train: ParsableCommand {
             print(line)
         }
         if let line = turnedFilms.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature,
-                                          thresholds: classThresholds, limit: Self.quantile(distances, contentQuantile) * contentMargin) {
+                                          thresholds: classThresholds, limit: contentLimit(distances)) {
             print(line)
         }
         let cv = ModelCard.CrossValidation(folds: folds.count, foldAccuracies: accuracies, foldBestEpochs: bestEpochs,
