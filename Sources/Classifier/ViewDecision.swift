@@ -34,7 +34,8 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public var reason: String?
     /// A burned-in AP marker read on the film (PORTABLE, SUPINE, AP ERECT, …) that decided or vetoed the view.
     public var marker: String?
-    /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)").
+    /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)"), or
+    /// the Patient Orientation that withheld it ("Patient Orientation says lateral (A\F)").
     public var headerText: String?
     /// Degrees clockwise (90, 180, 270) that would bring the film upright, when it looks stored turned
     /// (`ViewDecisionPolicy.applyingOrientation`).
@@ -124,7 +125,35 @@ public struct ViewDecisionPolicy: Sendable {
                        turned: () -> [ArraySlice<Float>] = { [] }, apMarker: () -> String?) -> ViewDecision {
         let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest,
                              turned: turned)
-        return applying(headerText, to: applying(apMarker, to: network), network: network)
+        return applying(headerText.orientation, to: applying(headerText, to: applying(apMarker, to: network), network: network))
+    }
+
+    /// Patient Orientation withholds a view it contradicts: a lateral on a film it says is frontal (L\F), a frontal
+    /// view on one it says is lateral (A\F), any view on a film it says is stored turned (H\L: the network saw it
+    /// turned). A film with no view written but stored turned by its orientation is told which turn sets it upright.
+    func applying(_ orientation: PatientOrientation?, to decision: ViewDecision) -> ViewDecision {
+        guard let orientation, decision.outcome != .notChest, decision.outcome != .skipped else { return decision }
+        var out = decision
+        let turned = orientation.turnToUpright != 0
+        if decision.outcome == .view, let view = decision.view, view.family != .other {
+            let family: PatientOrientation.Family = view.family == .lateral ? .lateral : .frontal
+            guard turned || family != orientation.family else { return decision }
+            out.outcome = .uncertain
+            out.view = nil
+            out.marker = nil  // the reason names it; it decided nothing written
+            out.headerText = orientation.summary
+            let says = decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
+                ?? decision.headerText.map { "the header's words say \(view.name) (\($0))" }
+                ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
+            out.reason = "\(says), but \(orientation.summary)"
+                + (turned ? ": turned \(orientation.turnToUpright) degrees clockwise it is upright" : "")
+        } else if turned, decision.turnToUpright == nil {
+            out.reason = (decision.reason.map { $0 + "; " } ?? "") + "\(orientation.summary): turned \(orientation.turnToUpright) degrees clockwise it is upright"
+        } else {
+            return decision
+        }
+        if turned { out.turnToUpright = out.turnToUpright ?? orientation.turnToUpright }
+        return out
     }
 
     /// The header's words withhold a view they contradict ("CHEST AP PORTABLE" against a PA, "LATERAL" against a

@@ -31,10 +31,16 @@ public struct HeaderViewText: Sendable, Equatable {
 
     /// The descriptions that name a projection, in `RadiographTags.descriptionAttributes` order.
     public var statements: [Statement]
+    /// Patient Orientation, when it says how the film lies (the modality's, not words; withholds only).
+    public var orientation: PatientOrientation?
 
-    public init(statements: [Statement]) { self.statements = statements }
+    public init(statements: [Statement], orientation: PatientOrientation? = nil) {
+        self.statements = statements
+        self.orientation = orientation
+    }
 
     public init(tags: RadiographTags) {
+        orientation = tags.patientOrientation.flatMap(PatientOrientation.init)
         statements = RadiographTags.descriptionAttributes.compactMap { attribute in
             guard let text = tags.descriptions?[attribute.path] else { return nil }
             let (claims, words) = Self.claims(in: text)

@@ -56,7 +56,8 @@ public struct ImageRecord: Sendable, Codable {
     public var decisionReason: String?
     /// The burned-in AP marker read on the film that decided or vetoed its view (PORTABLE, SUPINE, …).
     public var marker: String?
-    /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)").
+    /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)"), or
+    /// the Patient Orientation that withheld it ("Patient Orientation says lateral (A\F)").
     public var headerText: String?
 
     /// What decided the written view besides the network (its burned-in marker, the header's words), in words;

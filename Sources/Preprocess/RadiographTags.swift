@@ -16,6 +16,8 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     /// The free-text descriptions that may name the projection (Series Description, Protocol Name, …), by
     /// tag path, non-empty ones only (`descriptionAttributes`).
     public var descriptions: [String: String]?
+    /// Patient Orientation (0020,0020) as read, both values (`L\F`); nil when absent or empty.
+    public var patientOrientation: String?
     public var photometricInterpretation: String?
     public var bitsStored: Int?
     public var rows: Int?
@@ -79,6 +81,7 @@ public struct RadiographTags: Sendable, Equatable, Codable {
             file.text(attribute.path).map { (attribute.path, $0.trimmingCharacters(in: .whitespaces)) }
         }.filter { !$0.1.isEmpty }
         t.descriptions = descriptions.isEmpty ? nil : Dictionary(uniqueKeysWithValues: descriptions)
+        t.patientOrientation = file.text("PatientOrientation")
         t.photometricInterpretation = file.text("PhotometricInterpretation")
         t.bitsStored = file.number("BitsStored").map { Int($0) }
         t.rows = file.number("Rows").map { Int($0) }

@@ -114,12 +114,20 @@ struct InspectReport: Encodable {
         let pairs: [(String, String?)] = [
             ("Modality", t.modality), ("BodyPartExamined", t.bodyPartExamined), ("ViewPosition", t.viewPosition),
             ("ViewCodeSequence", t.viewCodeValue.map { "\($0) \(t.viewCodeMeaning.map { "(\($0))" } ?? "")" }),
+            ("PatientOrientation", t.patientOrientation.map(Self.orientationText)),
             ("header words", headerWords.isEmpty ? nil : headerWords.joined(separator: "; ")),
             ("SOPClassUID", t.sopClassUID), ("StudyInstanceUID", t.studyInstanceUID),
             ("SeriesInstanceUID", t.seriesInstanceUID), ("SOPInstanceUID", t.sopInstanceUID),
         ]
-        for (k, v) in pairs where v != nil { lines.append("  \(k.padding(toLength: 18, withPad: " ", startingAt: 0))\(v!)") }
+        for (k, v) in pairs where v != nil { lines.append("  \(k.padding(toLength: max(18, k.count + 1), withPad: " ", startingAt: 0))\(v!)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "L\F (frontal, upright)", "H\L (frontal, stored turned: 270 degrees clockwise sets it upright)".
+    static func orientationText(_ value: String) -> String {
+        guard let o = PatientOrientation(value) else { return "\(value) (says no projection film's orientation: not weighed)" }
+        let lies = o.turnToUpright == 0 ? "upright" : "stored turned: \(o.turnToUpright) degrees clockwise sets it upright"
+        return "\(o.value) (\(o.family.rawValue), \(lies))"
     }
 }
 

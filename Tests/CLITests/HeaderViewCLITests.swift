@@ -103,4 +103,48 @@ struct HeaderViewCLITests {
             #expect(added.isEmpty, "\(added)")
         }
     }
+
+    @Test("Patient Orientation: L\\F keeps the network's PA; A\\F (lateral) and F\\R (stored turned) withhold it, the turn named")
+    func patientOrientation() throws {
+        let input = TestPaths.temporaryDirectory("orientation-in")
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        // The same upright MONOCHROME1 chest CR (the network: PA at p 0.99), its ViewPosition removed so a view would be written.
+        for (name, orientation) in [("frontal", "L\\F"), ("lateral", "A\\F"), ("turned", "F\\R")] {
+            let path = input.appendingPathComponent("\(name).dcm").path
+            try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
+            #expect(try Tool.run(dcmodify, ["-nb", "-ea", "(0018,5101)", "-gin", "-i", "(0020,0020)=\(orientation)", path]).status == 0)
+        }
+        let out = TestPaths.temporaryDirectory("orientation-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("frontal.dcm: PA p=0.99"), "\(r.stdout)")
+        #expect(r.stdout.contains("lateral.dcm: uncertain (PA?) (Patient Orientation says lateral (A\\F)) p=0.99"), "\(r.stdout)")
+        #expect(r.stdout.contains("turned.dcm: uncertain (PA?) (looks stored turned: 90 degrees clockwise sets it upright) (Patient Orientation says stored turned (F\\R))"),
+                "\(r.stdout)")
+        struct Results: Decodable {
+            struct Image: Decodable { var relativePath: String; var view: String?; var turnToUpright: Int?; var decisionReason: String?; var headerText: String? }
+            var images: [Image]
+        }
+        let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
+        let byName = Dictionary(uniqueKeysWithValues: results.images.map { ($0.relativePath, $0) })
+        #expect(byName["frontal.dcm"]?.view == "PA")
+        let lateral = try #require(byName["lateral.dcm"]), turned = try #require(byName["turned.dcm"])
+        #expect(lateral.view == nil && lateral.headerText == "Patient Orientation says lateral (A\\F)" && lateral.turnToUpright == nil)
+        #expect(lateral.decisionReason?.hasPrefix("the network says PA (p 0.99") == true, "\(lateral.decisionReason ?? "")")
+        #expect(turned.view == nil && turned.turnToUpright == 90)
+        #expect(turned.decisionReason?.hasSuffix("but Patient Orientation says stored turned (F\\R): turned 90 degrees clockwise it is upright") == true,
+                "\(turned.decisionReason ?? "")")
+        // Only the film whose orientation agrees gets a tagged copy; the others' SRs carry no view.
+        #expect(try DICOMFile(path: out.appendingPathComponent("frontal.dcm").path).text("ViewPosition") == "PA")
+        for name in ["lateral", "turned"] {
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("\(name).dcm").path), "\(name)")
+        }
+        let dsrdump = try #require(Tool.find("dsrdump"), "dsrdump (dcmtk) is needed")
+        let dump = try Tool.run(dsrdump, ["+Pl", out.appendingPathComponent("lateral.sr.dcm").path]).stdout
+        #expect(dump.contains("Patient Orientation says lateral (A\\F)"), "\(dump)")
+        #expect(!dump.contains("postero-anterior"), "\(dump)")
+
+        let inspect = try CLI.run(["inspect", input.appendingPathComponent("turned.dcm").path])
+        #expect(inspect.stdout.contains("  PatientOrientation F\\R (frontal, stored turned: 90 degrees clockwise sets it upright)\n"), "\(inspect.stdout)")
+    }
 }

@@ -294,6 +294,43 @@ struct ViewDecisionPolicyTests {
         #expect(markerAP.marker == nil && markerAP.headerText == "Protocol Name says PA (PA)")
     }
 
+    @Test("Patient Orientation withholds a view of the other family and any view on a film it says is stored turned; it makes none")
+    func patientOrientation() throws {
+        let policy = try policy()
+        func decide(_ p: [Double], _ orientation: String?, words: [String: String] = [:], marker: String? = nil) -> ViewDecision {
+            var t = RadiographTags()
+            t.patientOrientation = orientation
+            t.descriptions = words
+            return policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), apMarker: { marker })
+        }
+        let pa = [0.95, 0.04, 0.01], frontal = [0.55, 0.44, 0.01], lateral = [0.05, 0.02, 0.93], ap = [0.04, 0.95, 0.01]
+        // Agreeing, mirrored, or saying nothing: the view stands, the decision unchanged.
+        #expect(decide(pa, "L\\F") == decide(pa, nil))
+        #expect(decide(ap, "R\\F") == decide(ap, nil))
+        #expect(decide(lateral, "A\\F") == decide(lateral, nil))
+        #expect(decide(lateral, "L\\P") == decide(lateral, nil))
+        // The other family: uncertain, and why.
+        let lateralOnFrontal = decide(lateral, "L\\F")
+        #expect(lateralOnFrontal.outcome == .uncertain && lateralOnFrontal.view == nil && lateralOnFrontal.turnToUpright == nil)
+        #expect(lateralOnFrontal.reason == "the network says L (p 0.930), but Patient Orientation says frontal (L\\F)")
+        #expect(lateralOnFrontal.headerText == "Patient Orientation says frontal (L\\F)")
+        #expect(decide(pa, "P\\F").reason == "the network says PA (p 0.950), but Patient Orientation says lateral (P\\F)")
+        // Stored turned: no view whatever the family, the turn named.
+        let turned = decide(pa, "H\\L")
+        #expect(turned.outcome == .uncertain && turned.turnToUpright == 270)
+        #expect(turned.reason == "the network says PA (p 0.950), but Patient Orientation says stored turned (H\\L): turned 270 degrees clockwise it is upright")
+        // An AP the header's words or a marker settled is withheld as well, and the reason says who said AP.
+        let words = decide(frontal, "F\\R", words: ["SeriesDescription": "CHEST PORTABLE"])
+        #expect(words.outcome == .uncertain && words.turnToUpright == 90 && words.marker == nil)
+        #expect(words.reason == "the header's words say AP (Series Description says AP (PORTABLE)), but Patient Orientation says stored turned (F\\R): turned 90 degrees clockwise it is upright")
+        let marked = decide(frontal, "A\\F", marker: "PORTABLE")
+        #expect(marked.outcome == .uncertain && marked.marker == nil && marked.reason == "a burned-in PORTABLE marker says AP, but Patient Orientation says lateral (A\\F)")
+        // No view anyway: a turn is told, nothing else changes; a frontal-uncertain film stays one.
+        let unsure = decide(frontal, "R\\H")
+        #expect(unsure.outcome == .frontalUncertain && unsure.turnToUpright == 180 && unsure.reason?.hasSuffix("; Patient Orientation says stored turned (R\\H): turned 180 degrees clockwise it is upright") == true)
+        #expect(decide(frontal, "A\\F") == decide(frontal, nil))
+    }
+
     @Test("per-class thresholds from the model file; --threshold replaces them all")
     func perClass() throws {
         let dir = TestPaths.temporaryDirectory("policy-classes")

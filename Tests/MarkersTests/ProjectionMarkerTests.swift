@@ -84,3 +84,34 @@ struct HeaderViewTextTests {
         #expect(HeaderViewText(tags: RadiographTags()).statements.isEmpty)
     }
 }
+
+/// What Patient Orientation says about a projection film.
+struct PatientOrientationTests {
+    @Test("frontal and lateral, upright or turned; a clockwise quarter turn takes L\\F to H\\L; values that say nothing are nil",
+          arguments: [
+              ("L\\F", "frontal", 0), ("R\\F", "frontal", 0), ("A\\F", "lateral", 0), ("P\\F", "lateral", 0), ("LP\\FH", "frontal", 0),
+              ("l \\ f", "frontal", 0), ("H\\L", "frontal", 270), ("F\\R", "frontal", 90), ("R\\H", "frontal", 180), ("L\\H", "frontal", 180),
+              ("H\\A", "lateral", 270), ("F\\P", "lateral", 90), ("P\\H", "lateral", 180),
+          ] as [(String, String, Int)])
+    func reads(value: String, family: String, turn: Int) throws {
+        let o = try #require(PatientOrientation(value))
+        #expect(o.family.rawValue == family && o.turnToUpright == turn, "\(value)")
+    }
+
+    @Test("empty, one value, three values, unknown letters and both directions in one plane say nothing",
+          arguments: ["", "L", "L\\F\\A", "X\\F", "L\\P", "A\\R", "H\\F", "\\F", "L\\"])
+    func saysNothing(value: String) {
+        #expect(PatientOrientation(value) == nil, "\(value)")
+    }
+
+    @Test("the summary names the family, or a turn, and the value; the header text carries it from the tags")
+    func summary() throws {
+        #expect(PatientOrientation("A\\F")?.summary == "Patient Orientation says lateral (A\\F)")
+        #expect(PatientOrientation("h\\l")?.summary == "Patient Orientation says stored turned (H\\L)")
+        var tags = RadiographTags()
+        tags.patientOrientation = "P\\F"
+        #expect(HeaderViewText(tags: tags).orientation == PatientOrientation("P\\F"))
+        tags.patientOrientation = "L\\P"
+        #expect(HeaderViewText(tags: tags).orientation == nil)
+    }
+}
