@@ -151,11 +151,15 @@ extension RunReport {
         let viewText = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
         c += "<span class=\"tag \(Self.escape(tag))\">\(Self.escape(viewText))</span>"
         c += String(format: "p = %.4f", r.probability ?? 0)
-        if r.view == nil, let reason = r.decisionReason { c += "<div class=\"muted\">\(Self.escape(reason)); no view written</div>" }
-        if let basis = r.basis { c += "<div class=\"muted\">\(Self.escape(r.view ?? "")) \(Self.escape(basis))</div>" }
         c += " · header: \(Self.escape(r.headerView ?? "none"))"
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
         c += " · \(Self.escape(r.headerAction.map(Self.actionText) ?? ""))"
+        // Why no view, or what the view rests on, below the line it explains.
+        if r.view == nil, let reason = r.decisionReason {
+            let said = r.headerAction == .uncertain  // the line above already says "no view written"
+            c += "<div class=\"muted\">\(Self.escape(reason))\(said ? "" : "; no view written")</div>"
+        }
+        if let basis = r.basis { c += "<div class=\"muted\">\(Self.escape(r.view ?? "")) \(Self.escape(basis))</div>" }
         // The objects written for the image, linked: the SR (the standard result) first.
         let links = r.outputs.filter { !$0.path.hasPrefix("/") }.sorted { ($0.kind == .report ? 0 : 1, $0.path) < ($1.kind == .report ? 0 : 1, $1.path) }
         if !links.isEmpty {

@@ -144,6 +144,15 @@ struct HeaderViewCLITests {
         #expect(dump.contains("Patient Orientation says lateral (A\\F)"), "\(dump)")
         #expect(!dump.contains("postero-anterior"), "\(dump)")
 
+        // The report's tile: the header line, then why no view was written (said once).
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        // (The tiles sit in the page as JSON strings, for its paging: "/" escaped, a tile ending in "\n".)
+        let tileStart = try #require(html.range(of: "lateral.dcm<\\/div>"))
+        let tile = try #require(html[tileStart.upperBound...].components(separatedBy: "\\n").first)
+        #expect(tile.components(separatedBy: "no view written").count == 2, "\(tile)")
+        let headerLine = try #require(tile.range(of: "header: none · no view written")), reason = try #require(tile.range(of: "the network says PA"))
+        #expect(headerLine.upperBound < reason.lowerBound, "\(tile)")
+
         let inspect = try CLI.run(["inspect", input.appendingPathComponent("turned.dcm").path])
         #expect(inspect.stdout.contains("  PatientOrientation F\\R (frontal, stored turned: 90 degrees clockwise sets it upright)\n"), "\(inspect.stdout)")
     }
