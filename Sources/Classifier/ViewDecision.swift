@@ -35,7 +35,8 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     /// A burned-in AP marker read on the film (PORTABLE, SUPINE, AP ERECT, …) that decided or vetoed the view.
     public var marker: String?
     /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)"), or
-    /// the Patient Orientation that withheld it ("Patient Orientation says lateral (A\F)").
+    /// the Patient Orientation or Distance Source to Detector that withheld it ("Patient Orientation says lateral
+    /// (A\F)", "Distance Source to Detector says not PA (1000 mm)").
     public var headerText: String?
     /// Degrees clockwise (90, 180, 270) that would bring the film upright, when it looks stored turned
     /// (`ViewDecisionPolicy.applyingOrientation`).
@@ -125,7 +126,24 @@ public struct ViewDecisionPolicy: Sendable {
                        turned: () -> [ArraySlice<Float>] = { [] }, apMarker: () -> String?) -> ViewDecision {
         let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest,
                              turned: turned)
-        return applying(headerText.orientation, to: applying(headerText, to: applying(apMarker, to: network), network: network))
+        let described = applying(headerText, to: applying(apMarker, to: network), network: network)
+        return applying(headerText.orientation, to: applying(headerText.sourceDistance, to: described))
+    }
+
+    /// A distance from tube to detector short of a chest stand's withholds a PA view: the film was taken at the
+    /// bedside or on the table, where chest films are AP. The film stays surely frontal, so it becomes "frontal,
+    /// AP/PA uncertain"; the distance never makes a view (an AP film may be taken at the stand's distance).
+    func applying(_ distance: SourceDistance?, to decision: ViewDecision) -> ViewDecision {
+        guard let distance, distance.rulesOutPA, decision.outcome == .view, let view = decision.view, view.viewPosition == "PA" else {
+            return decision
+        }
+        var out = decision
+        out.outcome = .frontalUncertain
+        out.view = nil
+        out.headerText = distance.summary
+        out.reason = String(format: "the network says %@ (p %.3f), but %@: %@", view.name, decision.probability ?? 0, distance.summary,
+                            SourceDistance.explanation)
+        return out
     }
 
     /// Patient Orientation withholds a view it contradicts: a lateral on a film it says is frontal (L\F), a frontal

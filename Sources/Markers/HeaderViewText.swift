@@ -33,14 +33,18 @@ public struct HeaderViewText: Sendable, Equatable {
     public var statements: [Statement]
     /// Patient Orientation, when it says how the film lies (the modality's, not words; withholds only).
     public var orientation: PatientOrientation?
+    /// Distance Source to Detector, when it is a chest film's (the modality's; withholds a PA view only).
+    public var sourceDistance: SourceDistance?
 
-    public init(statements: [Statement], orientation: PatientOrientation? = nil) {
+    public init(statements: [Statement], orientation: PatientOrientation? = nil, sourceDistance: SourceDistance? = nil) {
         self.statements = statements
         self.orientation = orientation
+        self.sourceDistance = sourceDistance
     }
 
     public init(tags: RadiographTags) {
         orientation = tags.patientOrientation.flatMap(PatientOrientation.init)
+        sourceDistance = tags.sourceToDetectorDistance.flatMap(SourceDistance.init(millimetres:))
         statements = RadiographTags.descriptionAttributes.compactMap { attribute in
             guard let text = tags.descriptions?[attribute.path] else { return nil }
             let (claims, words) = Self.claims(in: text)

@@ -18,6 +18,8 @@ public struct RadiographTags: Sendable, Equatable, Codable {
     public var descriptions: [String: String]?
     /// Patient Orientation (0020,0020) as read, both values (`L\F`); nil when absent or empty.
     public var patientOrientation: String?
+    /// Distance Source to Detector (0018,1110) in millimetres, as recorded; nil when absent or not a number.
+    public var sourceToDetectorDistance: Double?
     public var photometricInterpretation: String?
     public var bitsStored: Int?
     public var rows: Int?
@@ -82,6 +84,7 @@ public struct RadiographTags: Sendable, Equatable, Codable {
         }.filter { !$0.1.isEmpty }
         t.descriptions = descriptions.isEmpty ? nil : Dictionary(uniqueKeysWithValues: descriptions)
         t.patientOrientation = file.text("PatientOrientation")
+        t.sourceToDetectorDistance = file.number("DistanceSourceToDetector")
         t.photometricInterpretation = file.text("PhotometricInterpretation")
         t.bitsStored = file.number("BitsStored").map { Int($0) }
         t.rows = file.number("Rows").map { Int($0) }

@@ -115,12 +115,20 @@ struct InspectReport: Encodable {
             ("Modality", t.modality), ("BodyPartExamined", t.bodyPartExamined), ("ViewPosition", t.viewPosition),
             ("ViewCodeSequence", t.viewCodeValue.map { "\($0) \(t.viewCodeMeaning.map { "(\($0))" } ?? "")" }),
             ("PatientOrientation", t.patientOrientation.map(Self.orientationText)),
+            ("DistanceSourceToDetector", t.sourceToDetectorDistance.map(Self.distanceText)),
             ("header words", headerWords.isEmpty ? nil : headerWords.joined(separator: "; ")),
             ("SOPClassUID", t.sopClassUID), ("StudyInstanceUID", t.studyInstanceUID),
             ("SeriesInstanceUID", t.seriesInstanceUID), ("SOPInstanceUID", t.sopInstanceUID),
         ]
         for (k, v) in pairs where v != nil { lines.append("  \(k.padding(toLength: max(18, k.count + 1), withPad: " ", startingAt: 0))\(v!)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// "1000 mm (short of a chest stand's: a PA view is withheld)", "1800 mm".
+    static func distanceText(_ millimetres: Double) -> String {
+        let value = String(format: "%g mm", millimetres)
+        guard let distance = SourceDistance(millimetres: millimetres) else { return "\(value) (no chest film's distance: not weighed)" }
+        return distance.rulesOutPA ? "\(value) (short of a chest stand's: a PA view is withheld)" : value
     }
 
     /// "L\F (frontal, upright)", "H\L (frontal, stored turned: 270 degrees clockwise sets it upright)".

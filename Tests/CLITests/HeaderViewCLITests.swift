@@ -156,4 +156,43 @@ struct HeaderViewCLITests {
         let inspect = try CLI.run(["inspect", input.appendingPathComponent("turned.dcm").path])
         #expect(inspect.stdout.contains("  PatientOrientation F\\R (frontal, stored turned: 90 degrees clockwise sets it upright)\n"), "\(inspect.stdout)")
     }
+
+    @Test("Distance Source to Detector: 1000 mm withholds the network's PA (frontal, AP/PA uncertain); 1800 mm keeps it; 180 is not weighed")
+    func sourceDistance() throws {
+        let input = TestPaths.temporaryDirectory("distance-in")
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        // The upright MONOCHROME1 chest CR the network calls PA at p 0.99, its ViewPosition removed so a view would be written.
+        for (name, millimetres) in [("bedside", "1000"), ("stand", "1800"), ("centimetres", "180")] {
+            let path = input.appendingPathComponent("\(name).dcm").path
+            try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
+            #expect(try Tool.run(dcmodify, ["-nb", "-ea", "(0018,5101)", "-i", "(0018,1110)=\(millimetres)", path]).status == 0)
+        }
+        let out = TestPaths.temporaryDirectory("distance-out")
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("stand.dcm: PA p=0.99") && r.stdout.contains("centimetres.dcm: PA p=0.99"), "\(r.stdout)")
+        #expect(r.stdout.contains("bedside.dcm: frontal, AP/PA uncertain (Distance Source to Detector says not PA (1000 mm)) p=0.99"), "\(r.stdout)")
+        let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
+        let bedside = try #require(results.images.first { $0.relativePath == "bedside.dcm" })
+        #expect(bedside.view == nil && bedside.decision == "frontal-uncertain" && bedside.headerText == "Distance Source to Detector says not PA (1000 mm)")
+        #expect(bedside.decisionReason?.hasSuffix("but Distance Source to Detector says not PA (1000 mm): a PA chest film is taken standing at a chest stand, 1500 mm or more from the tube") == true,
+                "\(bedside.decisionReason ?? "")")
+        // Tagged copies for the two PA films only; the withheld one's SR carries the reason and no view.
+        for name in ["stand", "centimetres"] {
+            #expect(try DICOMFile(path: out.appendingPathComponent("\(name).dcm").path).text("ViewPosition") == "PA", "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("bedside.dcm").path))
+        let dsrdump = try #require(Tool.find("dsrdump"), "dsrdump (dcmtk) is needed")
+        let dump = try Tool.run(dsrdump, ["+Pl", out.appendingPathComponent("bedside.sr.dcm").path]).stdout
+        #expect(dump.contains("Distance Source to Detector says not PA (1000 mm)"), "\(dump)")
+        #expect(!dump.contains("postero-anterior"), "\(dump)")
+        // classify makes the same decision; inspect shows how the value is read.
+        let classify = try CLI.run(["classify", input.appendingPathComponent("bedside.dcm").path, "--no-read-markers"])
+        #expect(classify.stdout.contains("frontal, AP/PA uncertain"), "\(classify.stdout)")
+        let inspect = try CLI.run(["inspect", input.appendingPathComponent("bedside.dcm").path, input.appendingPathComponent("centimetres.dcm").path,
+                                   TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm")])
+        #expect(inspect.stdout.contains("  DistanceSourceToDetector 1000 mm (short of a chest stand's: a PA view is withheld)\n"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("  DistanceSourceToDetector 180 mm (no chest film's distance: not weighed)\n"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("  DistanceSourceToDetector 1996 mm\n"), "\(inspect.stdout)")
+    }
 }

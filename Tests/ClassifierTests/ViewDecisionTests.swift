@@ -331,6 +331,35 @@ struct ViewDecisionPolicyTests {
         #expect(decide(frontal, "A\\F") == decide(frontal, nil))
     }
 
+    @Test("Distance Source to Detector short of a chest stand's withholds a PA view; it withholds nothing else and makes none")
+    func sourceDistance() throws {
+        let policy = try policy()
+        func decide(_ p: [Double], _ millimetres: Double?, words: [String: String] = [:], orientation: String? = nil) -> ViewDecision {
+            var t = RadiographTags()
+            t.sourceToDetectorDistance = millimetres
+            t.descriptions = words
+            t.patientOrientation = orientation
+            return policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), apMarker: { nil })
+        }
+        let pa = [0.95, 0.04, 0.01], frontal = [0.55, 0.44, 0.01], lateral = [0.05, 0.02, 0.93], ap = [0.04, 0.95, 0.01]
+        // At a chest stand, or a value no chest film has (centimetres, a broken header): nothing changes.
+        for millimetres in [1400, 1500, 1829, 1996, 180, 72, 0, -1000, 10_000, .nan, .infinity] as [Double] {
+            #expect(decide(pa, millimetres) == decide(pa, nil), "\(millimetres)")
+        }
+        // Short of it: the PA is withheld, the film stays surely frontal, and the reason says why.
+        let bedside = decide(pa, 1000)
+        #expect(bedside.outcome == .frontalUncertain && bedside.view == nil && bedside.headerText == "Distance Source to Detector says not PA (1000 mm)")
+        #expect(bedside.reason == "the network says PA (p 0.950), but Distance Source to Detector says not PA (1000 mm): a PA chest film is taken standing at a chest stand, 1500 mm or more from the tube")
+        #expect(decide(pa, 1399.6).outcome == .frontalUncertain && decide(pa, 500).outcome == .frontalUncertain)
+        // AP, a lateral and a film with no view are left as they are; no view is made.
+        for p in [ap, lateral, frontal] { #expect(decide(p, 1000) == decide(p, nil)) }
+        // Words that say PA do not outweigh it; words that settle a surely frontal film as AP are not contradicted.
+        #expect(decide(pa, 1000, words: ["SeriesDescription": "CHEST PA"]).outcome == .frontalUncertain)
+        #expect(decide(frontal, 1000, words: ["SeriesDescription": "CHEST PORTABLE"]).view == .ap)
+        // A film Patient Orientation says is stored turned: the turn is still told.
+        #expect(decide(pa, 1000, orientation: "F\\R").turnToUpright == 90)
+    }
+
     @Test("per-class thresholds from the model file; --threshold replaces them all")
     func perClass() throws {
         let dir = TestPaths.temporaryDirectory("policy-classes")
