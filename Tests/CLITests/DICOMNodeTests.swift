@@ -12,19 +12,31 @@ struct DICOMNodeTests {
     /// Ports from the process id, away from the defaults and from the Orthanc tests' range.
     static let basePort = 40000 + Int(getpid() % 4000) * 4
 
-    /// A `storescp` that keeps every instance it receives in its own file.
+    /// A `storescp` that keeps every instance it receives in its own file, answering C-ECHO before the test goes on.
     final class Destination {
-        let process = Process()
+        private(set) var process = Process()
         let folder = TestPaths.temporaryDirectory("node-dest")
-        let port: Int
-        init(port: Int) throws {
-            self.port = port
-            process.executableURL = URL(fileURLWithPath: try #require(Tool.find("storescp")))
-            process.arguments = ["-aet", "DEST", "-uf", "-od", folder.path, String(port)]
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            usleep(300_000)
+        private(set) var port: Int
+        /// Listens on `port`, or when that is taken (another test's connection may hold it as its local port) on
+        /// `port` + 1000, + 2000, + 3000: read `port` for the one it got.
+        init(port preferred: Int) throws {
+            port = preferred
+            let storescp = try #require(Tool.find("storescp"))
+            for candidate in stride(from: preferred, through: preferred + 3000, by: 1000) {
+                port = candidate
+                process = Process()
+                process.executableURL = URL(fileURLWithPath: storescp)
+                process.arguments = ["-aet", "DEST", "-uf", "-od", folder.path, String(candidate)]
+                process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+                process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                try process.run()
+                for _ in 0..<50 where process.isRunning {
+                    if let echo = try? Tool.run("echoscu", ["-aec", "DEST", "-aet", "PROBE", "127.0.0.1", String(candidate)]), echo.status == 0 { return }
+                    usleep(100_000)
+                }
+                if process.isRunning { stop() }
+            }
+            throw Failure(message: "storescp could not listen on port \(preferred) nor on the three after it")
         }
         /// SOP Class UID of every file received.
         func received() -> [(file: String, sopClass: String, instanceUID: String)] {
@@ -95,7 +107,7 @@ struct DICOMNodeTests {
         defer { destination.stop() }
         let out = TestPaths.temporaryDirectory("node")
         let node = try Node(port: Self.basePort + 1, out: out,
-                            extra: ["--stable-after", "1", "--send", "DEST@127.0.0.1:\(Self.basePort)", "--allow", "SENDER@127.0.0.1"])
+                            extra: ["--stable-after", "1", "--send", "DEST@127.0.0.1:\(destination.port)", "--allow", "SENDER@127.0.0.1"])
         let sent = try Self.send(Self.chestFiles.map(TestPaths.dicom), port: Self.basePort + 1)
         #expect(sent.stderr.contains("with status SUCCESS  : 3"), "\(sent.stderr)")
         // Each image: gray + RGB SC, Parametric Map, presentation state, SR; never its tagged copy.
@@ -120,7 +132,7 @@ struct DICOMNodeTests {
         let log = node.log
         #expect(log.contains("association from SENDER@127.0.0.1: 3 stored, 0 refused, released"), "\(log)")
         #expect(log.contains("association from STRANGER@127.0.0.1: 0 stored, 0 refused, refused"), "\(log)")
-        #expect(log.contains("sent to DEST@127.0.0.1:\(Self.basePort): 5 stored, 0 not stored"), "\(log)")
+        #expect(log.contains("sent to DEST@127.0.0.1:\(destination.port): 5 stored, 0 not stored"), "\(log)")
         #expect(log.contains("stopped"))
         // No patient data in the log: no patient name or ID, no study UID.
         for file in Self.chestFiles {
@@ -136,7 +148,7 @@ struct DICOMNodeTests {
         let destination = try Destination(port: Self.basePort + 2)
         defer { destination.stop() }
         let out = TestPaths.temporaryDirectory("node-kill")
-        let arguments = ["--stable-after", "2", "--send", "DEST@127.0.0.1:\(Self.basePort + 2)"]
+        let arguments = ["--stable-after", "2", "--send", "DEST@127.0.0.1:\(destination.port)"]
         var node = try Node(port: Self.basePort + 3, out: out, extra: arguments)
         // A first study goes through, then a second arrives and the node is killed at once.
         _ = try Self.send([TestPaths.dicom(Self.chestFiles[0])], port: Self.basePort + 3)
