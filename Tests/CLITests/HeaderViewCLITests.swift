@@ -104,16 +104,22 @@ struct HeaderViewCLITests {
         }
     }
 
+    /// Copies of the upright MONOCHROME1 chest CR the network calls PA at p 0.99, its ViewPosition removed so a view
+    /// would be written, each with one attribute inserted (`dcmodify -i` assignments such as "(0020,0020)=L\\F").
+    static func paFilms(_ copies: [(name: String, insert: String)]) throws -> URL {
+        let input = TestPaths.temporaryDirectory("pa-films")
+        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
+        for copy in copies {
+            let path = input.appendingPathComponent("\(copy.name).dcm").path
+            try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
+            #expect(try Tool.run(dcmodify, ["-nb", "-ea", "(0018,5101)", "-gin", "-i", copy.insert, path]).status == 0)
+        }
+        return input
+    }
+
     @Test("Patient Orientation: L\\F keeps the network's PA; A\\F (lateral) and F\\R (stored turned) withhold it, the turn named")
     func patientOrientation() throws {
-        let input = TestPaths.temporaryDirectory("orientation-in")
-        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
-        // The same upright MONOCHROME1 chest CR (the network: PA at p 0.99), its ViewPosition removed so a view would be written.
-        for (name, orientation) in [("frontal", "L\\F"), ("lateral", "A\\F"), ("turned", "F\\R")] {
-            let path = input.appendingPathComponent("\(name).dcm").path
-            try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
-            #expect(try Tool.run(dcmodify, ["-nb", "-ea", "(0018,5101)", "-gin", "-i", "(0020,0020)=\(orientation)", path]).status == 0)
-        }
+        let input = try Self.paFilms([("frontal", "(0020,0020)=L\\F"), ("lateral", "(0020,0020)=A\\F"), ("turned", "(0020,0020)=F\\R")])
         let out = TestPaths.temporaryDirectory("orientation-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
@@ -159,14 +165,7 @@ struct HeaderViewCLITests {
 
     @Test("Distance Source to Detector: 1000 mm withholds the network's PA (frontal, AP/PA uncertain); 1800 mm keeps it; 180 is not weighed")
     func sourceDistance() throws {
-        let input = TestPaths.temporaryDirectory("distance-in")
-        let dcmodify = try #require(Tool.find("dcmodify"), "dcmodify (dcmtk) is needed")
-        // The upright MONOCHROME1 chest CR the network calls PA at p 0.99, its ViewPosition removed so a view would be written.
-        for (name, millimetres) in [("bedside", "1000"), ("stand", "1800"), ("centimetres", "180")] {
-            let path = input.appendingPathComponent("\(name).dcm").path
-            try FileManager.default.copyItem(atPath: TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"), toPath: path)
-            #expect(try Tool.run(dcmodify, ["-nb", "-ea", "(0018,5101)", "-i", "(0018,1110)=\(millimetres)", path]).status == 0)
-        }
+        let input = try Self.paFilms([("bedside", "(0018,1110)=1000"), ("stand", "(0018,1110)=1800"), ("centimetres", "(0018,1110)=180")])
         let out = TestPaths.temporaryDirectory("distance-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
