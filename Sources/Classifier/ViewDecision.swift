@@ -130,6 +130,13 @@ public struct ViewDecisionPolicy: Sendable {
         return applying(headerText.orientation, to: applying(headerText.sourceDistance, to: described))
     }
 
+    /// What a frontal view other evidence withholds becomes: "frontal, AP/PA uncertain" when the frontal classes
+    /// together reach the threshold, as in the network's own rule (a class's threshold may lie below it), else uncertain.
+    func withheldFrontalOutcome(_ decision: ViewDecision) -> ViewDecision.Outcome {
+        let frontal = views.filter { $0.family == .frontal }.reduce(0) { $0 + (decision.probabilities[$1.name] ?? 0) }
+        return frontal >= threshold ? .frontalUncertain : .uncertain
+    }
+
     /// A distance from tube to detector short of a chest stand's withholds a PA view: the film was taken at the
     /// bedside or on the table, where chest films are AP. The film stays surely frontal, so it becomes "frontal,
     /// AP/PA uncertain"; the distance never makes a view (an AP film may be taken at the stand's distance).
@@ -138,7 +145,7 @@ public struct ViewDecisionPolicy: Sendable {
             return decision
         }
         var out = decision
-        out.outcome = .frontalUncertain
+        out.outcome = withheldFrontalOutcome(decision)
         out.view = nil
         out.headerText = distance.summary
         out.reason = String(format: "the network says %@ (p %.3f), but %@: %@", view.name, decision.probability ?? 0, distance.summary,
@@ -181,7 +188,7 @@ public struct ViewDecisionPolicy: Sendable {
     func applying(_ text: HeaderViewText, to decision: ViewDecision, network: ViewDecision) -> ViewDecision {
         var out = decision
         if decision.outcome == .view, let view = decision.view, let claim = Self.claim(of: view), let against = text.contradiction(of: claim) {
-            out.outcome = view.family == .frontal && against.claims.isSubset(of: [.ap, .pa]) ? .frontalUncertain : .uncertain
+            out.outcome = view.family == .frontal && against.claims.isSubset(of: [.ap, .pa]) ? withheldFrontalOutcome(decision) : .uncertain
             out.view = nil
             out.headerText = against.summary
             out.marker = nil  // the reason names it; it decided nothing written
@@ -217,7 +224,7 @@ public struct ViewDecisionPolicy: Sendable {
         var out = decision
         out.marker = marker
         if isPA {
-            out.outcome = .frontalUncertain
+            out.outcome = withheldFrontalOutcome(decision)
             out.view = nil
             out.reason = String(format: "the network says %@ (p %.3f), but the film carries a burned-in %@ marker, which means %@",
                                 decision.view?.name ?? "PA", decision.probability ?? 0, marker,

@@ -358,6 +358,15 @@ struct ViewDecisionPolicyTests {
         #expect(decide(frontal, 1000, words: ["SeriesDescription": "CHEST PORTABLE"]).view == .ap)
         // A film Patient Orientation says is stored turned: the turn is still told.
         #expect(decide(pa, 1000, orientation: "F\\R").turnToUpright == 90)
+        // A PA that passed its own threshold while the frontal classes together fall short of the one threshold is
+        // withheld as uncertain, not "frontal": the same rule as the network's own.
+        var lower = policy
+        lower.classThresholds = [0.8, 0.8, 0.8]
+        var t = RadiographTags()
+        t.sourceToDetectorDistance = 1000
+        let weak = logits([0.85, 0.02, 0.13])
+        #expect(lower.decide(logits: weak, features: near, headerConfirmsChest: true, apMarker: { nil }).view == .pa)
+        #expect(lower.decide(logits: weak, features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), apMarker: { nil }).outcome == .uncertain)
     }
 
     @Test("per-class thresholds from the model file; --threshold replaces them all")
