@@ -130,16 +130,29 @@ public struct ViewDecisionPolicy: Sendable {
         return applying(headerText.orientation, to: applying(headerText.sourceDistance, to: described))
     }
 
-    /// What a frontal view other evidence withholds becomes: "frontal, AP/PA uncertain" when the frontal classes
-    /// together reach the threshold, as in the network's own rule (a class's threshold may lie below it), else uncertain.
+    /// The frontal classes' probabilities added (`probability` by class index): at the threshold or above, the
+    /// film is surely frontal.
+    func frontalProbability(_ probability: (Int) -> Double) -> Double {
+        views.indices.filter { views[$0].family == .frontal }.reduce(0) { $0 + probability($1) }
+    }
+
+    /// What a frontal view other evidence withholds becomes: "frontal, AP/PA uncertain" when the film is surely
+    /// frontal, as in the network's own rule (a class's threshold may lie below the one threshold), else uncertain.
     func withheldFrontalOutcome(_ decision: ViewDecision) -> ViewDecision.Outcome {
-        let frontal = views.filter { $0.family == .frontal }.reduce(0) { $0 + (decision.probabilities[$1.name] ?? 0) }
-        return frontal >= threshold ? .frontalUncertain : .uncertain
+        frontalProbability { decision.probabilities[views[$0].name] ?? 0 } >= threshold ? .frontalUncertain : .uncertain
+    }
+
+    /// Who said the view that other evidence now withholds, for the reason: the burned-in marker, the header's words
+    /// or the network.
+    static func whoSays(_ view: RadiographView, in decision: ViewDecision) -> String {
+        decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
+            ?? decision.headerText.map { "the header's words say \(view.name) (\($0))" }
+            ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
     }
 
     /// A distance from tube to detector short of a chest stand's withholds a PA view: the film was taken at the
-    /// bedside or on the table, where chest films are AP. The film stays surely frontal, so it becomes "frontal,
-    /// AP/PA uncertain"; the distance never makes a view (an AP film may be taken at the stand's distance).
+    /// bedside or on the table, where chest films are AP. It becomes "frontal, AP/PA uncertain" when surely frontal
+    /// (`withheldFrontalOutcome`); the distance never makes a view (an AP film may be taken at the stand's distance).
     func applying(_ distance: SourceDistance?, to decision: ViewDecision) -> ViewDecision {
         guard let distance, distance.rulesOutPA, decision.outcome == .view, let view = decision.view, view.viewPosition == "PA" else {
             return decision
@@ -148,8 +161,7 @@ public struct ViewDecisionPolicy: Sendable {
         out.outcome = withheldFrontalOutcome(decision)
         out.view = nil
         out.headerText = distance.summary
-        out.reason = String(format: "the network says %@ (p %.3f), but %@: %@", view.name, decision.probability ?? 0, distance.summary,
-                            SourceDistance.explanation)
+        out.reason = "\(Self.whoSays(view, in: decision)), but \(distance.summary): \(SourceDistance.explanation)"
         return out
     }
 
@@ -167,10 +179,7 @@ public struct ViewDecisionPolicy: Sendable {
             out.view = nil
             out.marker = nil  // the reason names it; it decided nothing written
             out.headerText = orientation.summary
-            let says = decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
-                ?? decision.headerText.map { "the header's words say \(view.name) (\($0))" }
-                ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
-            out.reason = "\(says), but \(orientation.summary)"
+            out.reason = "\(Self.whoSays(view, in: decision)), but \(orientation.summary)"
                 + (turned ? ": turned \(orientation.turnToUpright) degrees clockwise it is upright" : "")
         } else if turned, decision.turnToUpright == nil {
             out.reason = (decision.reason.map { $0 + "; " } ?? "") + "\(orientation.summary): turned \(orientation.turnToUpright) degrees clockwise it is upright"
@@ -192,9 +201,7 @@ public struct ViewDecisionPolicy: Sendable {
             out.view = nil
             out.headerText = against.summary
             out.marker = nil  // the reason names it; it decided nothing written
-            let says = decision.marker.map { "a burned-in \($0) marker says \(view.name)" }
-                ?? String(format: "the network says %@ (p %.3f)", view.name, decision.probability ?? 0)
-            out.reason = "\(says), but \(against.summary)"
+            out.reason = "\(Self.whoSays(view, in: decision)), but \(against.summary)"
         } else if decision.outcome == .frontalUncertain, network.outcome == .frontalUncertain, decision.marker == nil, views.contains(.ap),
                   let says = text.saysAP {
             out.outcome = .view
@@ -215,7 +222,7 @@ public struct ViewDecisionPolicy: Sendable {
     }
 
     /// A burned-in AP marker settles a surely frontal film: "frontal, AP/PA uncertain" becomes AP, and a PA the
-    /// network is sure of becomes "frontal, AP/PA uncertain" (marker and network disagree: nothing is written).
+    /// network is sure of is withheld (`withheldFrontalOutcome`; marker and network disagree: nothing is written).
     /// A film the network calls AP, a lateral, or one not surely frontal is left as it is, and not read.
     func applying(_ apMarker: () -> String?, to decision: ViewDecision) -> ViewDecision {
         guard views.contains(.ap) else { return decision }
@@ -323,9 +330,8 @@ public struct ViewDecisionPolicy: Sendable {
             decision.view = views[best]
             return decision
         }
-        let frontal = (0..<k).filter { views[$0].family == .frontal }
-        let frontalSum = frontal.reduce(0) { $0 + p[$1] }
-        if frontal.count > 1 && frontal.contains(best) && frontalSum >= threshold {
+        let frontalSum = frontalProbability { p[$0] }
+        if views.filter({ $0.family == .frontal }).count > 1 && views[best].family == .frontal && frontalSum >= threshold {
             decision.outcome = .frontalUncertain
             decision.reason = String(format: "frontal (p %.3f), but %@ at p %.3f is below its threshold %.3f",
                                      frontalSum, views[best].name, p[best], classThresholds[best])
