@@ -258,6 +258,20 @@ extern "C" int dcb_has_meta_header(const dcb_dataset *ds) {
     return meta && meta->card() > 0 ? 1 : 0;
 }
 
+/// A text attribute stored with VR UN (an explicit-VR writer that did not know it, e.g. Modality as UN):
+/// its bytes are the text the dictionary's VR says they are, not a hex dump (DCMTK shows 43\52 for "CR").
+static bool unknownVRText(DcmElement *elem, OFString &value) {
+    if (elem->ident() != EVR_UN) return false;
+    const DcmVR dictionaryVR = DcmTag(elem->getTag().getGroup(), elem->getTag().getElement()).getVR();
+    if (!dictionaryVR.isaString() || dictionaryVR.getEVR() == EVR_UN) return false;
+    Uint8 *bytes = nullptr;
+    if (elem->getUint8Array(bytes).bad()) return false;
+    std::string text(bytes ? reinterpret_cast<const char *>(bytes) : "", bytes ? elem->getLength() : 0);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
+    value = OFString(text.c_str(), text.size());
+    return true;
+}
+
 extern "C" int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf, size_t buflen, size_t *needed) {
     DcmPathProcessor proc;
     auto &file = const_cast<dcb_dataset *>(ds)->file;
@@ -268,7 +282,7 @@ extern "C" int dcb_get_string(const dcb_dataset *ds, const char *path, char *buf
         file.getMetaInfo()->findAndGetElement(metaTag, elem);
     if (!elem) return DCB_ERR_NOT_FOUND;
     OFString value;
-    if (elem->getOFStringArray(value).bad()) return DCB_ERR_NOT_FOUND;
+    if (!unknownVRText(elem, value) && elem->getOFStringArray(value).bad()) return DCB_ERR_NOT_FOUND;
     const std::string text = dcb::textAsUTF8(file.getDataset(), elem, std::string(value.c_str(), value.size()));
     if (needed) *needed = text.size() + 1;
     return dcb::copyOut(text, buf, buflen);

@@ -33,20 +33,25 @@ bool longLengthVR(const uint8_t *vr) {
 void walkDataset(const Reader &r, size_t pos, bool explicitVR, long limit, StructureCheck &check) {
     const uint8_t *data = r.data;
     const size_t size = r.size;
-    // Open containers: where each ends (0: undefined length, closed by a delimiter) and whether it is a
-    // sequence (else an item). The depth is the number of open sequences.
-    struct Open { size_t end; bool sequence; };
+    // A UN value of undefined length in an explicit-VR dataset is a sequence whose contents are encoded
+    // implicit VR little endian (PS3.5 6.2.2, CP-246: a sequence the writer's dictionary did not know).
+    const Reader implicitLE{data, size, false};
+    // Open containers: where each ends (0: undefined length, closed by a delimiter), whether it is a
+    // sequence (else an item), and whether what it holds is explicit VR. The depth is the number of open sequences.
+    struct Open { size_t end; bool sequence; bool explicitInside; };
     std::vector<Open> open;
     long sequences = 0;
     long &deepest = check.depth;
     auto pop = [&] { if (open.back().sequence) --sequences; open.pop_back(); };
     while (pos + 8 <= size) {
         while (!open.empty() && open.back().end != 0 && pos >= open.back().end) pop();
-        uint16_t group = r.u16(pos), element = r.u16(pos + 2);
+        const bool explicitHere = open.empty() ? explicitVR : open.back().explicitInside;
+        const Reader &rr = open.empty() || open.back().explicitInside == explicitVR ? r : implicitLE;
+        uint16_t group = rr.u16(pos), element = rr.u16(pos + 2);
         if (group == 0xFFFE) {
-            uint32_t length = r.u32(pos + 4);
+            uint32_t length = rr.u32(pos + 4);
             pos += 8;
-            if (element == 0xE000) open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, false});
+            if (element == 0xE000) open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, false, explicitHere});
             else if (!open.empty()) pop();  // item or sequence delimiter
             continue;
         }
@@ -66,23 +71,25 @@ void walkDataset(const Reader &r, size_t pos, bool explicitVR, long limit, Struc
             return;
         }
         bool isSequence;
+        bool explicitInside = explicitHere;
         uint32_t length;
         size_t header;
-        if (explicitVR) {
+        if (explicitHere) {
             const uint8_t *vr = data + pos + 4;
             bool isLong = longLengthVR(vr);
             header = isLong ? 12 : 8;
             if (pos + header > size) return;
-            length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
+            length = isLong ? rr.u32(pos + 8) : rr.u16(pos + 6);
             isSequence = (vr[0] == 'S' && vr[1] == 'Q') || length == 0xFFFFFFFFu;
+            if (vr[0] == 'U' && vr[1] == 'N' && length == 0xFFFFFFFFu) explicitInside = false;
         } else {
             header = 8;
-            length = r.u32(pos + 4);
+            length = rr.u32(pos + 4);
             isSequence = length == 0xFFFFFFFFu || DcmTag(DcmTagKey(group, element)).getEVR() == EVR_SQ;
         }
         pos += header;
         if (isSequence) {
-            open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, true});
+            open.push_back({length == 0xFFFFFFFFu ? 0 : pos + length, true, explicitInside});
             if (++sequences > deepest) deepest = sequences;
             if (deepest > limit) return;
         } else {
@@ -154,8 +161,10 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
             r.big = syntax == "1.2.840.10008.1.2.2";
         }
     } else if (size >= 6) {
-        // No meta header: explicit if bytes 4–5 look like a VR.
+        // No meta header: explicit if bytes 4–5 look like a VR; big endian if the first group reads small
+        // that way round (0008 stored 00 08), as DCMTK's detection decides.
         explicitVR = data[4] >= 'A' && data[4] <= 'Z' && data[5] >= 'A' && data[5] <= 'Z';
+        r.big = data[0] == 0 && data[1] != 0;
     }
     walkDataset(r, pos, explicitVR, limit, check);
     return check;
