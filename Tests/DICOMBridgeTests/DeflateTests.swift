@@ -7,30 +7,18 @@ import Testing
 /// them (DCMTK keeps every value of a deflated dataset in memory: a 600 kB file cost 600 MB).
 struct DeflateTests {
     static let deflatedSyntax = "1.2.840.10008.1.2.1.99"
-    typealias N = NestingTests
-
-    static func element(_ g: UInt16, _ e: UInt16, _ vr: String, _ value: [UInt8]) -> [UInt8] {
-        let long = ["OB", "OW", "SQ", "UN"].contains(vr)
-        return N.le16(g) + N.le16(e) + Array(vr.utf8) + (long ? [0, 0] + N.le32(UInt32(value.count)) : N.le16(UInt16(value.count))) + value
-    }
+    static let le = TinyDICOM(.explicitLittle)
 
     /// Preamble, "DICM" and a meta group naming the deflated transfer syntax.
-    static func preambleAndMeta() -> [UInt8] {
-        let meta = element(0x0002, 0x0001, "OB", [0, 1]) + element(0x0002, 0x0010, "UI", Array(deflatedSyntax.utf8))
-        return [UInt8](repeating: 0, count: 128) + Array("DICM".utf8) + element(0x0002, 0x0000, "UL", N.le32(UInt32(meta.count))) + meta
-    }
+    static func preambleAndMeta() -> [UInt8] { TinyDICOM.part10Header(transferSyntax: deflatedSyntax) }
 
     /// A 2×2 image whose dataset carries a private OB value of `2 + 258 * copies` zero bytes, deflated.
     static func zeroFilled(copies: Int) -> [UInt8] {
         let zeros = RawDeflate.zeroCount(copies: copies)
-        let head = element(0x0008, 0x0016, "UI", Array("1.2.840.10008.5.1.4.1.1.7".utf8)) + element(0x0008, 0x0018, "UI", Array("2.25.1".utf8))
-            + element(0x0008, 0x0060, "CS", Array("OT".utf8)) + element(0x0009, 0x0010, "LO", Array("BOMB".utf8))
-            + N.le16(0x0009) + N.le16(0x1000) + Array("OB".utf8) + [0, 0] + N.le32(UInt32(zeros))
-        let tail = element(0x0028, 0x0002, "US", N.le16(1)) + element(0x0028, 0x0004, "CS", Array("MONOCHROME2 ".utf8))
-            + element(0x0028, 0x0010, "US", N.le16(2)) + element(0x0028, 0x0011, "US", N.le16(2))
-            + element(0x0028, 0x0100, "US", N.le16(8)) + element(0x0028, 0x0101, "US", N.le16(8))
-            + element(0x0028, 0x0102, "US", N.le16(7)) + element(0x0028, 0x0103, "US", N.le16(0))
-            + element(0x7FE0, 0x0010, "OB", [0, 64, 128, 255])
+        let head = le.element(0x0008, 0x0016, "UI", Array("1.2.840.10008.5.1.4.1.1.7".utf8)) + le.element(0x0008, 0x0018, "UI", Array("2.25.1".utf8))
+            + le.element(0x0008, 0x0060, "CS", Array("OT".utf8)) + le.element(0x0009, 0x0010, "LO", Array("BOMB".utf8))
+            + le.u16(0x0009) + le.u16(0x1000) + Array("OB".utf8) + [0, 0] + le.u32(UInt32(zeros))
+        let tail = le.pixels2x2()
         var deflate = RawDeflate()
         deflate.stored(head, final: false)
         deflate.zeros(copies: copies)
@@ -40,7 +28,7 @@ struct DeflateTests {
 
     /// NestingTests' image with `depth` nested sequences, its dataset deflated (stored blocks).
     static func nested(depth: Int) -> [UInt8] {
-        let plain = N.image(depth: depth, explicitVR: true)
+        let plain = NestingTests.image(depth: depth, explicitVR: true)
         let metaEnd = 144 + (Int(plain[140]) | Int(plain[141]) << 8)  // the group length's value is at 140
         var deflate = RawDeflate()
         deflate.stored(Array(plain[metaEnd...]), final: true)
