@@ -81,6 +81,10 @@ struct Train: ParsableCommand {
         guard (64...1024).contains(inputSize) else { throw ValidationError("--input-size must be between 64 and 1024") }
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("epochs, batch size and learning rate must be positive") }
         guard backboneLrScale.map({ (0...1).contains($0) }) ?? true else { throw ValidationError("--backbone-lr-scale must be in [0, 1]") }
+        // Without --init every layer is new: a scaled-down backbone rate would silently train from scratch slowly.
+        guard backboneLrScale == nil || initWeights != nil else {
+            throw ValidationError("--backbone-lr-scale needs --init: without pretrained weights there is no backbone to fine-tune")
+        }
         guard (0..<1).contains(labelSmoothing) else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard (0.05...0.5).contains(valFraction) else { throw ValidationError("--val-fraction must be between 0.05 and 0.5") }
         guard crossValidate == 0 || crossValidate >= 2 else { throw ValidationError("--cross-validate needs at least 2 folds") }

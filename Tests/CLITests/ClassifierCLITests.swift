@@ -37,6 +37,8 @@ struct ClassifierCLITests {
         let out = dir.appendingPathComponent("tiny.safetensors").path
         let refused = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--label-smoothing", "1"])
         #expect(refused.status == 2 && refused.stderr.contains("--label-smoothing must be in [0, 1)"), "\(refused.stderr)")
+        let noInit = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--backbone-lr-scale", "0.1"])
+        #expect(noInit.status == 2 && noInit.stderr.contains("--backbone-lr-scale needs --init"), "\(noInit.stderr)")
         let r = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--epochs", "2", "--batch-size", "4", "--seed", "3",
                              "--label-smoothing", "0.1", "--tone", "equalized"])
         #expect(r.status == 0, "\(r.stderr)")
