@@ -51,7 +51,12 @@ int finishLoad(dcb_dataset *ds, OFCondition cond, dcb_dataset **out, char *err, 
         return fail(err, errlen, DCB_ERR_NOT_DICOM, std::string("not a readable DICOM file (") + cond.text() + ")");
     }
     if (!looksLikeDICOM(ds->file)) {
+        // A Part 10 meta header that parsed makes it a DICOM file, one that holds no image.
+        DcmMetaInfo *meta = ds->file.getMetaInfo();
+        const bool partTen = meta && meta->tagExists(DCM_TransferSyntaxUID);
         delete ds;
+        if (partTen)
+            return fail(err, errlen, DCB_ERR_NO_PIXELS, "a DICOM file that holds no image (no SOP Class UID, Rows/Columns or Pixel Data)");
         return fail(err, errlen, DCB_ERR_NOT_DICOM, "not a DICOM file (no DICOM attributes found)");
     }
     *out = ds;

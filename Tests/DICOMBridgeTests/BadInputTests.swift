@@ -29,6 +29,15 @@ struct BadInputTests {
         do { _ = try RadiographLoader.load(path: path) } catch { #expect(error.file == path) }
     }
 
+    @Test("a Part 10 file without image attributes is a DICOM file that holds no image, not 'not a DICOM file'")
+    func partTenWithoutImage() {
+        let le = TinyDICOM(.explicitLittle)
+        let path = write("no-image.dcm", TinyDICOM.part10Header(transferSyntax: "1.2.840.10008.1.2.1")
+            + le.element(0x0008, 0x0005, "CS", []) + le.element(0x0008, 0x0008, "CS", Array("ORIGINAL\\PRIMARY".utf8)))
+        let reason = "a DICOM file that holds no image (no SOP Class UID, Rows/Columns or Pixel Data)"
+        #expect(throws: ImageReadError.noPixelData(file: path, reason: reason)) { try RadiographLoader.load(path: path) }
+    }
+
     @Test("random bytes are not an image", arguments: [17, 4096])
     func randomBytes(count: Int) {
         var generator = SystemRandomNumberGenerator()
