@@ -16,6 +16,27 @@ public enum RadiographLoader {
         return .unknown
     }
 
+    /// The name of an image format that is recognised by its signature but not read (a radiograph exported
+    /// as TIFF, say): it fails as unsupported instead of being skipped as "not an image".
+    static func unreadImageFormat(ofFileAt path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+        func starts(_ bytes: [UInt8], at offset: Int = 0) -> Bool {
+            head.count >= offset + bytes.count && head[offset..<offset + bytes.count].elementsEqual(bytes)
+        }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
+        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return "GIF" }
+        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return "WebP" }
+        if starts([0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || starts([0xFF, 0x4F, 0xFF, 0x51]) { return "JPEG 2000" }
+        if starts(Array("ftyp".utf8), at: 4) && (starts(Array("heic".utf8), at: 8) || starts(Array("avif".utf8), at: 8) || starts(Array("mif1".utf8), at: 8)) {
+            return "HEIF/AVIF"
+        }
+        // "BM" alone is too short a signature; a BMP's info header states its own size (12, 40, 52, 56, 64, 108 or 124).
+        if starts(Array("BM".utf8)), head.count >= 15, [12, 40, 52, 56, 64, 108, 124].contains(Int(head[14])) { return "BMP" }
+        return nil
+    }
+
     /// Loads any supported file. Unknown content is tried as DICOM without a meta header.
     public static func load(path: String) throws(ImageReadError) -> Radiograph {
         try requireFile(path)
@@ -38,6 +59,9 @@ public enum RadiographLoader {
     /// Parses a file found to be DICOM by content, or tried as DICOM without a meta header (`.unknown`),
     /// where a parse failure means the file is none of the formats read.
     static func dicomFile(path: String, kind: FileKind) throws(ImageReadError) -> DICOMFile {
+        if kind == .unknown, let format = unreadImageFormat(ofFileAt: path) {
+            throw .unsupported(file: path, reason: "a \(format) image: only DICOM, PNG and JPEG are read (convert it to PNG)")
+        }
         do { return try DICOMFile(path: path) } catch .notAnImage(let file, let reason) {
             throw .notAnImage(file: file, reason: kind == .unknown ? "not a DICOM, PNG or JPEG file" : reason)
         }

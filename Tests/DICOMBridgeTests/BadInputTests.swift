@@ -1,6 +1,6 @@
 import DICOMBridge
 import Foundation
-import Preprocess
+@testable import Preprocess
 import TestSupport
 import Testing
 
@@ -36,6 +36,27 @@ struct BadInputTests {
             + le.element(0x0008, 0x0005, "CS", []) + le.element(0x0008, 0x0008, "CS", Array("ORIGINAL\\PRIMARY".utf8)))
         let reason = "a DICOM file that holds no image (no SOP Class UID, Rows/Columns or Pixel Data)"
         #expect(throws: ImageReadError.noPixelData(file: path, reason: reason)) { try RadiographLoader.load(path: path) }
+    }
+
+    @Test("an image format that is not read (TIFF, GIF, WebP, JPEG 2000, HEIF, BMP) fails as unsupported, named", arguments: [
+        ("TIFF", [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0]), ("TIFF", [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]),
+        ("GIF", Array("GIF89a".utf8) + [1, 0, 1, 0]), ("WebP", Array("RIFF".utf8) + [26, 0, 0, 0] + Array("WEBPVP8 ".utf8)),
+        ("JPEG 2000", [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]), ("JPEG 2000", [0xFF, 0x4F, 0xFF, 0x51, 0, 0x2F]),
+        ("HEIF/AVIF", [0, 0, 0, 0x18] + Array("ftypheic".utf8)), ("BMP", Array("BM".utf8) + [70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0]),
+    ] as [(String, [UInt8])])
+    func unreadImageFormat(format: String, signature: [UInt8]) {
+        let path = write("picture-\(format.filter(\.isLetter)).bin", signature + [UInt8](repeating: 0x55, count: 200))
+        let reason = "a \(format) image: only DICOM, PNG and JPEG are read (convert it to PNG)"
+        #expect(throws: ImageReadError.unsupported(file: path, reason: reason)) { try RadiographLoader.load(path: path) }
+        #expect(throws: ImageReadError.unsupported(file: path, reason: reason)) {
+            try GatedInput.read(path: path, gate: ChestGate())
+        }
+    }
+
+    @Test("text that starts with BM is not taken for a BMP")
+    func notABitmap() {
+        let path = write("notes.txt", Array("BMI readings: 21, 24, 19 and more text".utf8))
+        #expect(RadiographLoader.unreadImageFormat(ofFileAt: path) == nil)
     }
 
     @Test("random bytes are not an image", arguments: [17, 4096])
