@@ -5,6 +5,8 @@
 # folds as a `cxr-explain train --cross-validate K --cv-predictions F.tsv` run and averaged with that run's
 # held-out logits (log-probabilities, each temperature-scaled). Thresholds follow the shipped rule (per predicted
 # class, lowest t >= floor with <= 1 % wrong among films tagged), in-sample and nested (fitted on the other folds).
+# Each part's own temperature, which sets the mix, is fitted on all folds; the combined temperature and thresholds
+# are nested.
 # Needs Debian's python3-torch, python3-torchvision and `pip install safetensors "numpy<2"`.
 # Usage: /usr/bin/python3 scripts/frozen-probe-cv.py F.tsv DATASET_DIR IMAGENET.safetensors [SCALES e.g. 454,680]
 import sys, csv, importlib.util, os, numpy as np, torch, torchvision
