@@ -46,7 +46,7 @@ void walkDataset(const Reader &r, size_t pos, bool explicitVR, long limit, Struc
     while (pos + 8 <= size) {
         while (!open.empty() && open.back().end != 0 && pos >= open.back().end) pop();
         const bool explicitHere = open.empty() ? explicitVR : open.back().explicitInside;
-        const Reader &rr = open.empty() || open.back().explicitInside == explicitVR ? r : implicitLE;
+        const Reader &rr = explicitHere == explicitVR ? r : implicitLE;  // only inside a UN sequence do they differ
         uint16_t group = rr.u16(pos), element = rr.u16(pos + 2);
         if (group == 0xFFFE) {
             uint32_t length = rr.u32(pos + 4);

@@ -7,9 +7,7 @@ public enum RadiographLoader {
     /// Sniffs the first bytes: "DICM" at 128, the PNG signature, a JPEG SOI; `unknown` otherwise
     /// (which may still be ACR-NEMA DICOM without a preamble).
     public static func kind(ofFileAt path: String) -> FileKind {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
-        defer { try? handle.close() }
-        let head = [UInt8]((try? handle.read(upToCount: 132)) ?? Data())
+        let head = fileHead(ofFileAt: path)
         if head.count >= 8, head.prefix(8).elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if head.count >= 3, head[0] == 0xFF, head[1] == 0xD8, head[2] == 0xFF { return .jpeg }
         if head.count >= 132, head[128..<132].elementsEqual(Array("DICM".utf8)) { return .dicom }
@@ -19,9 +17,7 @@ public enum RadiographLoader {
     /// The name of an image format that is recognised by its signature but not read (a radiograph exported
     /// as TIFF, say): it fails as unsupported instead of being skipped as "not an image".
     static func unreadImageFormat(ofFileAt path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+        let head = fileHead(ofFileAt: path)
         func starts(_ bytes: [UInt8], at offset: Int = 0) -> Bool {
             head.count >= offset + bytes.count && head[offset..<offset + bytes.count].elementsEqual(bytes)
         }
@@ -35,6 +31,14 @@ public enum RadiographLoader {
         // "BM" alone is too short a signature; a BMP's info header states its own size (12, 40, 52, 56, 64, 108 or 124).
         if starts(Array("BM".utf8)), head.count >= 15, [12, 40, 52, 56, 64, 108, 124].contains(Int(head[14])) { return "BMP" }
         return nil
+    }
+
+    /// The first 132 bytes of a file (a DICOM preamble and "DICM"), where every signature looked for lies;
+    /// empty when it cannot be read.
+    static func fileHead(ofFileAt path: String) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        return [UInt8]((try? handle.read(upToCount: 132)) ?? Data())
     }
 
     /// Loads any supported file. Unknown content is tried as DICOM without a meta header.
