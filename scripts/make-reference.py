@@ -6,7 +6,7 @@
 Tests/ClassifierTests/Fixtures/
   layers.safetensors       small conv (3x3/2, 3x3 pad 1, 1x1) and ceil-mode max-pool: inputs, outputs, gradients
   squeezenet.safetensors   seeded SqueezeNet 1.1 (2 classes) at 101x101, batch 2: weights (F16-exact), input,
-                           logits, fire9 output, d logit / d fire9 and d conv1.weight, loss, gradients, AdamW step
+                           logits, fire9 output, mean- and max-pooled fire6 and fire9, d logit / d fire9 and d conv1.weight, loss, gradients, AdamW step
 Values that are inputs are rounded to float16 before use, so storing them as F16 loses nothing.
 """
 import os
@@ -59,6 +59,7 @@ model.eval()  # dropout off: the Swift side tests dropout on its own
 x = f16(torch.randn(2, 3, 101, 101))
 acts = {}
 model.features[12].register_forward_hook(lambda m, i, o: acts.__setitem__("fire9", o))
+model.features[9].register_forward_hook(lambda m, i, o: acts.__setitem__("fire6", o))
 logits = model(x)
 fire9 = acts["fire9"]
 fire9.retain_grad()
@@ -107,6 +108,9 @@ tensors = {f"weights.{n}": before[n] for n in before}
 tensors.update({"input": x, "logits": logits.detach(), "fire9": fire9.detach(), "d_logit1.fire9": d_fire9,
                 "d_logit1.features.0.weight": d_conv1_logit, "loss": loss.detach().reshape(1),
                 "loss_class_weights": weights})
+# The frozen-feature probe's input: fire6 (features[9]) and fire9 (features[12]) outputs, each mean- then max-pooled.
+pooled = torch.cat([torch.cat([a.mean((2, 3)), a.amax((2, 3))], 1) for a in (acts["fire6"], fire9)], 1)
+tensors["pooled_fire6_fire9"] = pooled.detach()
 tensors.update(grads)
 tensors.update(cams)
 tensors.update(after)
@@ -139,3 +143,32 @@ save(os.path.join(lime_dir, "lime.safetensors"), {
     "coefficients": torch.tensor(theta[:p]), "intercept": torch.tensor(theta[p:]),
 })
 print("wrote", lime_dir)
+
+# ---- the frozen-feature probe's logistic regression -----------------------------------------------
+# Balanced class weights, mean weighted cross-entropy + λ‖W‖² (bias unpenalised) on standardised features,
+# minimised by torch's L-BFGS to a tight tolerance: the unique minimum the Swift fit must reach.
+g = torch.Generator().manual_seed(20261202)
+n, d, k, lam = 40, 12, 3, 0.1
+X = f16(torch.randn(n, d, generator=g) * 2 + 1)
+y = torch.tensor([0] * 20 + [1] * 14 + [2] * 6)
+X[y == 1, :3] += 1.5
+X[y == 2, 3:6] -= 2
+X = f16(X)  # stored as float16: exact only if rounded before use
+Xd = X.double()
+mu, sd = Xd.mean(0), Xd.std(0, unbiased=False) + 1e-6
+A = (Xd - mu) / sd
+cw = n / (k * torch.bincount(y, minlength=k).double())
+W = torch.zeros(d, k, dtype=torch.float64, requires_grad=True)
+b = torch.zeros(k, dtype=torch.float64, requires_grad=True)
+opt = torch.optim.LBFGS([W, b], max_iter=2000, tolerance_grad=1e-12, tolerance_change=1e-15, line_search_fn="strong_wolfe")
+def closure():
+    opt.zero_grad()
+    loss = F.cross_entropy(A @ W + b, y, weight=cw) + lam * (W ** 2).sum()
+    loss.backward()
+    return loss
+opt.step(closure)
+save(os.path.join(out_dir, "probe.safetensors"), {
+    "features": X, "labels": y.float(), "lambda": torch.tensor([lam]), "weight": W.detach().T.contiguous().float(),
+    "bias": b.detach().float(), "probabilities": torch.softmax(A @ W + b, 1).detach().float(),
+    "loss": closure().detach().reshape(1).float()}, f16_names={"features"})
+print("wrote probe.safetensors")

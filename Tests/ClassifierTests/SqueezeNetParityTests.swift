@@ -31,6 +31,13 @@ struct SqueezeNetParityTests {
         expectClose("fire9", ws.featureMaps, Self.t["fire9"]!.values)
     }
 
+    @Test("the frozen-feature probe's input (fire6 and fire9, mean- and max-pooled) matches torch")
+    func pooledTaps() throws {
+        let net = try makeNet(), ws = net.makeWorkspace(batch: 2)
+        #expect(SqueezeNet.pooledTapWidth == 1792)
+        expectClose("pooled fire6 and fire9", net.pooledTaps(ws, input: Self.t["input"]!.values), Self.t["pooled_fire6_fire9"]!.values)
+    }
+
     @Test("the inference path (oneDNN blocked convolutions, fixed weights) matches torch, and its Grad-CAM gradient too")
     func blockedInference() throws {
         let net = try makeNet(), ws = net.makeWorkspace(batch: 2, fixedWeights: true)
