@@ -25,6 +25,19 @@ public struct ModelFile: Sendable {
     public var classThresholds: [String: Double]
     /// nil for a model file without one: every image whose header cannot tell is then refused.
     public var contentCheck: ContentCheck?
+    /// The frozen-feature probe mixed into the decision, if the model was trained with one (`train --probe-share`).
+    public var probe: FrozenFeatureProbe?
+
+    /// The temperature of the networks' own logits (what Grad-CAM and LIME explain): the model's, or, with a
+    /// probe, the one fitted to the networks alone before the mix.
+    public var networkTemperature: Double { probe?.networkTemperature ?? temperature }
+
+    /// The logits the decision policy applies the temperature and thresholds to: the networks' own, or their
+    /// mix with the probe's when the model has one (`probeFeatures` nil: the networks' alone, calibrated).
+    public func decisionLogits(network: ArraySlice<Float>, probeFeatures: [Float]?) -> ArraySlice<Float> {
+        guard let probe else { return network }
+        return probe.decisionLogits(network: network, probeFeatures: probeFeatures)[...]
+    }
 
     /// The threshold of a model file that carries none.
     public static let fallbackThreshold = 0.9
@@ -69,6 +82,7 @@ public struct ModelFile: Sendable {
            let limit = Double(metadata["content_check.limit"] ?? "") {
             contentCheck = ContentCheck(mean: mean.values, precision: precision.values, limit: limit)
         }
+        if metadata["probe.sizes"] != nil { probe = try Self.probe(tensors: tensors, metadata: metadata, classes: views.count, file: path) }
         self.path = path
     }
 
@@ -130,6 +144,44 @@ public struct ModelFile: Sendable {
         var metadata = metadata
         if model.members.count > 1 { metadata["members"] = String(model.members.count) }
         try SafeTensors.write(path: path, tensors: tensors, metadata: metadata)
+    }
+
+    /// The frozen-feature probe of a model file: its backbone's tensors, the linear probe and the mix.
+    static func probe(tensors: [String: SafeTensors.Tensor], metadata: [String: String], classes: Int, file: String) throws -> FrozenFeatureProbe {
+        func fail(_ reason: String) -> LoadError { .malformed(file: file, reason: reason) }
+        let sizes = (metadata["probe.sizes"] ?? "").split(separator: ",").compactMap { Int($0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ (64...1024).contains($0) }) else { throw fail("metadata 'probe.sizes' is not a list of input sides") }
+        guard let share = Double(metadata["probe.share"] ?? ""), (0...1).contains(share),
+              let networkT = Double(metadata["probe.network_temperature"] ?? ""), networkT > 0,
+              let probeT = Double(metadata["probe.temperature"] ?? ""), probeT > 0 else {
+            throw fail("metadata 'probe.share', 'probe.network_temperature' or 'probe.temperature' is missing or out of range")
+        }
+        let width = sizes.count * SqueezeNet.pooledTapWidth
+        guard let mean = tensors["probe.mean"], let scale = tensors["probe.scale"], let weight = tensors["probe.weight"],
+              let bias = tensors["probe.bias"], mean.shape == [width], scale.shape == [width], weight.shape == [classes, width],
+              bias.shape == [classes] else {
+            throw fail("the probe's tensors are missing or not of \(classes) classes × \(width) features")
+        }
+        let prefix = FrozenFeatureProbe.backbonePrefix
+        let backbone = Dictionary(uniqueKeysWithValues: tensors.compactMap { k, v in k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil })
+        let linear = LinearProbe(mean: mean.values, scale: scale.values, weight: weight.values, bias: bias.values,
+                                 lambda: Double(metadata["probe.lambda"] ?? "") ?? 0)
+        return try FrozenFeatureProbe(backbone: backbone, file: file, sizes: sizes, linear: linear, share: share,
+                                      networkTemperature: networkT, probeTemperature: probeT)
+    }
+
+    /// A probe's tensors (its backbone's features, not the ImageNet head) and metadata, to save beside the networks'.
+    public static func saved(_ probe: FrozenFeatureProbe) -> (tensors: [String: SafeTensors.Tensor], metadata: [String: String]) {
+        var tensors: [String: SafeTensors.Tensor] = [
+            "probe.mean": .init(shape: [probe.linear.dimension], values: probe.linear.mean),
+            "probe.scale": .init(shape: [probe.linear.dimension], values: probe.linear.scale),
+            "probe.weight": .init(shape: [probe.linear.classes, probe.linear.dimension], values: probe.linear.weight),
+            "probe.bias": .init(shape: [probe.linear.classes], values: probe.linear.bias)]
+        for (name, t) in probe.backbones[0].tensors where !name.hasPrefix("classifier.") { tensors[FrozenFeatureProbe.backbonePrefix + name] = t }
+        let metadata = ["probe.sizes": probe.sizes.map(String.init).joined(separator: ","), "probe.share": String(probe.share),
+                        "probe.network_temperature": String(probe.networkTemperature), "probe.temperature": String(probe.probeTemperature),
+                        "probe.lambda": String(probe.linear.lambda)]
+        return (tensors, metadata)
     }
 
     /// The content check's tensors, to save beside the network's.

@@ -129,13 +129,22 @@ public final class ViewClassifier: @unchecked Sendable {
         policy.contentCheck == nil ? nil : input.negativeGray
     }
 
+    /// The frozen-feature probe's features of a radiograph, for a model with a probe (else nil).
+    public func probeFeatures(of radiograph: Radiograph) -> [Float]? {
+        model.probe?.features(of: radiograph, options: model.options)
+    }
+
     /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
     /// (`apMarker(_:)` on the radiograph the input was made from).
-    /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative.
-    public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, header: String?, headerConfirmsChest: Bool,
-                       headerText: HeaderViewText = HeaderViewText(statements: []), apMarker: () -> String? = { nil }) -> ViewPrediction {
+    /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative; `probeFeatures`
+    /// (`probeFeatures(of:)`) are the frozen-feature probe's, for a model with one.
+    public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, probeFeatures: [Float]? = nil, header: String?,
+                       headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
+                       apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
-        let decision = policy.decide(logits: r[0].logits, features: r[0].features, negative: r.count > 1 ? r[1] : nil,
+        let negative = r.count > 1 ? (logits: model.decisionLogits(network: r[1].logits, probeFeatures: nil), features: r[1].features) : nil
+        let decision = policy.decide(logits: model.decisionLogits(network: r[0].logits, probeFeatures: probeFeatures),
+                                     features: r[0].features, negative: negative,
                                      headerConfirmsChest: headerConfirmsChest, headerText: headerText,
                                      turned: { turnedFeatures([gray]) }, apMarker: apMarker)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
@@ -144,14 +153,15 @@ public final class ViewClassifier: @unchecked Sendable {
     /// The decision for a radiograph and its network input, as `process` and `explain` make it: the header's view
     /// to compare, the negative weighed, the burned-in marker read when needed.
     public func decide(file: String, radiograph: Radiograph, input: NetworkInput, headerConfirmsChest: Bool) -> ViewPrediction {
-        decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), header: radiograph.tags.headerView,
+        decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), probeFeatures: probeFeatures(of: radiograph),
+               header: radiograph.tags.headerView,
                headerConfirmsChest: headerConfirmsChest, headerText: HeaderViewText(tags: radiograph.tags), apMarker: { self.apMarker(radiograph) })
     }
 
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
     public func classify(paths: [String]) -> [Result<ViewPrediction, ImageReadError>] {
         let options = model.options, gate = self.gate
-        enum Loaded { case input(gray: [Float], negative: [Float]?, tags: RadiographTags, chest: Bool), skipped(String, header: String?) }
+        enum Loaded { case input(gray: [Float], negative: [Float]?, probe: [Float]?, tags: RadiographTags, chest: Bool), skipped(String, header: String?) }
         let slots = LockedSlots<Result<Loaded, ImageReadError>>(count: paths.count)
         Parallel.chunks(paths.count, minimumChunk: 1) { range in
             for i in range {
@@ -160,16 +170,16 @@ public final class ViewClassifier: @unchecked Sendable {
                     case .skipped(let reason, let tags): slots.set(i, .success(.skipped(reason, header: tags.headerView)))
                     case .radiograph(let image, _, let verdict):
                         let input = NetworkInput(radiograph: image, options: options)
-                        slots.set(i, .success(.input(gray: input.gray, negative: negativeGray(of: input),
+                        slots.set(i, .success(.input(gray: input.gray, negative: negativeGray(of: input), probe: probeFeatures(of: image),
                                                      tags: image.tags, chest: verdict == .chest)))
                     }
                 } catch { slots.set(i, .failure(error)) }
             }
         }
         let loaded = slots.values.map { $0! }
-        typealias Input = (index: Int, gray: [Float], negative: [Float]?, tags: RadiographTags, chest: Bool)
+        typealias Input = (index: Int, gray: [Float], negative: [Float]?, probe: [Float]?, tags: RadiographTags, chest: Bool)
         let inputs = loaded.enumerated().compactMap { i, r -> Input? in
-            if case .success(.input(let gray, let negative, let tags, let chest)) = r { return (i, gray, negative, tags, chest) }
+            if case .success(.input(let gray, let negative, let probe, let tags, let chest)) = r { return (i, gray, negative, probe, tags, chest) }
             return nil
         }
         let outputs = logitsAndFeatures(grays: inputs.map(\.gray))
@@ -188,7 +198,9 @@ public final class ViewClassifier: @unchecked Sendable {
         }
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
-            let decision = policy.decide(logits: outputs[k].logits, features: outputs[k].features, negative: negatives?[k],
+            let negative = negatives.map { (logits: model.decisionLogits(network: $0[k].logits, probeFeatures: nil), features: $0[k].features) }
+            let decision = policy.decide(logits: model.decisionLogits(network: outputs[k].logits, probeFeatures: item.probe),
+                                         features: outputs[k].features, negative: negative,
                                          headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags),
                                          turned: { turns(of: k) }, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }

@@ -138,7 +138,7 @@ struct ExplainCommand: ParsableCommand {
                 var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
                 var metrics: [String: DeletionInsertion.Result]?
             }
-            let s = Summary(file: image, predicted: predicted, probability: Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
+            let s = Summary(file: image, predicted: predicted, probability: Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.networkTemperature)[first.predictedClass],
                             targetClass: model.views[first.targetClass].name,
                             decision: prediction?.decision.outcome.rawValue ?? ViewDecision.Outcome.skipped.rawValue,
                             decisionReason: notAChestFilm ?? prediction?.decision.reason, methods: method.map(\.rawValue),
@@ -148,7 +148,7 @@ struct ExplainCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(s), as: UTF8.self))
         } else {
-            print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.temperature)[first.predictedClass],
+            print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.networkTemperature)[first.predictedClass],
                          method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
             if let notAChestFilm {
                 print("  skipped by classify and process: \(notAChestFilm); the map shows the network's most likely class all the same")
@@ -203,7 +203,7 @@ extension ExplainCommand {
         for m in method {
             let e = explanations[m]!
             let context = ExplanationCapture.Context(
-                predictedView: model.views[e.map.targetClass].name, probability: Calibration.probabilities(fromSoftmax: e.map.probabilities, temperature: model.temperature)[e.map.targetClass],
+                predictedView: model.views[e.map.targetClass].name, probability: Calibration.probabilities(fromSoftmax: e.map.probabilities, temperature: model.networkTemperature)[e.map.targetClass],
                 modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m),
                 inputSHA256: inputSHA256, settingsDigest: settingsDigest)
             let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)

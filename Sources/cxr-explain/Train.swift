@@ -67,6 +67,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
     @Option(help: "The gray levels the network sees: as-read; equalized (every nonzero gray level replaced by its rank, so a collection's window, gamma or contrast makes no difference); three-tones (as read, equalised and square root as the three channels). The model file records it.")
     var tone: NetworkInputOptions.Tone = .asRead
+    @Option(help: "Mix a linear probe on the --init network's frozen features into the decision with this share of the log-probabilities (0: none; needs --init and --cross-validate).")
+    var probeShare = 0.0
+    @Option(help: "Input sides the frozen network runs at for the probe, comma-separated.")
+    var probeSizes = FrozenFeatureProbe.defaultSizes.map(String.init).joined(separator: ",")
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
     @Option(help: "Highest wrong-view rate, per predicted class, among films tagged in cross-validation when choosing the thresholds.")
     var targetRisk = 0.03
@@ -94,6 +98,15 @@ struct Train: ParsableCommand {
         guard (1...16).contains(soup), (1...16).contains(ensemble) else { throw ValidationError("--soup and --ensemble must be between 1 and 16") }
         guard soup == 1 || ensemble == 1 else { throw ValidationError("--soup and --ensemble exclude each other") }
         guard (0..<1).contains(targetRisk) else { throw ValidationError("--target-risk must be in [0, 1)") }
+        guard (0..<1).contains(probeShare) else { throw ValidationError("--probe-share must be in [0, 1)") }
+        // λ is chosen by cross-validation over each fold's training folds: at least two of them.
+        guard probeShare == 0 || (initWeights != nil && crossValidate >= 3) else {
+            throw ValidationError("--probe-share needs --init (the frozen network) and --cross-validate 3 or more (the probe's fit and the mix's calibration)")
+        }
+        guard probeSizeList.count == probeSizes.split(separator: ",").count, !probeSizeList.isEmpty,
+              probeSizeList.allSatisfy({ (64...1024).contains($0) }) else {
+            throw ValidationError("--probe-sizes must be input sides between 64 and 1024, comma-separated")
+        }
         guard (0.5...1).contains(contentQuantile), contentMargin >= 1 else {
             throw ValidationError("--content-quantile must be in [0.5, 1] and --content-margin at least 1")
         }
@@ -134,10 +147,17 @@ struct Train: ParsableCommand {
 
         var crossValidation: ModelCard.CrossValidation?
         var heldOutDistances: [Double] = []
+        var probeInput: (training: ProbeTraining, features: [Float])?
+        if probeShare > 0, let initWeights {
+            let training = try ProbeTraining(initialWeights: initWeights, sizes: probeSizeList)
+            let progress = Progress(label: "frozen features at \(probeSizes)")
+            probeInput = (training, try training.features(of: samples.map(\.image), options: config.inputOptions) { progress.update($0, $1) })
+            progress.finish()
+        }
         let clock = TrainingClock(folds: crossValidate, members: config.memberCount, epochs: config.epochs, finalModel: !cvOnly,
                                   mayStopEarly: config.patience > 0)
         if crossValidate > 0 {
-            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable, clock: clock)
+            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable, clock: clock, probe: probeInput)
             if cvOnly { return }
             if config.patience > 0 {
                 config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
@@ -169,9 +189,24 @@ struct Train: ParsableCommand {
         let temperature = crossValidation?.temperature ?? 1
         let threshold = crossValidation?.threshold ?? ModelFile.fallbackThreshold
         let classThresholds = crossValidation?.classThresholds.map { Dictionary(uniqueKeysWithValues: zip(config.classes.map(\.name), $0)) } ?? [:]
-        try ModelFile.save(net, path: out, metadata: ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
-                                                                        classThresholds: classThresholds, contentLimit: check.limit),
-                           extra: ModelFile.tensors(of: check))
+        var metadata = ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
+                                          classThresholds: classThresholds, contentLimit: check.limit)
+        var extra = ModelFile.tensors(of: check)
+        if let (training, features) = probeInput, let summary = crossValidation?.probe {
+            // The shipped probe: every film, λ chosen over the cross-validation's folds.
+            let folds = usable.patientFolds(crossValidate, seed: foldSeed ?? config.seed)
+            var fold = [Int](repeating: 0, count: samples.count)
+            for (f, members) in folds.enumerated() { for i in members { fold[i] = f } }
+            let linear = training.fit(features: features, labels: samples.map(\.image.label), classes: config.classes.count,
+                                      rows: Array(samples.indices), groups: fold)
+            crossValidation!.probe!.finalLambda = linear.lambda
+            let saved = ModelFile.saved(try training.probe(linear, share: summary.share, networkTemperature: summary.networkTemperature,
+                                                           probeTemperature: summary.probeTemperature))
+            extra.merge(saved.tensors) { a, _ in a }
+            metadata.merge(saved.metadata) { a, _ in a }
+            print(String(format: "probe: λ %g on all %d films", linear.lambda, samples.count))
+        }
+        try ModelFile.save(net, path: out, metadata: metadata, extra: extra)
         let card = ModelCard(
             name: modelName, created: ISO8601DateFormatter().string(from: Date()), codeVersion: CXRExplain.configuration.version,
             inputSize: config.inputSize, fit: config.fit, weightsFile: (out as NSString).lastPathComponent,
@@ -212,6 +247,8 @@ struct Train: ParsableCommand {
                 "patient-wise: \(v.count) images of \(patients) patients held out for validation (seed \(config.seed))")
     }
 
+    var probeSizeList: [Int] { probeSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
     /// "member 2/3 " in progress lines of a soup or an ensemble.
     static func memberLabel(_ m: Int, _ config: TrainingConfig) -> String {
         config.memberCount > 1 ? "member \(m + 1)/\(config.memberCount) " : ""
@@ -230,8 +267,12 @@ struct Train: ParsableCommand {
     /// Trains one model per patient-wise fold and pools the held-out logits (for calibration, the threshold
     /// and the card) and the held-out content distances (each fold's films against a Gaussian fitted to its
     /// training films under its own model).
-    func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset, clock: TrainingClock) throws -> (ModelCard.CrossValidation, [Double]) {
+    func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset, clock: TrainingClock,
+                            probe: (training: ProbeTraining, features: [Float])?) throws -> (ModelCard.CrossValidation, [Double]) {
         let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
+        var sampleFold = [Int](repeating: 0, count: samples.count)
+        for (f, members) in folds.enumerated() { for i in members { sampleFold[i] = f } }
+        var pooledProbe: [Float] = [], foldLambdas: [Double] = []
         let k = dataset.classes.count
         var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]
         var accuracies: [Double] = [], bestEpochs: [Int] = [], pooledLogits: [Float] = [], pooledLabels: [Int] = [], distances: [Double] = []
@@ -269,6 +310,17 @@ struct Train: ParsableCommand {
             bestEpochs.append(outcome.bestEpoch)
             pooledLogits += held.logits
             pooledLabels += labels
+            // The probe of this fold: fitted on its training folds (λ by cross-validation over them), scored on the held-out one.
+            var heldProbe: [Float] = []
+            if let probe {
+                let d = probe.training.width
+                let linear = probe.training.fit(features: probe.features, labels: samples.map(\.image.label), classes: k, rows: rest, groups: sampleFold)
+                heldProbe = linear.logits(features: heldOut.flatMap { probe.features[($0 * d)..<($0 * d + d)] })
+                pooledProbe += heldProbe
+                foldLambdas.append(linear.lambda)
+                let probeMetrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(heldProbe, classes: k), labels: labels, classes: k)
+                print(String(format: "fold %d: probe held-out accuracy %.4f (λ %g)", f + 1, probeMetrics.accuracy, linear.lambda))
+            }
             if cvPredictions != nil {
                 let size = trainer.config.inputSize
                 // A soup's or an ensemble's members each as well (for a soup: to compare it with averaging their predictions).
@@ -282,7 +334,9 @@ struct Train: ParsableCommand {
                     let tta = Trainer.logitsAndFeatures(net, grays: variants, workspace: ws, options: trainer.config.inputOptions, features: false).logits
                     let memberLogits = memberHeld.flatMap { $0[row * k..<(row + 1) * k] }
                     let names = ["input"] + TestTimeVariants.all.map(\.name) + (members.count > 1 ? members.indices.map { "member\($0 + 1)" } : [])
+                        + (heldProbe.isEmpty ? [] : ["probe"])
                     let logits = Array(held.logits[row * k..<(row + 1) * k]) + tta + memberLogits
+                        + (heldProbe.isEmpty ? [] : Array(heldProbe[row * k..<(row + 1) * k]))
                     for (v, name) in names.enumerated() {
                         let values = logits[v * k..<(v + 1) * k].map { String(format: "%.6f", $0) }
                         predictionLines.append([sample.image.path, sample.image.patientID, dataset.classes[sample.image.label].name,
@@ -294,6 +348,28 @@ struct Train: ParsableCommand {
         if let cvPredictions {
             try (predictionLines.joined(separator: "\n") + "\n").write(toFile: cvPredictions, atomically: true, encoding: .utf8)
             print("wrote \(cvPredictions)")
+        }
+        // With a probe, everything below is of the mix of the networks' and the probe's calibrated log-probabilities.
+        var probeSummary: ModelCard.ProbeSummary?
+        let networkLogits = pooledLogits
+        if probe != nil {
+            let networkT = Calibration.fitTemperature(logits: networkLogits, labels: pooledLabels, classes: k)
+            let probeT = Calibration.fitTemperature(logits: pooledProbe, labels: pooledLabels, classes: k)
+            pooledLogits = FrozenFeatureProbe.mixedLogits(network: networkLogits, probe: pooledProbe, classes: k, share: probeShare,
+                                                          networkTemperature: networkT, probeTemperature: probeT)
+            let alone = Calibration.probabilities(logits: networkLogits, classes: k, temperature: networkT)
+            let aloneCurve = RiskCoverage(probabilities: alone, labels: pooledLabels, views: dataset.classes)
+            let aloneThresholds = aloneCurve.thresholdsPerClass(maximumRisk: targetRisk, floor: ModelCard.thresholdFloor)
+            let alonePoint = RiskCoverage.point(probabilities: alone, labels: pooledLabels, views: dataset.classes, thresholds: aloneThresholds,
+                                                frontalThreshold: aloneCurve.threshold(maximumRisk: targetRisk))
+            probeSummary = ModelCard.ProbeSummary(
+                sizes: probe!.training.sizes, share: probeShare, foldLambdas: foldLambdas, networkTemperature: networkT, probeTemperature: probeT,
+                probeAlone: ClassificationMetrics(probabilities: Calibration.probabilities(logits: pooledProbe, classes: k, temperature: probeT),
+                                                  labels: pooledLabels, classes: k),
+                networksAlone: ClassificationMetrics(probabilities: alone, labels: pooledLabels, classes: k),
+                networksAloneThresholds: aloneThresholds, networksAloneOperatingPoint: alonePoint)
+            print(String(format: "probe: pooled accuracy %.4f (T %.3f); networks alone %.4f (T %.3f), at their own thresholds %d tagged, %d wrong",
+                         probeSummary!.probeAlone.accuracy, probeT, probeSummary!.networksAlone.accuracy, networkT, alonePoint.tagged, alonePoint.wrong))
         }
         let temperature = Calibration.fitTemperature(logits: pooledLogits, labels: pooledLabels, classes: k)
         let uncalibrated = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(pooledLogits, classes: k), labels: pooledLabels, classes: k)
@@ -325,7 +401,9 @@ struct Train: ParsableCommand {
                                            meanAccuracy: accuracies.reduce(0, +) / Double(accuracies.count), pooled: pooled,
                                            uncalibrated: uncalibrated, temperature: temperature, threshold: threshold,
                                            classThresholds: classThresholds, operatingPoint: operating, targetRisk: targetRisk, riskCoverage: curve)
-        return (cv, distances)
+        var withProbe = cv
+        withProbe.probe = probeSummary
+        return (withProbe, distances)
     }
 }
 

@@ -37,6 +37,7 @@ public enum LogisticRegression {
     public static func chooseLambda(features: [Float], dimension d: Int, labels: [Int], classes k: Int, groups: [Int],
                                     candidates: [Double] = lambdaCandidates) -> (lambda: Double, losses: [Double]) {
         let ids = Array(Set(groups)).sorted()
+        precondition(ids.count >= 2, "choosing λ needs at least two groups")
         let tasks = candidates.indices.flatMap { c in ids.map { (c, $0) } }
         let slots = LockedSlots<Double>(count: tasks.count)
         Parallel.chunks(tasks.count, minimumChunk: 1) { range in

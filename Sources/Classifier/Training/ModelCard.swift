@@ -39,6 +39,8 @@ public struct ModelCard: Sendable, Codable {
         public var operatingPoint: RiskCoverage.Point?
         public var targetRisk: Double?
         public var riskCoverage: RiskCoverage?
+        /// The frozen-feature probe mixed into the decision, when trained with one (the numbers above are of the mix).
+        public var probe: ProbeSummary?
 
         public init(folds: Int, foldAccuracies: [Double], foldBestEpochs: [Int], meanAccuracy: Double, pooled: ClassificationMetrics,
                     uncalibrated: ClassificationMetrics?, temperature: Double?, threshold: Double?, classThresholds: [Double]?,
@@ -47,6 +49,31 @@ public struct ModelCard: Sendable, Codable {
             self.folds = folds; self.foldAccuracies = foldAccuracies; self.foldBestEpochs = foldBestEpochs
             self.meanAccuracy = meanAccuracy; self.pooled = pooled; self.uncalibrated = uncalibrated
             self.temperature = temperature; self.threshold = threshold; self.targetRisk = targetRisk; self.riskCoverage = riskCoverage
+        }
+    }
+
+    /// How the frozen-feature probe was fitted in cross-validation, and what the networks alone gave on the same folds.
+    public struct ProbeSummary: Sendable, Codable {
+        public var sizes: [Int]
+        public var share: Double
+        /// λ chosen in each fold (by cross-validation over that fold's training folds), and for the shipped probe.
+        public var foldLambdas: [Double]
+        public var finalLambda: Double?
+        public var networkTemperature: Double
+        public var probeTemperature: Double
+        /// The probe alone, pooled over the held-out films (calibrated).
+        public var probeAlone: ClassificationMetrics
+        /// The networks alone, pooled and calibrated, and at their own per-class thresholds chosen by the same rule.
+        public var networksAlone: ClassificationMetrics
+        public var networksAloneThresholds: [Double]
+        public var networksAloneOperatingPoint: RiskCoverage.Point
+
+        public init(sizes: [Int], share: Double, foldLambdas: [Double], networkTemperature: Double, probeTemperature: Double,
+                    probeAlone: ClassificationMetrics, networksAlone: ClassificationMetrics, networksAloneThresholds: [Double],
+                    networksAloneOperatingPoint: RiskCoverage.Point) {
+            self.sizes = sizes; self.share = share; self.foldLambdas = foldLambdas; self.networkTemperature = networkTemperature
+            self.probeTemperature = probeTemperature; self.probeAlone = probeAlone; self.networksAlone = networksAlone
+            self.networksAloneThresholds = networksAloneThresholds; self.networksAloneOperatingPoint = networksAloneOperatingPoint
         }
     }
 
@@ -147,6 +174,18 @@ public struct ModelCard: Sendable, Codable {
                 \(cv.pooled.confusion.enumerated().map { "| \(names[$0.offset]) | \($0.element.map(String.init).joined(separator: " | ")) | \(pct(cv.pooled.recall[$0.offset])) |" }.joined(separator: "\n"))
 
                 """
+            if let probe = cv.probe {
+                let alone = probe.networksAloneOperatingPoint
+                md += """
+
+                    ### Frozen-feature probe
+
+                    The decision mixes the networks with a linear probe on the pretrained ImageNet SqueezeNet's features, its weights left as they are: fire6 and fire9 mean- and max-pooled at inputs of \(probe.sizes.map { "\($0)" }.joined(separator: " and ")) pixels, a balanced, L2-penalised logistic regression (λ by cross-validation on each fold's training folds: \(probe.foldLambdas.map { String(format: "%g", $0) }.joined(separator: ", ")); shipped \(probe.finalLambda.map { String(format: "%g", $0) } ?? "-")). Log-probabilities: \(String(format: "%.2f", 1 - probe.share)) × the networks' (T = \(String(format: "%.3f", probe.networkTemperature))) + \(String(format: "%.2f", probe.share)) × the probe's (T = \(String(format: "%.3f", probe.probeTemperature))); the temperature and thresholds below are of that mix. Grad-CAM and LIME explain the networks' part.
+
+                    Pooled held-out accuracy: probe alone \(pct(probe.probeAlone.accuracy)), networks alone \(pct(probe.networksAlone.accuracy)). The networks alone at their own per-class thresholds (\(zip(names, probe.networksAloneThresholds).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))): \(alone.tagged) films tagged, \(alone.wrong) wrong (\(alone.perClass.map { "\($0.name) \($0.tagged)/\($0.films)" }.joined(separator: ", "))).
+
+                    """
+            }
             if let t = cv.temperature, let u = cv.uncalibrated {
                 md += """
 
