@@ -2,16 +2,17 @@ import Foundation
 import Preprocess
 import TensorEngine
 
-/// A second opinion beside the fine-tuned networks: ImageNet SqueezeNet 1.1, its weights frozen as pretrained,
-/// run on the film at higher resolutions (454 and 680 pixels by default) with fire6 and fire9 mean- and
-/// max-pooled (`SqueezeNet.pooledTaps`), and a `LinearProbe` on those features. The decision's log-probabilities
+/// A second opinion beside the networks' heads: the model's first network's conv1 … fire9, unchanged, run on the
+/// film at higher resolutions than it was trained at (454 and 680 pixels by default) with fire6 and fire9 mean- and
+/// max-pooled (`SqueezeNet.pooledTaps`), and a `LinearProbe` on those features. It needs no weights of its own
+/// beyond the probe: the features come from weights the model file already holds. The decision's log-probabilities
 /// are (1 − share) × the networks' and share × the probe's, each at its own temperature (`decisionLogits`); the
 /// model's temperature and thresholds then apply to the mix as they do to a model without a probe.
 /// Its cross-validated gain and cost are in README § shipped model.
 public final class FrozenFeatureProbe: @unchecked Sendable {
     /// Input sides the backbone runs at, in feature order.
     public let sizes: [Int]
-    /// One backbone per size (the same weights; an architecture is fixed to its input size).
+    /// One copy of the first network per size (an architecture is fixed to its input size; the head is never run).
     let backbones: [SqueezeNet]
     public let linear: LinearProbe
     /// The probe's weight in the decision's log-probabilities.
@@ -24,23 +25,26 @@ public final class FrozenFeatureProbe: @unchecked Sendable {
     /// Idle workspaces per size: made when a thread needs one, kept for the next image (one per concurrent caller).
     private var idle: [Int: [Workspace]] = [:]
 
-    public static let backbonePrefix = "probe.backbone."
     public static let defaultSizes = [454, 680]
 
-    /// - Parameter backbone: torchvision-named tensors of the pretrained network (the head is not needed).
-    public init(backbone: [String: SafeTensors.Tensor], file: String, sizes: [Int], linear: LinearProbe, share: Double,
-                networkTemperature: Double, probeTemperature: Double) throws {
+    /// - Parameter backbone: the network whose conv1 … fire9 give the features.
+    public init(backbone: SqueezeNet, sizes: [Int], linear: LinearProbe, share: Double, networkTemperature: Double, probeTemperature: Double) {
         precondition(linear.dimension == sizes.count * SqueezeNet.pooledTapWidth, "probe width disagrees with its sizes")
         self.sizes = sizes
-        backbones = try sizes.map { size in
-            let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 1, inputSize: size))
-            try net.load(backbone, file: file, replaceHead: true)  // the head is never run
-            return net
-        }
+        backbones = Self.backbones(of: backbone.tensors, file: "network", sizes: sizes)
         self.linear = linear
         self.share = share
         self.networkTemperature = networkTemperature
         self.probeTemperature = probeTemperature
+    }
+
+    /// `network`'s conv1 … fire9 at each size (with a one-class head that is never run).
+    static func backbones(of network: [String: SafeTensors.Tensor], file: String, sizes: [Int]) -> [SqueezeNet] {
+        sizes.map { size in
+            let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 1, inputSize: size))
+            try! net.load(network, file: file, replaceHead: true)  // every feature tensor is there: it came from a network
+            return net
+        }
     }
 
     /// The probe's features of a radiograph: at each size, the network input made as for the networks

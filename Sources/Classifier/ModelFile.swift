@@ -25,12 +25,21 @@ public struct ModelFile: Sendable {
     public var classThresholds: [String: Double]
     /// nil for a model file without one: every image whose header cannot tell is then refused.
     public var contentCheck: ContentCheck?
-    /// The frozen-feature probe mixed into the decision, if the model was trained with one (`train --probe-share`).
+    /// The feature probe mixed into the decision, if the model was trained with one (`train --probe-share`).
     public var probe: FrozenFeatureProbe?
 
     /// The temperature of the networks' own logits (what Grad-CAM and LIME explain): the model's, or, with a
     /// probe, the one fitted to the networks alone before the mix.
     public var networkTemperature: Double { probe?.networkTemperature ?? temperature }
+
+    /// What the decision is made of, in words (the report's run parameters).
+    public var decisionSummary: String {
+        let networks = network.members.count == 1 ? "the network" : "\(network.members.count) networks (logits averaged)"
+        guard let probe else { return "\(networks); the maps explain it" }
+        return String(format: "%@ × %.2f and a feature probe (the first network's fire6 and fire9 at %@ px, pooled; logistic regression) × %.2f, "
+                      + "as calibrated log-probabilities; the maps explain the networks' part", networks, 1 - probe.share,
+                      probe.sizes.map(String.init).joined(separator: " and "), probe.share)
+    }
 
     /// The logits the decision policy applies the temperature and thresholds to: the networks' own, or their
     /// mix with the probe's when the model has one (`probeFeatures` nil: the networks' alone, calibrated).
@@ -82,7 +91,9 @@ public struct ModelFile: Sendable {
            let limit = Double(metadata["content_check.limit"] ?? "") {
             contentCheck = ContentCheck(mean: mean.values, precision: precision.values, limit: limit)
         }
-        if metadata["probe.sizes"] != nil { probe = try Self.probe(tensors: tensors, metadata: metadata, classes: views.count, file: path) }
+        if metadata["probe.sizes"] != nil {
+            probe = try Self.probe(tensors: tensors, metadata: metadata, backbone: network.members[0], classes: views.count, file: path)
+        }
         self.path = path
     }
 
@@ -146,8 +157,9 @@ public struct ModelFile: Sendable {
         try SafeTensors.write(path: path, tensors: tensors, metadata: metadata)
     }
 
-    /// The frozen-feature probe of a model file: its backbone's tensors, the linear probe and the mix.
-    static func probe(tensors: [String: SafeTensors.Tensor], metadata: [String: String], classes: Int, file: String) throws -> FrozenFeatureProbe {
+    /// The feature probe of a model file: the linear probe and the mix, on the first network's features.
+    static func probe(tensors: [String: SafeTensors.Tensor], metadata: [String: String], backbone: SqueezeNet, classes: Int,
+                      file: String) throws -> FrozenFeatureProbe {
         func fail(_ reason: String) -> LoadError { .malformed(file: file, reason: reason) }
         let sizes = (metadata["probe.sizes"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard !sizes.isEmpty, sizes.allSatisfy({ (64...1024).contains($0) }) else { throw fail("metadata 'probe.sizes' is not a list of input sides") }
@@ -162,23 +174,19 @@ public struct ModelFile: Sendable {
               bias.shape == [classes] else {
             throw fail("the probe's tensors are missing or not of \(classes) classes × \(width) features")
         }
-        let prefix = FrozenFeatureProbe.backbonePrefix
-        let backbone = Dictionary(uniqueKeysWithValues: tensors.compactMap { k, v in k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil })
         let linear = LinearProbe(mean: mean.values, scale: scale.values, weight: weight.values, bias: bias.values,
                                  lambda: Double(metadata["probe.lambda"] ?? "") ?? 0)
-        return try FrozenFeatureProbe(backbone: backbone, file: file, sizes: sizes, linear: linear, share: share,
-                                      networkTemperature: networkT, probeTemperature: probeT)
+        return FrozenFeatureProbe(backbone: backbone, sizes: sizes, linear: linear, share: share, networkTemperature: networkT, probeTemperature: probeT)
     }
 
-    /// A probe's tensors (its backbone's features, not the ImageNet head) and metadata, to save beside the networks'.
+    /// A probe's tensors and metadata, to save beside the networks' (its features come from the first network's weights).
     public static func saved(_ probe: FrozenFeatureProbe) -> (tensors: [String: SafeTensors.Tensor], metadata: [String: String]) {
-        var tensors: [String: SafeTensors.Tensor] = [
+        let tensors: [String: SafeTensors.Tensor] = [
             "probe.mean": .init(shape: [probe.linear.dimension], values: probe.linear.mean),
             "probe.scale": .init(shape: [probe.linear.dimension], values: probe.linear.scale),
             "probe.weight": .init(shape: [probe.linear.classes, probe.linear.dimension], values: probe.linear.weight),
             "probe.bias": .init(shape: [probe.linear.classes], values: probe.linear.bias)]
-        for (name, t) in probe.backbones[0].tensors where !name.hasPrefix("classifier.") { tensors[FrozenFeatureProbe.backbonePrefix + name] = t }
-        let metadata = ["probe.sizes": probe.sizes.map(String.init).joined(separator: ","), "probe.share": String(probe.share),
+        let metadata = ["probe.backbone": "member0","probe.sizes": probe.sizes.map(String.init).joined(separator: ","), "probe.share": String(probe.share),
                         "probe.network_temperature": String(probe.networkTemperature), "probe.temperature": String(probe.probeTemperature),
                         "probe.lambda": String(probe.linear.lambda)]
         return (tensors, metadata)

@@ -92,7 +92,7 @@ public struct Batch: Sendable {
                               methodParameters: settings.methods.map { settings.suite.summary($0) },
                               threshold: processor.thresholdSummary, classes: model.views.map(\.name),
                               settingsDigest: processor.settingsDigest, version: "\(Software.name) \(Software.version)", showPHI: settings.showPHI,
-                              markers: processor.markerReading, walkErrors: walkErrors, walkNotes: listing.notes),
+                              markers: processor.markerReading, decision: model.decisionSummary, walkErrors: walkErrors, walkNotes: listing.notes),
             records: [], modelCard: try? String(contentsOfFile: (model.path as NSString).deletingPathExtension + ".card.md", encoding: .utf8))
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             return Outcome(records: [], walkErrors: walkErrors, report: report,

@@ -19,6 +19,8 @@ public struct RunReport: Sendable {
         public var showPHI: Bool
         /// Whether burned-in AP markers were read, in words (nil in results of earlier versions).
         public var markers: String?
+        /// What the decision is made of (`ModelFile.decisionSummary`; nil in results of earlier versions).
+        public var decision: String?
         /// Paths the walk of the inputs could not read (failures), and what it left out on purpose (links not
         /// followed, results folders, inputs reached twice), one line each; nil in results of earlier versions.
         public var walkErrors: [String]?
@@ -30,8 +32,9 @@ public struct RunReport: Sendable {
 
         public init(inputs: [String], output: String, model: String, modelSHA256: String, methods: [String], methodParameters: [String],
                     threshold: String, classes: [String], settingsDigest: String, version: String, showPHI: Bool, markers: String? = nil,
-                    walkErrors: [String]? = nil, walkNotes: [String]? = nil) {
+                    decision: String? = nil, walkErrors: [String]? = nil, walkNotes: [String]? = nil) {
             self.markers = markers
+            self.decision = decision
             self.walkErrors = walkErrors; self.walkNotes = walkNotes
             inputRoots = RunPlan.absolute(inputs)
             self.classes = classes

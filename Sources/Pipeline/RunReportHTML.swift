@@ -87,6 +87,7 @@ extension RunReport {
         let rows: [(String, String)] = [
             ("inputs", parameters.inputs.joined(separator: ", ")), ("output", parameters.output),
             ("model", "\(parameters.model) (sha256 \(parameters.modelSHA256))"), ("thresholds", parameters.threshold),
+            ("decision", parameters.decision ?? "the network"),
             ("burned-in markers", parameters.markers ?? "not read"),
             ("methods", parameters.methodParameters.joined(separator: "; ")), ("settings digest", parameters.settingsDigest),
             ("patient data shown", parameters.showPHI ? "yes (--show-phi)" : "no"),

@@ -75,6 +75,7 @@ struct Evaluate: ParsableCommand {
                                                              decisions: perClass, failures: failures)), as: UTF8.self))
         } else {
             print("model    \(model.path) (classes \(names.joined(separator: ", ")), temperature \(String(format: "%.3f", model.temperature)))")
+            print("decision \(model.decisionSummary)")
             print("dataset  \(dataset): \(metrics.count) images classified")
             print(String(format: "accuracy %.4f   balanced accuracy %.4f   loss %.4f (calibrated)", metrics.accuracy, metrics.balancedAccuracy, metrics.meanLoss))
             for (i, name) in names.enumerated() {

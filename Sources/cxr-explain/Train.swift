@@ -67,9 +67,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
     @Option(help: "The gray levels the network sees: as-read; equalized (every nonzero gray level replaced by its rank, so a collection's window, gamma or contrast makes no difference); three-tones (as read, equalised and square root as the three channels). The model file records it.")
     var tone: NetworkInputOptions.Tone = .asRead
-    @Option(help: "Mix a linear probe on the --init network's frozen features into the decision with this share of the log-probabilities (0: none; needs --init and --cross-validate).")
+    @Option(help: "Mix a linear probe on the first network's features at higher resolutions (--probe-sizes) into the decision with this share of the log-probabilities (0: none; needs --cross-validate 3 or more).")
     var probeShare = 0.0
-    @Option(help: "Input sides the frozen network runs at for the probe, comma-separated.")
+    @Option(help: "Input sides the first network's conv1 … fire9 run at for the probe, comma-separated.")
     var probeSizes = FrozenFeatureProbe.defaultSizes.map(String.init).joined(separator: ",")
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
     @Option(help: "Highest wrong-view rate, per predicted class, among films tagged in cross-validation when choosing the thresholds.")
@@ -100,8 +100,8 @@ struct Train: ParsableCommand {
         guard (0..<1).contains(targetRisk) else { throw ValidationError("--target-risk must be in [0, 1)") }
         guard (0..<1).contains(probeShare) else { throw ValidationError("--probe-share must be in [0, 1)") }
         // λ is chosen by cross-validation over each fold's training folds: at least two of them.
-        guard probeShare == 0 || (initWeights != nil && crossValidate >= 3) else {
-            throw ValidationError("--probe-share needs --init (the frozen network) and --cross-validate 3 or more (the probe's fit and the mix's calibration)")
+        guard probeShare == 0 || crossValidate >= 3 else {
+            throw ValidationError("--probe-share needs --cross-validate 3 or more (the probe's fit and the mix's calibration)")
         }
         guard probeSizeList.count == probeSizes.split(separator: ",").count, !probeSizeList.isEmpty,
               probeSizeList.allSatisfy({ (64...1024).contains($0) }) else {
@@ -147,17 +147,11 @@ struct Train: ParsableCommand {
 
         var crossValidation: ModelCard.CrossValidation?
         var heldOutDistances: [Double] = []
-        var probeInput: (training: ProbeTraining, features: [Float])?
-        if probeShare > 0, let initWeights {
-            let training = try ProbeTraining(initialWeights: initWeights, sizes: probeSizeList)
-            let progress = Progress(label: "frozen features at \(probeSizes)")
-            probeInput = (training, try training.features(of: samples.map(\.image), options: config.inputOptions) { progress.update($0, $1) })
-            progress.finish()
-        }
+        let probeTraining = probeShare > 0 ? ProbeTraining(sizes: probeSizeList) : nil
         let clock = TrainingClock(folds: crossValidate, members: config.memberCount, epochs: config.epochs, finalModel: !cvOnly,
                                   mayStopEarly: config.patience > 0)
         if crossValidate > 0 {
-            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable, clock: clock, probe: probeInput)
+            (crossValidation, heldOutDistances) = try runCrossValidation(trainer: trainer, samples: samples, dataset: usable, clock: clock, probe: probeTraining)
             if cvOnly { return }
             if config.patience > 0 {
                 config.epochs = crossValidation!.foldBestEpochs.sorted()[crossValidation!.foldBestEpochs.count / 2]
@@ -192,16 +186,17 @@ struct Train: ParsableCommand {
         var metadata = ModelFile.metadata(name: modelName, config: config, temperature: temperature, threshold: threshold,
                                           classThresholds: classThresholds, contentLimit: check.limit)
         var extra = ModelFile.tensors(of: check)
-        if let (training, features) = probeInput, let summary = crossValidation?.probe {
-            // The shipped probe: every film, λ chosen over the cross-validation's folds.
+        if let training = probeTraining, let summary = crossValidation?.probe {
+            // The shipped probe: the final first network's features of every film, λ chosen over the cross-validation's folds.
+            let features = try probeFeatures(training, network: net.members[0], samples: samples, options: config.inputOptions)
             let folds = usable.patientFolds(crossValidate, seed: foldSeed ?? config.seed)
             var fold = [Int](repeating: 0, count: samples.count)
             for (f, members) in folds.enumerated() { for i in members { fold[i] = f } }
             let linear = training.fit(features: features, labels: samples.map(\.image.label), classes: config.classes.count,
                                       rows: Array(samples.indices), groups: fold)
             crossValidation!.probe!.finalLambda = linear.lambda
-            let saved = ModelFile.saved(try training.probe(linear, share: summary.share, networkTemperature: summary.networkTemperature,
-                                                           probeTemperature: summary.probeTemperature))
+            let saved = ModelFile.saved(FrozenFeatureProbe(backbone: net.members[0], sizes: training.sizes, linear: linear, share: summary.share,
+                                                           networkTemperature: summary.networkTemperature, probeTemperature: summary.probeTemperature))
             extra.merge(saved.tensors) { a, _ in a }
             metadata.merge(saved.metadata) { a, _ in a }
             print(String(format: "probe: λ %g on all %d films", linear.lambda, samples.count))
@@ -247,6 +242,13 @@ struct Train: ParsableCommand {
                 "patient-wise: \(v.count) images of \(patients) patients held out for validation (seed \(config.seed))")
     }
 
+    /// Every film's probe features under `network`, with a progress line.
+    func probeFeatures(_ training: ProbeTraining, network: SqueezeNet, samples: [PreparedSample], options: NetworkInputOptions) throws -> [Float] {
+        let progress = Progress(label: "probe features at \(probeSizes)")
+        defer { progress.finish() }
+        return try training.features(of: samples.map(\.image), network: network, options: options) { progress.update($0, $1) }
+    }
+
     var probeSizeList: [Int] { probeSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     /// "member 2/3 " in progress lines of a soup or an ensemble.
@@ -268,7 +270,7 @@ struct Train: ParsableCommand {
     /// and the card) and the held-out content distances (each fold's films against a Gaussian fitted to its
     /// training films under its own model).
     func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset, clock: TrainingClock,
-                            probe: (training: ProbeTraining, features: [Float])?) throws -> (ModelCard.CrossValidation, [Double]) {
+                            probe: ProbeTraining?) throws -> (ModelCard.CrossValidation, [Double]) {
         let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
         var sampleFold = [Int](repeating: 0, count: samples.count)
         for (f, members) in folds.enumerated() { for i in members { sampleFold[i] = f } }
@@ -313,9 +315,10 @@ struct Train: ParsableCommand {
             // The probe of this fold: fitted on its training folds (λ by cross-validation over them), scored on the held-out one.
             var heldProbe: [Float] = []
             if let probe {
-                let d = probe.training.width
-                let linear = probe.training.fit(features: probe.features, labels: samples.map(\.image.label), classes: k, rows: rest, groups: sampleFold)
-                heldProbe = linear.logits(features: heldOut.flatMap { probe.features[($0 * d)..<($0 * d + d)] })
+                let d = probe.width
+                let features = try probeFeatures(probe, network: net.members[0], samples: samples, options: trainer.config.inputOptions)
+                let linear = probe.fit(features: features, labels: samples.map(\.image.label), classes: k, rows: rest, groups: sampleFold)
+                heldProbe = linear.logits(features: heldOut.flatMap { features[($0 * d)..<($0 * d + d)] })
                 pooledProbe += heldProbe
                 foldLambdas.append(linear.lambda)
                 let probeMetrics = ClassificationMetrics(probabilities: SoftmaxCrossEntropy.softmax(heldProbe, classes: k), labels: labels, classes: k)
@@ -363,7 +366,7 @@ struct Train: ParsableCommand {
             let alonePoint = RiskCoverage.point(probabilities: alone, labels: pooledLabels, views: dataset.classes, thresholds: aloneThresholds,
                                                 frontalThreshold: aloneCurve.threshold(maximumRisk: targetRisk))
             probeSummary = ModelCard.ProbeSummary(
-                sizes: probe!.training.sizes, share: probeShare, foldLambdas: foldLambdas, networkTemperature: networkT, probeTemperature: probeT,
+                sizes: probe!.sizes, share: probeShare, foldLambdas: foldLambdas, networkTemperature: networkT, probeTemperature: probeT,
                 probeAlone: ClassificationMetrics(probabilities: Calibration.probabilities(logits: pooledProbe, classes: k, temperature: probeT),
                                                   labels: pooledLabels, classes: k),
                 networksAlone: ClassificationMetrics(probabilities: alone, labels: pooledLabels, classes: k),

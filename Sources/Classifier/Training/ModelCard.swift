@@ -39,7 +39,7 @@ public struct ModelCard: Sendable, Codable {
         public var operatingPoint: RiskCoverage.Point?
         public var targetRisk: Double?
         public var riskCoverage: RiskCoverage?
-        /// The frozen-feature probe mixed into the decision, when trained with one (the numbers above are of the mix).
+        /// The feature probe mixed into the decision, when trained with one (the numbers above are of the mix).
         public var probe: ProbeSummary?
 
         public init(folds: Int, foldAccuracies: [Double], foldBestEpochs: [Int], meanAccuracy: Double, pooled: ClassificationMetrics,
@@ -178,9 +178,9 @@ public struct ModelCard: Sendable, Codable {
                 let alone = probe.networksAloneOperatingPoint
                 md += """
 
-                    ### Frozen-feature probe
+                    ### Feature probe
 
-                    The decision mixes the networks with a linear probe on the pretrained ImageNet SqueezeNet's features, its weights left as they are: fire6 and fire9 mean- and max-pooled at inputs of \(probe.sizes.map { "\($0)" }.joined(separator: " and ")) pixels, a balanced, L2-penalised logistic regression (λ by cross-validation on each fold's training folds: \(probe.foldLambdas.map { String(format: "%g", $0) }.joined(separator: ", ")); shipped \(probe.finalLambda.map { String(format: "%g", $0) } ?? "-")). Log-probabilities: \(String(format: "%.2f", 1 - probe.share)) × the networks' (T = \(String(format: "%.3f", probe.networkTemperature))) + \(String(format: "%.2f", probe.share)) × the probe's (T = \(String(format: "%.3f", probe.probeTemperature))); the temperature and thresholds below are of that mix. Grad-CAM and LIME explain the networks' part.
+                    The decision mixes the networks with a linear probe on the first network's own features at higher resolution than it was trained at (its conv1 … fire9 unchanged): fire6 and fire9 mean- and max-pooled at inputs of \(probe.sizes.map { "\($0)" }.joined(separator: " and ")) pixels, a balanced, L2-penalised logistic regression (in each fold on that fold's first network, λ by cross-validation on its training folds: \(probe.foldLambdas.map { String(format: "%g", $0) }.joined(separator: ", ")); shipped \(probe.finalLambda.map { String(format: "%g", $0) } ?? "-")). Log-probabilities: \(String(format: "%.2f", 1 - probe.share)) × the networks' (T = \(String(format: "%.3f", probe.networkTemperature))) + \(String(format: "%.2f", probe.share)) × the probe's (T = \(String(format: "%.3f", probe.probeTemperature))); the temperature and thresholds below are of that mix. Grad-CAM and LIME explain the networks' part.
 
                     Pooled held-out accuracy: probe alone \(pct(probe.probeAlone.accuracy)), networks alone \(pct(probe.networksAlone.accuracy)). The networks alone at their own per-class thresholds (\(zip(names, probe.networksAloneThresholds).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))): \(alone.tagged) films tagged, \(alone.wrong) wrong (\(alone.perClass.map { "\($0.name) \($0.tagged)/\($0.films)" }.joined(separator: ", "))).
 

@@ -2,35 +2,25 @@ import Foundation
 import Preprocess
 import TensorEngine
 
-/// Fitting the frozen-feature probe (`FrozenFeatureProbe`) inside `train --cross-validate`: the pretrained
-/// backbone's features of every film (computed once: the backbone never changes), a probe per fold with λ
-/// chosen on that fold's training folds alone, and the final probe on every film with λ chosen over all folds.
-public struct ProbeTraining {
+/// Fitting the feature probe (`FrozenFeatureProbe`) inside `train --cross-validate`: in each fold, the fold's first
+/// network's features of every film at the probe's sizes and a probe fitted on the fold's training films, λ chosen
+/// by cross-validation over its training folds; for the model, the final first network's features and λ chosen
+/// over all folds.
+public struct ProbeTraining: Sendable {
     public let sizes: [Int]
-    public let backbone: [String: SafeTensors.Tensor]
-    let backbones: [SqueezeNet]
-    let file: String
 
-    /// - Parameter initialWeights: the ImageNet SqueezeNet 1.1 file (`--init`), torchvision names.
-    public init(initialWeights: String, sizes: [Int]) throws {
-        let tensors = try SafeTensors.read(path: initialWeights).tensors
-        backbone = tensors
-        file = initialWeights
-        self.sizes = sizes
-        backbones = try sizes.map { size in
-            let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 1, inputSize: size))
-            try net.load(tensors, file: initialWeights, replaceHead: true)
-            return net
-        }
-    }
+    public init(sizes: [Int]) { self.sizes = sizes }
 
     public var width: Int { sizes.count * SqueezeNet.pooledTapWidth }
 
-    /// Every image's features (`width` each, in image order), read again from its file on all cores.
-    public func features(of images: [LabeledImage], options: NetworkInputOptions, progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
+    /// Every image's features under `network`'s conv1 … fire9 (`width` each, in image order), read again from its
+    /// file on all cores.
+    public func features(of images: [LabeledImage], network: SqueezeNet, options: NetworkInputOptions,
+                         progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
+        let backbones = FrozenFeatureProbe.backbones(of: network.tensors, file: "network", sizes: sizes)
         let slots = LockedSlots<Result<[Float], Error>>(count: images.count)
         let done = PreparedSample.Counter()
-        let (sizes, backbones) = (self.sizes, self.backbones)
+        let sizes = self.sizes
         Parallel.chunks(images.count, minimumChunk: 1) { range in
             var workspaces: [Int: Workspace] = [:]  // this chunk's own, one per size
             for i in range {
@@ -55,11 +45,5 @@ public struct ProbeTraining {
         let x = rows.flatMap { features[($0 * d)..<($0 * d + d)] }, y = rows.map { labels[$0] }
         let (lambda, _) = LogisticRegression.chooseLambda(features: x, dimension: d, labels: y, classes: classes, groups: rows.map { groups[$0] })
         return LogisticRegression.fit(features: x, dimension: d, labels: y, classes: classes, lambda: lambda)
-    }
-
-    /// The shipped probe: the final linear probe with the temperatures and share fitted in cross-validation.
-    public func probe(_ linear: LinearProbe, share: Double, networkTemperature: Double, probeTemperature: Double) throws -> FrozenFeatureProbe {
-        try FrozenFeatureProbe(backbone: backbone, file: file, sizes: sizes, linear: linear, share: share,
-                               networkTemperature: networkTemperature, probeTemperature: probeTemperature)
     }
 }
