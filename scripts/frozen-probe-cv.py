@@ -81,18 +81,7 @@ for f in sorted(set(folds)):
     lambdas.append(best[1]); z_probe[test] = fit(X[train], y[train], best[1])(X[test])
 print(f"scales {scales}: L2 per fold {lambdas}")
 
-def report(name, z, risk=0.01):
-    T = scv.fitT(z, y); p = scv.softmax(z, T)
-    t, w, per = scv.operate(p, y, scv.thresholds(p, y, risk=risk, floor=0.88))
-    parts = [f"in-sample {t} tagged {w} wrong (AP {per['AP'][0]})"]
-    for floor in (0.8, 0.88, 0.9):
-        nt = nw = nap = 0
-        for f in sorted(set(folds)):
-            train, test = folds != f, folds == f
-            Tf = scv.fitT(z[train], y[train]); th = scv.thresholds(scv.softmax(z[train], Tf), y[train], risk=risk, floor=floor)
-            a, b, pp = scv.operate(scv.softmax(z[test], Tf), y[test], th); nt += a; nw += b; nap += pp['AP'][0]
-        parts.append(f"nested >= {floor}: {nt}/{nw} (AP {nap})")
-    print(f"{name:22s} acc {(z.argmax(1) == y).mean():.3f} | " + ' | '.join(parts))
+def report(name, z): scv.nested_report(name, z, y, folds, floor=0.88)
 
 def log_probabilities(z): return np.log(scv.softmax(z, scv.fitT(z, y)))
 report('cnn (the TSV)', z_cnn)

@@ -63,6 +63,21 @@ def evaluate(name,z,y,folds):
         tg=p.max(1)>=thr; fx.append(f"{thr}:{tg.sum()}/{(tg&(p.argmax(1)!=y)).sum()}w")
     classes=' '.join(f"{c} {per[c][0]}" for c in CLS); nested=' '.join(f"{c} {nper[c][0]}" for c in CLS)
     print(f"{name:28s} acc {acc:.3f} T {T:.2f} th {th} tagged {t} wrong {w} | {classes} | nested tagged {nt} wrong {nw} ({nested}) | {' '.join(fx)}")
+def nested_report(name, z, y, folds, risk=0.01, floor=0.8):
+    """One line: accuracy; in-sample films tagged and wrong at the shipped rule (thresholds >= floor, <= risk wrong);
+    nested (temperature and thresholds fitted on the other folds) at floors 0.8, 0.88 and 0.9; AP films tagged."""
+    T = fitT(z, y); p = softmax(z, T)
+    t, w, per = operate(p, y, thresholds(p, y, risk=risk, floor=floor))
+    parts = [f"in-sample {t} tagged {w} wrong (AP {per['AP'][0]})"]
+    for nested_floor in (0.8, 0.88, 0.9):
+        nt = nw = nap = 0
+        for f in sorted(set(folds)):
+            train, test = folds != f, folds == f
+            Tf = fitT(z[train], y[train]); th = thresholds(softmax(z[train], Tf), y[train], risk=risk, floor=nested_floor)
+            a, b, pp = operate(softmax(z[test], Tf), y[test], th); nt += a; nw += b; nap += pp['AP'][0]
+        parts.append(f"nested >= {nested_floor}: {nt}/{nw} (AP {nap})")
+    print(f"{name:22s} acc {(z.argmax(1) == y).mean():.3f} | " + ' | '.join(parts))
+
 if __name__=='__main__':
     runs=[load(f) for f in sys.argv[1:]]
     keys=sorted(runs[0][0]); meta=runs[0][1]

@@ -1,5 +1,6 @@
 // cxr-bench: forward and training speed of the Swift SqueezeNet against torchvision's and ONNX Runtime's in the same run.
-// Not a test. `swift run -c release cxr-bench [--quick] [--train-only]`; `--explain` for Grad-CAM and LIME.
+// Not a test. `swift run -c release cxr-bench [--quick] [--train-only]`; `--explain` for Grad-CAM and LIME, `--probe` for the
+// feature probe's cost.
 import COpenBLAS
 import Classifier
 import TensorEngine
@@ -29,6 +30,10 @@ func peakRSSMiB() -> Double {
 }
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+if CommandLine.arguments.contains("--probe") {
+    runProbeBenchmark(repeats: repeats)
+    exit(0)
+}
 if CommandLine.arguments.contains("--explain") {
     do { try runExplainBenchmark(root: packageRoot, repeats: repeats) } catch { print("cxr-bench: \(error)"); exit(1) }
     exit(0)

@@ -130,15 +130,18 @@ struct ExplainCommand: ParsableCommand {
         }
         let first = maps[method[0]]!
         let predicted = model.views[first.predictedClass].name
+        // The maps explain the networks; the decision may mix in the feature probe (`ModelFile.decisionSummary`).
+        let networkProbability = Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.networkTemperature)[first.predictedClass]
+        let probability = prediction?.decision.probabilities[predicted] ?? networkProbability
         if json {
             struct Summary: Encodable {
-                var file: String; var predicted: String; var probability: Double; var targetClass: String
+                var file: String; var predicted: String; var probability: Double; var networkProbability: Double; var targetClass: String
                 var decision: String; var decisionReason: String?
                 var methods: [String]; var layer: String; var target: String; var colormap: String
                 var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
                 var metrics: [String: DeletionInsertion.Result]?
             }
-            let s = Summary(file: image, predicted: predicted, probability: Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.networkTemperature)[first.predictedClass],
+            let s = Summary(file: image, predicted: predicted, probability: probability, networkProbability: networkProbability,
                             targetClass: model.views[first.targetClass].name,
                             decision: prediction?.decision.outcome.rawValue ?? ViewDecision.Outcome.skipped.rawValue,
                             decisionReason: notAChestFilm ?? prediction?.decision.reason, methods: method.map(\.rawValue),
@@ -148,7 +151,8 @@ struct ExplainCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(s), as: UTF8.self))
         } else {
-            print(String(format: "%@: %@ (p = %.4f); %@ in %.1f ms", image, predicted, Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.networkTemperature)[first.predictedClass],
+            let networks = model.probe == nil ? "" : String(format: ", networks alone %.4f", networkProbability)
+            print(String(format: "%@: %@ (p = %.4f%@); %@ in %.1f ms", image, predicted, probability, networks,
                          method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
             if let notAChestFilm {
                 print("  skipped by classify and process: \(notAChestFilm); the map shows the network's most likely class all the same")
