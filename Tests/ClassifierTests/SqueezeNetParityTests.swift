@@ -36,6 +36,12 @@ struct SqueezeNetParityTests {
         let net = try makeNet(), ws = net.makeWorkspace(batch: 2)
         #expect(SqueezeNet.pooledTapWidth == 1792)
         expectClose("pooled fire6 and fire9", net.pooledTaps(ws, input: Self.t["input"]!.values), Self.t["pooled_fire6_fire9"]!.values)
+        // One image at a time: the blocked pipeline (where this CPU has one), each image against its half.
+        let single = net.makeWorkspace(batch: 1), plane = 3 * Self.arch.inputSize * Self.arch.inputSize, width = SqueezeNet.pooledTapWidth
+        for b in 0..<2 {
+            let taps = net.pooledTaps(single, input: Array(Self.t["input"]!.values[(b * plane)..<((b + 1) * plane)]))
+            expectClose("pooled, image \(b) alone", taps, Array(Self.t["pooled_fire6_fire9"]!.values[(b * width)..<((b + 1) * width)]))
+        }
     }
 
     @Test("the inference path (oneDNN blocked convolutions, fixed weights) matches torch, and its Grad-CAM gradient too")

@@ -28,6 +28,8 @@ final class BlockedInference {
     struct Capture {
         let batch: Int
         let buffer: (String) -> UnsafeMutablePointer<Float>
+        /// The activations to copy (nil: every one, as a training pass needs).
+        var only: Set<String>? = nil
     }
     /// How the weights get from the network into this pipeline, kept to redo before each training pass.
     private var weightReorders: [(dnnl_primitive_t, [dnnl_exec_arg_t])] = []
@@ -131,7 +133,7 @@ final class BlockedInference {
 
         /// A training pass's copy of `m` (one image) into the workspace buffer `name`, (C, N, H, W).
         func keep(_ m: dnnl_memory_t?, _ name: String, channels: Int, side: Int) {
-            guard let capture, !failed, let m else { return }
+            guard let capture, capture.only?.contains(name) ?? true, !failed, let m else { return }
             let hw = side * side, n = capture.batch
             var plain = dnnl_memory_desc_t(), source = Self.descriptor(of: m)
             check(dnnl_memory_desc_init_by_strides(&plain, 4, [1, Int64(channels), Int64(side), Int64(side)], dnnl_f32,

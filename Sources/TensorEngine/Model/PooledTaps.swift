@@ -9,8 +9,11 @@ extension SqueezeNet {
 
     /// Runs conv1 … fire9 on `input` (N, 3, S, S) and returns, per image, each tapped layer's channel means
     /// followed by its channel maxima: (N, `pooledTapWidth`). The head is not run (its weights are not read).
+    /// At batch 1 through oneDNN's blocked pipeline where the CPU has one (the workspace then treats the weights
+    /// as fixed), else through im2col and GEMMs.
     public func pooledTaps(_ ws: Workspace, input: UnsafePointer<Float>) -> [Float] {
-        featuresForward(ws, input: input, training: false)
+        if let pipeline = ws.tapPipeline(self) { pipeline.keepActivations(input: input, index: 0) }
+        else { featuresForward(ws, input: input, training: false) }
         let n = ws.batch, width = Self.pooledTapWidth
         var out = [Float](repeating: 0, count: n * width)
         var offset = 0

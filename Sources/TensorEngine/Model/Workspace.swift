@@ -91,6 +91,24 @@ public final class Workspace: @unchecked Sendable {
         return madeTrainingPipelines
     }
 
+    private var madeTapPipeline: BlockedInference?
+    private var tapTried = false
+
+    /// The pipeline of `SqueezeNet.pooledTaps` at batch 1, made at its first pass (nil where it cannot be built):
+    /// the tapped activations copied into this workspace's buffers as a training pass copies all, the weights loaded once —
+    /// a probe's network never changes while its workspace lives.
+    func tapPipeline(_ net: SqueezeNet) -> BlockedInference? {
+        guard batch == 1, blockedTraining, !fixedWeights else { return nil }
+        if !tapTried {
+            tapTried = true
+            let taps = Set(SqueezeNet.pooledTaps.map(\.layer))
+            for name in taps { _ = a(name) }
+            madeTapPipeline = BlockedInference(net, capture: BlockedInference.Capture(batch: 1, buffer: { self.a($0) }, only: taps))
+            madeTapPipeline?.loadWeights()
+        }
+        return madeTapPipeline
+    }
+
     deinit { if let blocked, let pool { pool.giveBack(blocked) } }
 
     /// Allocates gradient buffers on first use (inference never needs them).
