@@ -1,5 +1,5 @@
 /// A multinomial logistic regression on standardised features: logits = W · ((x − mean) ⊙ scale) + b.
-/// Fitted by `LogisticRegression.fit`; the frozen-feature probe's classifier.
+/// Fitted by `LogisticRegression.fit`; the feature probe's classifier.
 public struct LinearProbe: Sendable, Equatable {
     public var mean: [Float]
     /// 1 / (standard deviation + 10⁻⁶) per feature.

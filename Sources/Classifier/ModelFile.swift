@@ -26,7 +26,7 @@ public struct ModelFile: Sendable {
     /// nil for a model file without one: every image whose header cannot tell is then refused.
     public var contentCheck: ContentCheck?
     /// The feature probe mixed into the decision, if the model was trained with one (`train --probe-share`).
-    public var probe: FrozenFeatureProbe?
+    public var probe: FeatureProbe?
 
     /// The temperature of the networks' own logits (what Grad-CAM and LIME explain): the model's, or, with a
     /// probe, the one fitted to the networks alone before the mix.
@@ -159,7 +159,7 @@ public struct ModelFile: Sendable {
 
     /// The feature probe of a model file: the linear probe and the mix, on the first network's features.
     static func probe(tensors: [String: SafeTensors.Tensor], metadata: [String: String], backbone: SqueezeNet, classes: Int,
-                      file: String) throws -> FrozenFeatureProbe {
+                      file: String) throws -> FeatureProbe {
         func fail(_ reason: String) -> LoadError { .malformed(file: file, reason: reason) }
         let sizes = (metadata["probe.sizes"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard !sizes.isEmpty, sizes.allSatisfy({ (64...1024).contains($0) }) else { throw fail("metadata 'probe.sizes' is not a list of input sides") }
@@ -176,11 +176,11 @@ public struct ModelFile: Sendable {
         }
         let linear = LinearProbe(mean: mean.values, scale: scale.values, weight: weight.values, bias: bias.values,
                                  lambda: Double(metadata["probe.lambda"] ?? "") ?? 0)
-        return FrozenFeatureProbe(backbone: backbone, sizes: sizes, linear: linear, share: share, networkTemperature: networkT, probeTemperature: probeT)
+        return FeatureProbe(backbone: backbone, sizes: sizes, linear: linear, share: share, networkTemperature: networkT, probeTemperature: probeT)
     }
 
     /// A probe's tensors and metadata, to save beside the networks' (its features come from the first network's weights).
-    public static func saved(_ probe: FrozenFeatureProbe) -> (tensors: [String: SafeTensors.Tensor], metadata: [String: String]) {
+    public static func saved(_ probe: FeatureProbe) -> (tensors: [String: SafeTensors.Tensor], metadata: [String: String]) {
         let tensors: [String: SafeTensors.Tensor] = [
             "probe.mean": .init(shape: [probe.linear.dimension], values: probe.linear.mean),
             "probe.scale": .init(shape: [probe.linear.dimension], values: probe.linear.scale),

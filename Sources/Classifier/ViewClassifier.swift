@@ -129,7 +129,7 @@ public final class ViewClassifier: @unchecked Sendable {
         policy.contentCheck == nil ? nil : input.negativeGray
     }
 
-    /// The frozen-feature probe's features of a radiograph, for a model with a probe (else nil).
+    /// The feature probe's features of a radiograph, for a model with a probe (else nil).
     public func probeFeatures(of radiograph: Radiograph) -> [Float]? {
         model.probe?.features(of: radiograph, options: model.options)
     }
@@ -137,7 +137,7 @@ public final class ViewClassifier: @unchecked Sendable {
     /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
     /// (`apMarker(_:)` on the radiograph the input was made from).
     /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative; `probeFeatures`
-    /// (`probeFeatures(of:)`) are the frozen-feature probe's, for a model with one.
+    /// (`probeFeatures(of:)`) are the feature probe's, for a model with one.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, probeFeatures: [Float]? = nil, header: String?,
                        headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
                        apMarker: () -> String? = { nil }) -> ViewPrediction {

@@ -15,7 +15,7 @@ func runProbeBenchmark(repeats: Int) {
     let pass = median(repeats * 3) { base.forward(ws, input: x) } * 1000
     print(String(format: "network pass 227 (inference path): %7.2f ms (fastest %.2f)", pass, lastMinimum * 1000))
     var probe = 0.0
-    for side in FrozenFeatureProbe.defaultSizes {
+    for side in FeatureProbe.defaultSizes {
         let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 1, inputSize: side))
         try! net.load(base.tensors, file: "bench", replaceHead: true)  // as the product: the features, a head never run
         let w = net.makeWorkspace(batch: 1), y = input(side)

@@ -38,10 +38,11 @@ struct NegativeImageCV {
     }
 
     /// One line for the training log, given the held-out films' calibrated probabilities and labels.
-    func summary(calibrated: [Float], labels: [Int], classes k: Int, temperature: Double, thresholds: [Double]) -> String? {
+    func summary(calibrated: [Float], labels: [Int], classes k: Int, temperature: Double,
+                 asDecided: ([Float]) -> [Float] = { $0 }, thresholds: [Double]) -> String? {
         let measured = gaps.compactMap { $0 }
         guard !measured.isEmpty, gaps.count == labels.count else { return nil }
-        let negative = Calibration.probabilities(logits: negativeLogits, classes: k, temperature: temperature)
+        let negative = Calibration.probabilities(logits: asDecided(negativeLogits), classes: k, temperature: temperature)
         var nearer = 0, kept = 0, lostRight = 0, lostWrong = 0
         for (i, gap) in gaps.enumerated() where (gap ?? 0) < 0 {
             nearer += 1

@@ -70,7 +70,7 @@ struct Train: ParsableCommand {
     @Option(help: "Mix a linear probe on the first network's features at higher resolutions (--probe-sizes) into the decision with this share of the log-probabilities (0: none; needs --cross-validate 3 or more).")
     var probeShare = 0.0
     @Option(help: "Input sides the first network's conv1 … fire9 run at for the probe, comma-separated.")
-    var probeSizes = FrozenFeatureProbe.defaultSizes.map(String.init).joined(separator: ",")
+    var probeSizes = FeatureProbe.defaultSizes.map(String.init).joined(separator: ",")
     @Option(help: "A name for the model (default: the output file's name).") var name: String?
     @Option(help: "Highest wrong-view rate, per predicted class, among films tagged in cross-validation when choosing the thresholds.")
     var targetRisk = 0.03
@@ -195,7 +195,7 @@ struct Train: ParsableCommand {
             let linear = training.fit(features: features, labels: samples.map(\.image.label), classes: config.classes.count,
                                       rows: Array(samples.indices), groups: fold)
             crossValidation!.probe!.finalLambda = linear.lambda
-            let saved = ModelFile.saved(FrozenFeatureProbe(backbone: net.members[0], sizes: training.sizes, linear: linear, share: summary.share,
+            let saved = ModelFile.saved(FeatureProbe(backbone: net.members[0], sizes: training.sizes, linear: linear, share: summary.share,
                                                            networkTemperature: summary.networkTemperature, probeTemperature: summary.probeTemperature))
             extra.merge(saved.tensors) { a, _ in a }
             metadata.merge(saved.metadata) { a, _ in a }
@@ -358,7 +358,7 @@ struct Train: ParsableCommand {
         if probe != nil {
             let networkT = Calibration.fitTemperature(logits: networkLogits, labels: pooledLabels, classes: k)
             let probeT = Calibration.fitTemperature(logits: pooledProbe, labels: pooledLabels, classes: k)
-            pooledLogits = FrozenFeatureProbe.mixedLogits(network: networkLogits, probe: pooledProbe, classes: k, share: probeShare,
+            pooledLogits = FeatureProbe.mixedLogits(network: networkLogits, probe: pooledProbe, classes: k, share: probeShare,
                                                           networkTemperature: networkT, probeTemperature: probeT)
             let alone = Calibration.probabilities(logits: networkLogits, classes: k, temperature: networkT)
             let aloneCurve = RiskCoverage(probabilities: alone, labels: pooledLabels, views: dataset.classes)
@@ -392,11 +392,16 @@ struct Train: ParsableCommand {
         print("per-class thresholds \(zip(dataset.classes, classThresholds).map { "\($0.name) \(String(format: "%.3f", $1))" }.joined(separator: ", ")): "
               + "\(operating.tagged) of \(curve.films) films tagged, \(operating.wrong) wrong (\(String(format: "%.2f", 100 * operating.risk)) %); "
               + operating.perClass.map { "\($0.name) \($0.tagged)/\($0.films)" }.joined(separator: ", "))
-        if let line = negatives.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature,
+        // Negatives and turned films go through the networks alone (the probe is not run on them); with a probe their
+        // calibrated log-probabilities stand for the mix, as the product weighs a negative.
+        let asDecided: ([Float]) -> [Float] = { logits in
+            probeSummary.map { FeatureProbe.calibratedLogProbabilities(logits, classes: k, temperature: $0.networkTemperature) } ?? logits
+        }
+        if let line = negatives.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature, asDecided: asDecided,
                                         thresholds: classThresholds) {
             print(line)
         }
-        if let line = turnedFilms.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature,
+        if let line = turnedFilms.summary(calibrated: calibrated, labels: pooledLabels, classes: k, temperature: temperature, asDecided: asDecided,
                                           thresholds: classThresholds, limit: contentLimit(distances)) {
             print(line)
         }

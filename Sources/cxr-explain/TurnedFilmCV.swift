@@ -42,9 +42,10 @@ struct TurnedFilmCV {
     }
 
     /// One line for the training log, given the held-out films' calibrated probabilities, labels and the limit.
-    func summary(calibrated: [Float], labels: [Int], classes k: Int, temperature: Double, thresholds: [Double], limit: Double) -> String? {
+    func summary(calibrated: [Float], labels: [Int], classes k: Int, temperature: Double,
+                 asDecided: ([Float]) -> [Float] = { $0 }, thresholds: [Double], limit: Double) -> String? {
         guard distances.count == labels.count, distances.contains(where: { $0 != nil }) else { return nil }
-        let turned = Calibration.probabilities(logits: turnedLogits, classes: k, temperature: temperature)
+        let turned = Calibration.probabilities(logits: asDecided(turnedLogits), classes: k, temperature: temperature)
         var films = 0, flagged = 0, lostRight = 0, lostWrong = 0, caught = [0, 0, 0]
         var vouched = Tally(), unvouched = Tally()
         for (i, entry) in distances.enumerated() {

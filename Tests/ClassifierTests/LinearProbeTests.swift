@@ -4,7 +4,7 @@ import TestSupport
 import Foundation
 import Testing
 
-/// The frozen-feature probe's logistic regression against torch's L-BFGS on the same objective (probe.safetensors,
+/// The feature probe's logistic regression against torch's L-BFGS on the same objective (probe.safetensors,
 /// scripts/make-reference.py), and its cross-validated choice of λ.
 struct LinearProbeTests {
     static let t = try! Fixtures.load("probe")

@@ -5,7 +5,7 @@ import TensorEngine
 import TestSupport
 import Testing
 
-/// A model file carrying the frozen-feature probe: what it stores, how it reads back, and the decision's mix.
+/// A model file carrying the feature probe: what it stores, how it reads back, and the decision's mix.
 struct ProbeModelFileTests {
     let dir = TestPaths.temporaryDirectory("probe-model")
     static let sizes = [64, 96]
@@ -22,7 +22,7 @@ struct ProbeModelFileTests {
                                  scale: (0..<width).map { _ in Float.random(in: 0.5...2, using: &rng) },
                                  weight: (0..<(3 * width)).map { _ in Float.random(in: -0.05...0.05, using: &rng) },
                                  bias: [0.1, -0.2, 0.05], lambda: 0.3)
-        let probe = FrozenFeatureProbe(backbone: backbone, sizes: Self.sizes, linear: linear, share: share, networkTemperature: 1.5, probeTemperature: 0.8)
+        let probe = FeatureProbe(backbone: backbone, sizes: Self.sizes, linear: linear, share: share, networkTemperature: 1.5, probeTemperature: 0.8)
         var config = TrainingConfig()
         config.inputSize = 64
         config.classes = [.pa, .ap, .lateral]

@@ -31,7 +31,7 @@ struct SqueezeNetParityTests {
         expectClose("fire9", ws.featureMaps, Self.t["fire9"]!.values)
     }
 
-    @Test("the frozen-feature probe's input (fire6 and fire9, mean- and max-pooled) matches torch")
+    @Test("the feature probe's input (fire6 and fire9, mean- and max-pooled) matches torch")
     func pooledTaps() throws {
         let net = try makeNet(), ws = net.makeWorkspace(batch: 2)
         #expect(SqueezeNet.pooledTapWidth == 1792)

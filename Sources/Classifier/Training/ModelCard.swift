@@ -52,7 +52,7 @@ public struct ModelCard: Sendable, Codable {
         }
     }
 
-    /// How the frozen-feature probe was fitted in cross-validation, and what the networks alone gave on the same folds.
+    /// How the feature probe was fitted in cross-validation, and what the networks alone gave on the same folds.
     public struct ProbeSummary: Sendable, Codable {
         public var sizes: [Int]
         public var share: Double

@@ -2,7 +2,7 @@ import Foundation
 import Preprocess
 import TensorEngine
 
-/// Fitting the feature probe (`FrozenFeatureProbe`) inside `train --cross-validate`: in each fold, the fold's first
+/// Fitting the feature probe (`FeatureProbe`) inside `train --cross-validate`: in each fold, the fold's first
 /// network's features of every film at the probe's sizes and a probe fitted on the fold's training films, λ chosen
 /// by cross-validation over its training folds; for the model, the final first network's features and λ chosen
 /// over all folds.
@@ -17,7 +17,7 @@ public struct ProbeTraining: Sendable {
     /// file on all cores.
     public func features(of images: [LabeledImage], network: SqueezeNet, options: NetworkInputOptions,
                          progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
-        let backbones = FrozenFeatureProbe.backbones(of: network.tensors, file: "network", sizes: sizes)
+        let backbones = FeatureProbe.backbones(of: network.tensors, file: "network", sizes: sizes)
         let slots = LockedSlots<Result<[Float], Error>>(count: images.count)
         let done = PreparedSample.Counter()
         let sizes = self.sizes
@@ -26,7 +26,7 @@ public struct ProbeTraining: Sendable {
             for i in range {
                 slots.set(i, Result {
                     let radiograph = try RadiographLoader.load(path: images[i].path)
-                    return FrozenFeatureProbe.features(of: radiograph, options: options, sizes: sizes, backbones: backbones, workspace: { size in
+                    return FeatureProbe.features(of: radiograph, options: options, sizes: sizes, backbones: backbones, workspace: { size in
                         if let ws = workspaces[size] { return ws }
                         let ws = backbones[sizes.firstIndex(of: size)!].makeWorkspace(batch: 1)
                         workspaces[size] = ws

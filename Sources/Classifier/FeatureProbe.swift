@@ -9,7 +9,7 @@ import TensorEngine
 /// are (1 − share) × the networks' and share × the probe's, each at its own temperature (`decisionLogits`); the
 /// model's temperature and thresholds then apply to the mix as they do to a model without a probe.
 /// Its cross-validated gain and cost are in README § shipped model.
-public final class FrozenFeatureProbe: @unchecked Sendable {
+public final class FeatureProbe: @unchecked Sendable {
     /// Input sides the backbone runs at, in feature order.
     public let sizes: [Int]
     /// One copy of the first network per size (an architecture is fixed to its input size; the head is never run).
@@ -86,7 +86,7 @@ public final class FrozenFeatureProbe: @unchecked Sendable {
     /// + share · log softmax(probe / T_probe). Without the probe's features (the negative-image check) the
     /// networks' calibrated log-probabilities stand alone.
     public func decisionLogits(network: ArraySlice<Float>, probeFeatures: [Float]?) -> [Float] {
-        guard let probeFeatures else { return Self.logSoftmax(network.map { Double($0) / networkTemperature }).map(Float.init) }
+        guard let probeFeatures else { return Self.calibratedLogProbabilities(Array(network), classes: network.count, temperature: networkTemperature) }
         return Self.mixedLogits(network: Array(network), probe: logits(features: probeFeatures), classes: network.count, share: share,
                                 networkTemperature: networkTemperature, probeTemperature: probeTemperature)
     }
@@ -98,6 +98,14 @@ public final class FrozenFeatureProbe: @unchecked Sendable {
             let own = logSoftmax(network[start..<(start + k)].map { Double($0) / networkTemperature })
             let other = logSoftmax(probe[start..<(start + k)].map { Double($0) / probeTemperature })
             return zip(own, other).map { Float((1 - share) * $0 + share * $1) }
+        }
+    }
+
+    /// log softmax(z / T) row by row (`classes` each): the networks' part of the mix alone, for what the probe is
+    /// not run on.
+    public static func calibratedLogProbabilities(_ logits: [Float], classes k: Int, temperature: Double) -> [Float] {
+        stride(from: 0, to: logits.count, by: k).flatMap { start in
+            logSoftmax(logits[start..<(start + k)].map { Double($0) / temperature }).map(Float.init)
         }
     }
 
