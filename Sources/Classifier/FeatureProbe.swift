@@ -11,9 +11,8 @@ import TensorEngine
 /// Its cross-validated gain and cost are in README § shipped model.
 public final class FeatureProbe: @unchecked Sendable {
     /// Input sides the backbone runs at, in feature order.
-    public let sizes: [Int]
-    /// One copy of the first network per size (an architecture is fixed to its input size; the head is never run).
-    let backbones: [SqueezeNet]
+    public var sizes: [Int] { backbones.sizes }
+    let backbones: ProbeBackbones
     public let linear: LinearProbe
     /// The probe's weight in the decision's log-probabilities.
     public let share: Double
@@ -21,62 +20,21 @@ public final class FeatureProbe: @unchecked Sendable {
     public let networkTemperature: Double
     public let probeTemperature: Double
 
-    private let lock = NSLock()
-    /// Idle workspaces per size: made when a thread needs one, kept for the next image (one per concurrent caller).
-    private var idle: [Int: [Workspace]] = [:]
-
     public static let defaultSizes = [454, 680]
 
     /// - Parameter backbone: the network whose conv1 … fire9 give the features.
     public init(backbone: SqueezeNet, sizes: [Int], linear: LinearProbe, share: Double, networkTemperature: Double, probeTemperature: Double) {
         precondition(linear.dimension == sizes.count * SqueezeNet.pooledTapWidth, "probe width disagrees with its sizes")
-        self.sizes = sizes
-        backbones = Self.backbones(of: backbone.tensors, file: "network", sizes: sizes)
+        backbones = ProbeBackbones(network: backbone, sizes: sizes)
         self.linear = linear
         self.share = share
         self.networkTemperature = networkTemperature
         self.probeTemperature = probeTemperature
     }
 
-    /// `network`'s conv1 … fire9 at each size (with a one-class head that is never run).
-    static func backbones(of network: [String: SafeTensors.Tensor], file: String, sizes: [Int]) -> [SqueezeNet] {
-        sizes.map { size in
-            let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 1, inputSize: size))
-            try! net.load(network, file: file, replaceHead: true)  // every feature tensor is there: it came from a network
-            return net
-        }
-    }
-
-    /// The probe's features of a radiograph: at each size, the network input made as for the networks
-    /// (`options` with that size), then the pooled taps.
+    /// The probe's features of a radiograph (`ProbeBackbones.features`).
     public func features(of radiograph: Radiograph, options: NetworkInputOptions) -> [Float] {
-        Self.features(of: radiograph, options: options, sizes: sizes, backbones: backbones, workspace: workspace(size:), done: giveBack)
-    }
-
-    /// The same with backbones not yet wrapped in a probe (training fits the probe on them).
-    static func features(of radiograph: Radiograph, options: NetworkInputOptions, sizes: [Int], backbones: [SqueezeNet],
-                         workspace: (Int) -> Workspace, done: (Int, Workspace) -> Void) -> [Float] {
-        var out: [Float] = []
-        for (size, net) in zip(sizes, backbones) {
-            var o = options
-            o.size = size
-            let input = NetworkInput.normalize(gray: NetworkInput(radiograph: radiograph, options: o).gray, options: o)
-            let ws = workspace(size)
-            out += input.withUnsafeBufferPointer { net.pooledTaps(ws, input: $0.baseAddress!) }
-            done(size, ws)
-        }
-        return out
-    }
-
-    private func workspace(size: Int) -> Workspace {
-        lock.lock(); defer { lock.unlock() }
-        if let ws = idle[size]?.popLast() { return ws }
-        return backbones[sizes.firstIndex(of: size)!].makeWorkspace(batch: 1)
-    }
-
-    private func giveBack(size: Int, _ ws: Workspace) {
-        lock.lock(); defer { lock.unlock() }
-        idle[size, default: []].append(ws)
+        backbones.features(of: radiograph, options: options)
     }
 
     /// The probe's own logits of features.
@@ -94,24 +52,69 @@ public final class FeatureProbe: @unchecked Sendable {
     /// The same over many rows (`classes` each): the networks' and the probe's logits as pooled in cross-validation.
     public static func mixedLogits(network: [Float], probe: [Float], classes k: Int, share: Double,
                                    networkTemperature: Double, probeTemperature: Double) -> [Float] {
-        stride(from: 0, to: network.count, by: k).flatMap { start -> [Float] in
-            let own = logSoftmax(network[start..<(start + k)].map { Double($0) / networkTemperature })
-            let other = logSoftmax(probe[start..<(start + k)].map { Double($0) / probeTemperature })
-            return zip(own, other).map { Float((1 - share) * $0 + share * $1) }
-        }
+        let own = logProbabilities(network, classes: k, temperature: networkTemperature)
+        let other = logProbabilities(probe, classes: k, temperature: probeTemperature)
+        return zip(own, other).map { Float((1 - share) * $0 + share * $1) }
     }
 
     /// log softmax(z / T) row by row (`classes` each): the networks' part of the mix alone, for what the probe is
     /// not run on.
     public static func calibratedLogProbabilities(_ logits: [Float], classes k: Int, temperature: Double) -> [Float] {
-        stride(from: 0, to: logits.count, by: k).flatMap { start in
-            logSoftmax(logits[start..<(start + k)].map { Double($0) / temperature }).map(Float.init)
+        logProbabilities(logits, classes: k, temperature: temperature).map(Float.init)
+    }
+
+    /// log softmax(z / T) row by row, in double precision.
+    static func logProbabilities(_ logits: [Float], classes k: Int, temperature: Double) -> [Double] {
+        stride(from: 0, to: logits.count, by: k).flatMap { start -> [Double] in
+            let z = logits[start..<(start + k)].map { Double($0) / temperature }
+            let top = z.max()!
+            let logSum = top + log(z.reduce(0) { $0 + exp($1 - top) })
+            return z.map { $0 - logSum }
+        }
+    }
+}
+
+/// A network's conv1 … fire9 at each of the probe's input sizes (an architecture is fixed to its input size; the
+/// one-class head is never run), and their workspaces: made when a caller needs one, kept for the next image, so
+/// there are as many per size as callers at once (`process --jobs`, training's parallel reading).
+final class ProbeBackbones: @unchecked Sendable {
+    let sizes: [Int]
+    private let networks: [SqueezeNet]
+    private let lock = NSLock()
+    private var idle: [Int: [Workspace]] = [:]
+
+    init(network: SqueezeNet, sizes: [Int]) {
+        self.sizes = sizes
+        let tensors = network.tensors
+        networks = sizes.map { size in
+            let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 1, inputSize: size))
+            try! net.load(tensors, file: "network", replaceHead: true)  // every feature tensor is there: it came from a network
+            return net
         }
     }
 
-    static func logSoftmax(_ z: [Double]) -> [Double] {
-        let top = z.max()!
-        let logSum = top + log(z.reduce(0) { $0 + exp($1 - top) })
-        return z.map { $0 - logSum }
+    /// At each size, the network input made as for the networks (`options` with that size), then the pooled taps:
+    /// `sizes.count × SqueezeNet.pooledTapWidth` values.
+    func features(of radiograph: Radiograph, options: NetworkInputOptions) -> [Float] {
+        var out: [Float] = []
+        for (index, size) in sizes.enumerated() {
+            var o = options
+            o.size = size
+            let input = NetworkInput.normalize(gray: NetworkInput(radiograph: radiograph, options: o).gray, options: o)
+            let ws = borrow(index)
+            out += input.withUnsafeBufferPointer { networks[index].pooledTaps(ws, input: $0.baseAddress!) }
+            giveBack(ws, index)
+        }
+        return out
+    }
+
+    private func borrow(_ index: Int) -> Workspace {
+        lock.lock(); defer { lock.unlock() }
+        return idle[index]?.popLast() ?? networks[index].makeWorkspace(batch: 1)
+    }
+
+    private func giveBack(_ ws: Workspace, _ index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        idle[index, default: []].append(ws)
     }
 }

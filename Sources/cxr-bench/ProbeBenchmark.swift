@@ -2,7 +2,7 @@ import Classifier
 import TensorEngine
 
 /// `cxr-bench --probe`: what the feature probe adds to a decision. One thread, one image: a 227 pass of the
-/// product's inference path against the probe's fire6/fire9 taps at each of its default sizes (im2col + sgemm).
+/// product's inference path against the probe's fire6/fire9 taps at each of its default sizes (`SqueezeNet.pooledTaps`).
 func runProbeBenchmark(repeats: Int) {
     Parallel.setThreads(1)
     func input(_ side: Int) -> [Float] {

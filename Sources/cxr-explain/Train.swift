@@ -189,9 +189,7 @@ struct Train: ParsableCommand {
         if let training = probeTraining, let summary = crossValidation?.probe {
             // The shipped probe: the final first network's features of every film, λ chosen over the cross-validation's folds.
             let features = try probeFeatures(training, network: net.members[0], samples: samples, options: config.inputOptions)
-            let folds = usable.patientFolds(crossValidate, seed: foldSeed ?? config.seed)
-            var fold = [Int](repeating: 0, count: samples.count)
-            for (f, members) in folds.enumerated() { for i in members { fold[i] = f } }
+            let fold = Dataset.foldOfImage(usable.patientFolds(crossValidate, seed: foldSeed ?? config.seed), count: samples.count)
             let linear = training.fit(features: features, labels: samples.map(\.image.label), classes: config.classes.count,
                                       rows: Array(samples.indices), groups: fold)
             crossValidation!.probe!.finalLambda = linear.lambda
@@ -272,8 +270,7 @@ struct Train: ParsableCommand {
     func runCrossValidation(trainer: Trainer, samples: [PreparedSample], dataset: Dataset, clock: TrainingClock,
                             probe: ProbeTraining?) throws -> (ModelCard.CrossValidation, [Double]) {
         let folds = dataset.patientFolds(crossValidate, seed: foldSeed ?? trainer.config.seed)
-        var sampleFold = [Int](repeating: 0, count: samples.count)
-        for (f, members) in folds.enumerated() { for i in members { sampleFold[i] = f } }
+        let sampleFold = Dataset.foldOfImage(folds, count: samples.count)
         var pooledProbe: [Float] = [], foldLambdas: [Double] = []
         let k = dataset.classes.count
         var predictionLines = ["path\tpatient\tlabel\tfold\tvariant\t" + dataset.classes.map { "logit_\($0.name)" }.joined(separator: "\t")]

@@ -142,6 +142,13 @@ public struct Dataset: Sendable {
 
     /// Patient-wise folds: patients are shuffled with the seed and dealt to folds per class of their
     /// first image (so each fold has both classes), never splitting a patient.
+    /// For each image, the index of its fold in `folds` (as `patientFolds` makes them).
+    public static func foldOfImage(_ folds: [[Int]], count: Int) -> [Int] {
+        var fold = [Int](repeating: 0, count: count)
+        for (f, members) in folds.enumerated() { for i in members { fold[i] = f } }
+        return fold
+    }
+
     public func patientFolds(_ k: Int, seed: UInt64) -> [[Int]] {
         var byPatient: [String: [Int]] = [:]
         for (i, image) in images.enumerated() { byPatient[image.patientID, default: []].append(i) }

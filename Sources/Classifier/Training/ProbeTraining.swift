@@ -17,22 +17,12 @@ public struct ProbeTraining: Sendable {
     /// file on all cores.
     public func features(of images: [LabeledImage], network: SqueezeNet, options: NetworkInputOptions,
                          progress: ((Int, Int) -> Void)? = nil) throws -> [Float] {
-        let backbones = FeatureProbe.backbones(of: network.tensors, file: "network", sizes: sizes)
+        let backbones = ProbeBackbones(network: network, sizes: sizes)
         let slots = LockedSlots<Result<[Float], Error>>(count: images.count)
         let done = PreparedSample.Counter()
-        let sizes = self.sizes
         Parallel.chunks(images.count, minimumChunk: 1) { range in
-            var workspaces: [Int: Workspace] = [:]  // this chunk's own, one per size
             for i in range {
-                slots.set(i, Result {
-                    let radiograph = try RadiographLoader.load(path: images[i].path)
-                    return FeatureProbe.features(of: radiograph, options: options, sizes: sizes, backbones: backbones, workspace: { size in
-                        if let ws = workspaces[size] { return ws }
-                        let ws = backbones[sizes.firstIndex(of: size)!].makeWorkspace(batch: 1)
-                        workspaces[size] = ws
-                        return ws
-                    }, done: { _, _ in })
-                })
+                slots.set(i, Result { backbones.features(of: try RadiographLoader.load(path: images[i].path), options: options) })
                 progress?(done.increment(), images.count)
             }
         }
