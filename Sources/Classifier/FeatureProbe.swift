@@ -37,6 +37,21 @@ public final class FeatureProbe: @unchecked Sendable {
         backbones.features(of: radiograph, options: options)
     }
 
+    /// The tapped layers' whole maps at one of the probe's sizes: what `features` pools there.
+    public struct TapMaps: Sendable {
+        /// The network input's side.
+        public var size: Int
+        /// The maps' side.
+        public var side: Int
+        /// `SqueezeNet.tapChannels × side²`, channel after channel in `SqueezeNet.pooledTaps` order.
+        public var values: [Float]
+    }
+
+    /// At each of the probe's sizes, the maps its features pool (`SqueezeNet.tapMaps`), for a map of its evidence.
+    public func tapMaps(of radiograph: Radiograph, options: NetworkInputOptions) -> [TapMaps] {
+        backbones.tapMaps(of: radiograph, options: options)
+    }
+
     /// The probe's own logits of features.
     public func logits(features: [Float]) -> [Float] { linear.logits(features: features) }
 
@@ -96,16 +111,27 @@ final class ProbeBackbones: @unchecked Sendable {
     /// At each size, the network input made as for the networks (`options` with that size), then the pooled taps:
     /// `sizes.count × SqueezeNet.pooledTapWidth` values.
     func features(of radiograph: Radiograph, options: NetworkInputOptions) -> [Float] {
-        var out: [Float] = []
-        for (index, size) in sizes.enumerated() {
-            var o = options
-            o.size = size
-            let input = NetworkInput.normalize(gray: NetworkInput(radiograph: radiograph, options: o).gray, options: o)
-            let ws = borrow(index)
-            out += input.withUnsafeBufferPointer { networks[index].pooledTaps(ws, input: $0.baseAddress!) }
-            giveBack(ws, index)
+        sizes.indices.flatMap { index in run(index, radiograph: radiograph, options: options) { $0.pooledTaps($1, input: $2) } }
+    }
+
+    /// The same inputs' whole tapped maps (`SqueezeNet.tapMaps`), one entry per size.
+    func tapMaps(of radiograph: Radiograph, options: NetworkInputOptions) -> [FeatureProbe.TapMaps] {
+        sizes.indices.map { index in
+            FeatureProbe.TapMaps(size: sizes[index], side: networks[index].tapSide,
+                                 values: run(index, radiograph: radiograph, options: options) { $0.tapMaps($1, input: $2) })
         }
-        return out
+    }
+
+    /// The network input at size `index` made as for the networks (`options` with that size), given to `body` with
+    /// that size's network and a workspace of its own.
+    private func run(_ index: Int, radiograph: Radiograph, options: NetworkInputOptions,
+                     _ body: (SqueezeNet, Workspace, UnsafePointer<Float>) -> [Float]) -> [Float] {
+        var o = options
+        o.size = sizes[index]
+        let input = NetworkInput.normalize(gray: NetworkInput(radiograph: radiograph, options: o).gray, options: o)
+        let ws = borrow(index)
+        defer { giveBack(ws, index) }
+        return input.withUnsafeBufferPointer { body(networks[index], ws, $0.baseAddress!) }
     }
 
     private func borrow(_ index: Int) -> Workspace {

@@ -6,6 +6,8 @@ import Preprocess
 /// Every explanation method the product offers.
 public enum ExplanationMethod: String, Sendable, CaseIterable, Codable, Hashable {
     case gradcam, gradcampp = "gradcam++", hirescam, layercam, lime, occlusion
+    /// The feature probe's evidence (`ProbeMapper`); only for a model with a probe.
+    case probe
 
     public var cam: CAMMethod? { CAMMethod(rawValue: rawValue) }
     public init(cam: CAMMethod) { self = ExplanationMethod(rawValue: cam.rawValue)! }
@@ -21,6 +23,7 @@ public enum ExplanationMethod: String, Sendable, CaseIterable, Codable, Hashable
         case .layercam: "LayerCAM"
         case .lime: "LIME"
         case .occlusion: "Occlusion sensitivity"
+        case .probe: "Feature-probe map"
         }
     }
 }
@@ -61,6 +64,8 @@ public struct ExplanationSuite: Sendable {
         case .occlusion:
             return ["maskSize": "\(occlusion.maskSize)", "stride": "\(occlusion.stride)",
                     "maskValue": occlusion.maskValue.map { "\($0)" } ?? "mean"]
+        case .probe:
+            return ["layers": "fire6+fire9", "target": target.rawValue]
         }
     }
 
@@ -68,14 +73,22 @@ public struct ExplanationSuite: Sendable {
         "\(method.displayName) (" + parameters(method).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
     }
 
-    public enum Failure: Error, CustomStringConvertible, Sendable {
+    public enum Failure: Error, CustomStringConvertible, Sendable, Equatable {
         case singularRidge
-        public var description: String { "LIME's ridge system is singular" }
+        case noProbe
+        public var description: String {
+            switch self {
+            case .singularRidge: "LIME's ridge system is singular"
+            case .noProbe: "the model has no feature probe to map (method probe needs a model trained with --probe-share)"
+            }
+        }
     }
 
-    /// Runs `methods` on `input`; `targetClass` defaults to the predicted class.
+    /// Runs `methods` on `input`; `targetClass` defaults to the predicted class. The probe's map needs the model's
+    /// `probe` and the `radiograph` the input was made from (it runs at the probe's own sizes).
     public func explain(network: Ensemble, input: NetworkInput, options: NetworkInputOptions, methods: [ExplanationMethod],
-                        targetClass: Int? = nil) throws(Failure) -> [ExplanationMethod: Explanation] {
+                        targetClass: Int? = nil, probe: FeatureProbe? = nil,
+                        radiograph: Radiograph? = nil) throws(Failure) -> [ExplanationMethod: Explanation] {
         let size = options.size
         var out: [ExplanationMethod: Explanation] = [:]
         let cams = methods.compactMap(\.cam)
@@ -100,6 +113,12 @@ public struct ExplanationSuite: Sendable {
             out[.lime] = Explanation(method: .lime, map: SaliencyMap(raw: e.map, width: size, height: size, targetClass: e.targetClass,
                                                                      probabilities: e.probabilities),
                                      raw: e.map, lime: e, seconds: Date().timeIntervalSince(started))
+        }
+        if methods.contains(.probe) {
+            guard let probe, let radiograph else { throw .noProbe }
+            let started = Date()
+            let (map, raw) = ProbeMapper(probe: probe).map(radiograph: radiograph, options: options, target: target, targetClass: targetClass)
+            out[.probe] = Explanation(method: .probe, map: map, raw: raw, seconds: Date().timeIntervalSince(started))
         }
         return out
     }

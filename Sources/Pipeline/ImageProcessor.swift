@@ -141,7 +141,8 @@ public struct ImageProcessor: Sendable {
         var explanations: [ExplanationMethod: Explanation] = [:]
         do {
             explanations = try settings.suite.explain(network: model.network, input: networkInput, options: options,
-                                                      methods: settings.methods, targetClass: targetClass)
+                                                      methods: settings.methods, targetClass: targetClass,
+                                                      probe: model.probe, radiograph: radiograph)
         } catch { throw Failure(description: "\(input.path): \(error)") }
         for (m, e) in explanations { record.seconds[m.rawValue] = e.seconds }
 

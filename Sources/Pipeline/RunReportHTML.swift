@@ -1,3 +1,4 @@
+import Explain
 import Foundation
 
 extension RunReport {
@@ -185,8 +186,8 @@ extension RunReport {
         }
     }
 
+    /// A method's display name; a name this version does not know (a report from elsewhere) as it is.
     static func label(_ method: String) -> String {
-        ["gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "hirescam": "HiResCAM", "layercam": "LayerCAM", "lime": "LIME",
-         "occlusion": "Occlusion"][method] ?? method
+        ExplanationMethod(rawValue: method)?.displayName ?? method
     }
 }

@@ -28,6 +28,12 @@ struct FaithfulnessOptions: ParsableArguments {
     @Flag(help: "Skip the model-randomisation check.")
     var noRandomisation = false
 
+    func validate() throws {
+        // Deletion, insertion and randomisation score a map through the networks; the probe's map explains another
+        // model part (its exact split is checked by ProbeMapTests instead).
+        if methods.contains(.probe) { throw ValidationError("--faithfulness scores maps through the networks: method probe is not one of them") }
+    }
+
     /// At most `limit` images, alternating classes in dataset order, so a small run still sees both views.
     func subset(_ images: [LabeledImage]) -> [LabeledImage] {
         guard limit > 0, limit < images.count else { return images }

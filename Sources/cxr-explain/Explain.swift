@@ -68,6 +68,7 @@ struct ExplainCommand: ParsableCommand {
         global.apply()
         if let threads { Parallel.setThreads(threads) }
         let model = try modelOption.load()
+        try checkMethods(method, model: model)
         let radiograph: Radiograph, input: NetworkInput
         let prediction: ViewPrediction?
         let notAChestFilm: String?
@@ -90,6 +91,9 @@ struct ExplainCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             wanted = index
+        } else if let mostLikely = prediction?.decision.mostLikely {
+            // Every map explains the decision's most likely class (the networks' and the probe's alike).
+            wanted = model.views.firstIndex(of: mostLikely)
         }
         var suite = ExplanationSuite()
         suite.layer = explanation.layer
@@ -97,9 +101,15 @@ struct ExplainCommand: ParsableCommand {
         suite.lime = explanation.lime
         suite.occlusion = OcclusionSensitivity(maskSize: maskSize, stride: stride, maskValue: maskValue)
         let explanations: [ExplanationMethod: Explanation]
-        do { explanations = try suite.explain(network: model.network, input: input, options: model.options, methods: method, targetClass: wanted) }
+        do {
+            explanations = try suite.explain(network: model.network, input: input, options: model.options, methods: method, targetClass: wanted,
+                                             probe: model.probe, radiograph: radiograph)
+        }
         catch { printError("\(image): \(error)"); throw ExitCode(1) }
         let maps = explanations.mapValues(\.map)
+        // The decision may mix in the feature probe (`ModelFile.decisionSummary`); the networks' own probabilities
+        // are what Grad-CAM, LIME and occlusion explain.
+        let networkProbabilities = Self.networkProbabilities(model: model, input: input)
         let seconds = Date().timeIntervalSince(started)
         var written: [String] = []
         for m in method {
@@ -112,7 +122,13 @@ struct ExplainCommand: ParsableCommand {
             written += [png, npy]
         }
         if dicom {
-            do { written += try writeDICOM(radiograph: radiograph, input: input, explanations: explanations, suite: suite, model: model, stem: stem) }
+            let probabilityOf: (Int) -> Double = { c in
+                prediction?.decision.probabilities[model.views[c].name] ?? networkProbabilities[c]
+            }
+            do {
+                written += try writeDICOM(radiograph: radiograph, input: input, explanations: explanations, suite: suite, model: model, stem: stem,
+                                          probabilityOf: probabilityOf)
+            }
             catch { printError("\(image): \(error)"); throw ExitCode(1) }
         }
         if saveInput {
@@ -124,14 +140,16 @@ struct ExplainCommand: ParsableCommand {
         if metrics {
             let scorer = DeletionInsertion()
             let c = maps[method[0]]!.targetClass
-            for m in method { scores[m.rawValue] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options, map: maps[m]!.values, targetClass: c) }
+            // Deletion and insertion score through the networks: not a measure of the probe's map.
+            for m in method where m != .probe { scores[m.rawValue] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options, map: maps[m]!.values, targetClass: c) }
             scores["random"] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options,
                                                map: DeletionInsertion.randomMap(count: size * size, seed: explanation.seed), targetClass: c)
         }
         let first = maps[method[0]]!
-        let predicted = model.views[first.predictedClass].name
-        // The maps explain the networks; the decision may mix in the feature probe (`ModelFile.decisionSummary`).
-        let networkProbability = Calibration.probabilities(fromSoftmax: first.probabilities, temperature: model.networkTemperature)[first.predictedClass]
+        let predictedIndex = prediction?.decision.mostLikely.flatMap { model.views.firstIndex(of: $0) }
+            ?? networkProbabilities.indices.max { networkProbabilities[$0] < networkProbabilities[$1] }!
+        let predicted = model.views[predictedIndex].name
+        let networkProbability = networkProbabilities[predictedIndex]
         let probability = prediction?.decision.probabilities[predicted] ?? networkProbability
         if json {
             struct Summary: Encodable {
@@ -185,8 +203,14 @@ extension ExplainCommand {
         }
     }
 
+    /// The networks' calibrated probabilities for the input (the networks' part of the decision, without the probe).
+    static func networkProbabilities(model: ModelFile, input: NetworkInput) -> [Double] {
+        let logits = input.values.withUnsafeBufferPointer { model.network.forward(model.network.makeWorkspace(batch: 1), input: $0.baseAddress!) }
+        return Calibration.probabilities(logits: logits, classes: model.network.classes, temperature: model.networkTemperature).map(Double.init)
+    }
+
     func writeDICOM(radiograph: Radiograph, input: NetworkInput, explanations: [ExplanationMethod: Explanation],
-                    suite: ExplanationSuite, model: ModelFile, stem: String) throws -> [String] {
+                    suite: ExplanationSuite, model: ModelFile, stem: String, probabilityOf: (Int) -> Double) throws -> [String] {
         var written: [String] = []
         let source: DICOMFile
         if radiograph.source.format == .dicom {
@@ -207,7 +231,7 @@ extension ExplainCommand {
         for m in method {
             let e = explanations[m]!
             let context = ExplanationCapture.Context(
-                predictedView: model.views[e.map.targetClass].name, probability: Calibration.probabilities(fromSoftmax: e.map.probabilities, temperature: model.networkTemperature)[e.map.targetClass],
+                predictedView: model.views[e.map.targetClass].name, probability: probabilityOf(e.map.targetClass),
                 modelName: model.name, modelSHA256: model.sha256, parameters: suite.summary(m),
                 inputSHA256: inputSHA256, settingsDigest: settingsDigest)
             let objects = try capture.build(source: source, radiograph: radiograph, geometry: input.geometry, explanation: e, context: context)

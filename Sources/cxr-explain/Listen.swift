@@ -61,6 +61,7 @@ struct ListenCommand: ParsableCommand {
         }
         let logger = Logger(label: "cxr-explain.listen")
         let model = try modelOption.load()
+        try options.check(model: model)
         var configuration = DICOMNode.Configuration(port: port, aeTitle: aet, folder: out, settings: options.settings(), jobs: options.resolvedJobs)
         configuration.allowed = allow.compactMap { try? DICOMNode.AllowedCaller(parsing: $0) }
         configuration.maxAssociations = maxAssociations

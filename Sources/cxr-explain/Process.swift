@@ -88,6 +88,7 @@ struct ProcessCommand: ParsableCommand {
         global.apply()
         options.decision.noteIfMarkersUnread()
         let model = try modelOption.load()
+        try options.check(model: model)
         let settings = options.settings(inPlace: inPlace)
         let methods = options.methods, resolvedJobs = options.resolvedJobs, callingAET = sending.callingAET
         var batch = Batch(inputs: inputs, out: out, settings: settings, jobs: resolvedJobs)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Classifier
 import DICOMOutput
 import Explain
 import Foundation
@@ -47,6 +48,9 @@ struct RunOptions: ParsableArguments {
         guard scMaxSide >= 16 else { throw ValidationError("--sc-max-side must be at least 16") }
     }
 
+    /// Refuses, before any image, methods the model cannot run.
+    func check(model: ModelFile) throws { try checkMethods(methods, model: model) }
+
     /// The settings these options make (`inPlace` is `process`'s alone).
     func settings(inPlace: Bool = false) -> ProcessSettings {
         var settings = ProcessSettings()
@@ -66,6 +70,13 @@ struct RunOptions: ParsableArguments {
         settings.capture.colormap = explanation.colormap
         return settings
     }
+}
+
+/// The feature probe's map needs a model with a probe: said once, before any image, as a usage error.
+func checkMethods(_ methods: [ExplanationMethod], model: ModelFile) throws {
+    guard methods.contains(.probe), model.probe == nil else { return }
+    printError("--methods probe: \(model.path) has no feature probe (a model trained with --probe-share has one)")
+    throw ExitCode(2)
 }
 
 /// How the maps are made and drawn, declared once for `process`, `listen` and `explain`.

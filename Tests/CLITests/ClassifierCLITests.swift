@@ -44,6 +44,13 @@ struct ClassifierCLITests {
         let classified = try CLI.run(["classify", "--model", out] + picked.prefix(2).map { TestPaths.viewData.appendingPathComponent($0["file"]!).path })
         #expect(classified.status == 0, "\(classified.stderr)")
         #expect(classified.stdout.split(separator: "\n").filter { $0.contains("no header view") }.count == 2, "\(classified.stdout)")
+        // The probe's own map, at the model's probe size, of the decision's class.
+        let film = TestPaths.viewData.appendingPathComponent(picked[0]["file"]!).path
+        let explained = try CLI.run(["explain", film, "--methods", "gradcam", "probe", "--model", out, "--json", "--out", dir.appendingPathComponent("maps").path])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as! [String: Any]
+        #expect((summary["outputs"] as! [String]).filter { $0.hasSuffix(".probe.npy") || $0.hasSuffix(".probe.png") }.count == 2)
+        #expect(summary["targetClass"] as? String == summary["predicted"] as? String)
     }
 
     @Test("train and evaluate take PadChest's label CSV with --images: three views, skipped rows counted, a card")
@@ -72,6 +79,14 @@ struct ClassifierCLITests {
         let r = try CLI.run(["train", labels, "--images", TestPaths.viewData.path, "--out", out, "--epochs", "2", "--batch-size", "4", "--seed", "3",
                              "--label-smoothing", "0.1", "--tone", "equalized"])
         #expect(r.status == 0, "\(r.stderr)")
+        // A model without a feature probe has no probe map: refused before any image, for explain and process alike.
+        let film = TestPaths.viewData.appendingPathComponent(picked[0].0["file"]!).path
+        for command in [["explain", film, "--methods", "gradcam", "probe", "--out", dir.appendingPathComponent("maps").path],
+                        ["process", film, "--methods", "probe", "--out", dir.appendingPathComponent("processed").path]] {
+            let noProbe = try CLI.run(command + ["--model", out])
+            #expect(noProbe.status == 2 && noProbe.stderr.contains("--methods probe: \(out) has no feature probe"), "\(noProbe.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("processed").path), "process wrote before refusing")
         #expect(r.stdout.contains("classes: PA, AP, L (6 / 4 / 4 images)"), "\(r.stdout)")
         #expect(r.stdout.contains("skipped 1 rows: projection COSTAL") && r.stdout.contains("skipped 1 rows: projection EXCLUDE"))
         #expect(r.stdout.contains("epoch   1/2") && r.stdout.contains("val acc"))
@@ -175,16 +190,16 @@ struct ClassifierCLITests {
 
 @Suite(.enabled(if: TestPaths.sharedDataAvailable, "needs ../shared/data"))
 struct ExplainCLITests {
-    @Test("explain writes the same map bytes with one thread as with two (Grad-CAM, LIME, occlusion)")
+    @Test("explain writes the same map bytes with one thread as with two (Grad-CAM, LIME, occlusion, the probe's map)")
     func explainThreadIndependent() throws {
         let image = TestPaths.dicom("chest_CR_PA_RG1_JLSN.dcm"), stem = "chest_CR_PA_RG1_JLSN"
-        let arguments = [image, "--methods", "gradcam", "lime", "occlusion", "--samples", "200", "--model", ClassifierCLITests.shippedModel]
+        let arguments = [image, "--methods", "gradcam", "lime", "occlusion", "probe", "--samples", "200", "--model", ClassifierCLITests.shippedModel]
         let all = TestPaths.temporaryDirectory("cli-explain-two"), one = TestPaths.temporaryDirectory("cli-explain-one")
         let r = try CLI.run(["explain"] + arguments + ["--threads", "2", "--out", all.path])
         #expect(r.status == 0, "\(r.stderr)")
         let t = try CLI.run(["explain"] + arguments + ["--threads", "1", "--out", one.path])
         #expect(t.status == 0, "\(t.stderr)")
-        for method in ["gradcam", "lime", "occlusion"] {
+        for method in ["gradcam", "lime", "occlusion", "probe"] {
             let a = try Data(contentsOf: all.appendingPathComponent("\(stem).\(method).npy"))
             let b = try Data(contentsOf: one.appendingPathComponent("\(stem).\(method).npy"))
             #expect(a.count == 128 + 227 * 227 * 4 && a == b, "\(method): maps differ between one core and all")

@@ -73,7 +73,8 @@ struct ProcessCLITests {
         let input = try Self.makeTree()
         let out = TestPaths.temporaryDirectory("process-out")
         let before = try Self.digests(input)
-        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        // Grad-CAM of the networks and the map of the shipped model's feature probe: each method's objects are checked.
+        let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "probe"])
         #expect(r.status == 1, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stderr.contains("broken.dcm") && r.stderr.contains("1 input(s) failed"))
         #expect(try Self.digests(input) == before, "inputs changed")
@@ -111,8 +112,8 @@ struct ProcessCLITests {
         #expect(images["studyA/no-view.dcm"]?.outputs.contains { $0.kind == "tagged copy" } == true)
         // Every SC, Parametric Map and SR passes dciodvfy, and the SR names the source and every object of the image.
         for image in images.values where image.status == "done" {
-            #expect(image.outputs.filter { $0.kind.hasSuffix("Parametric Map") }.count == 1, "one Parametric Map per explained image")
-            #expect(image.outputs.filter { $0.kind.hasSuffix("presentation state") }.count == 1, "one presentation state per explained image")
+            #expect(image.outputs.filter { $0.kind.hasSuffix("Parametric Map") }.count == 2, "one Parametric Map per method")
+            #expect(image.outputs.filter { $0.kind.hasSuffix("presentation state") }.count == 2, "one presentation state per method")
             for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") || o.kind.hasSuffix("presentation state") {
                 if let v = try DICOMChecks.dciodvfy(out.appendingPathComponent(o.path).path) { #expect(v.errors.isEmpty, "\(o.path): \(v.errors)") }
                 // Nor a warning of their own (a GSPS once said Laterality empty, "unknown", for a chest): against the
@@ -159,7 +160,7 @@ struct ProcessCLITests {
             try Self.digests(out).filter { !$0.key.hasPrefix(".cxr-explain") && $0.key != "results.json" }
         }
         let first = try outputs()
-        let again = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam"])
+        let again = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "probe"])
         #expect(again.status == 1)
         #expect(again.stdout.components(separatedBy: "(done before, skipped)").count - 1 == 4, "\(again.stdout)")
         #expect(try outputs() == first)

@@ -31,21 +31,7 @@ public struct DeletionInsertion: Sendable {
 
     /// A blurred copy (three passes of an 11-pixel box filter ≈ a Gaussian), the insertion start.
     public static func blurred(_ gray: [Float], side: Int, radius: Int = 5) -> [Float] {
-        var a = gray
-        for _ in 0..<3 {
-            var b = a
-            for y in 0..<side { for x in 0..<side {
-                var s: Float = 0, n: Float = 0
-                for t in max(0, x - radius)...min(side - 1, x + radius) { s += a[y * side + t]; n += 1 }
-                b[y * side + x] = s / n
-            } }
-            for y in 0..<side { for x in 0..<side {
-                var s: Float = 0, n: Float = 0
-                for t in max(0, y - radius)...min(side - 1, y + radius) { s += b[t * side + x]; n += 1 }
-                a[y * side + x] = s / n
-            } }
-        }
-        return a
+        BoxBlur.apply(gray, side: side, radius: radius)
     }
 
     public func evaluate(network: Ensemble, gray: [Float], options: NetworkInputOptions, map: [Float], targetClass c: Int) -> Result {
