@@ -37,9 +37,9 @@ def read_safetensors(path):
     return out
 
 
-# The network's tensors only (a model file also carries the content check's); classes from the last layer.
+# The network's tensors only (a model file also carries the content check's and the feature probe's); classes from the last layer.
 # An ensemble's file holds further networks as member<m>.*: the peer runs the first (one network each side).
-weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith(("content_check.", "member"))}
+weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith(("content_check.", "probe.", "member"))}
 model = torchvision.models.squeezenet1_1(num_classes=weights["classifier.1.bias"].shape[0])
 model.load_state_dict(weights)
 model.eval()

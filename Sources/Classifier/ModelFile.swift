@@ -37,7 +37,8 @@ public struct ModelFile: Sendable {
         let networks = network.members.count == 1 ? "the network" : "\(network.members.count) networks (logits averaged)"
         guard let probe else { return "\(networks); the maps explain it" }
         return String(format: "%@ × %.2f and a feature probe (the first network's fire6 and fire9 at %@ px, pooled; logistic regression) × %.2f, "
-                      + "as calibrated log-probabilities; the maps explain the networks' part", networks, 1 - probe.share,
+                      + "as calibrated log-probabilities; Grad-CAM, LIME and occlusion explain the networks' part, "
+                      + "method probe the probe's", networks, 1 - probe.share,
                       probe.sizes.map(String.init).joined(separator: " and "), probe.share)
     }
 

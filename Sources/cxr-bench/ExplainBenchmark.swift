@@ -6,7 +6,8 @@ import Preprocess
 
 /// `cxr-bench --explain [--image PATH] [--model PATH]`: Grad-CAM ms/image and LIME s/image (1000 samples)
 /// against pytorch-grad-cam and lime on the same weights and input, in the same run. The comparison is one
-/// network on each side (an ensemble's first member; the peers load only it); the whole ensemble is timed too.
+/// network on each side (an ensemble's first member; the peers load only it); the whole ensemble is timed too, and
+/// a model's feature-probe map.
 func runExplainBenchmark(root: URL, repeats: Int) throws {
     func argument(_ name: String) -> String? {
         CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
@@ -34,6 +35,12 @@ func runExplainBenchmark(root: URL, repeats: Int) throws {
         _ = lime.explain(network: model.network, gray: input.gray, options: model.options, targetClass: target)
         print(String(format: "swift, the model's whole ensemble of %d networks: Grad-CAM %.2f ms, LIME %.2f s", model.network.members.count,
                      wholeGradCAM * 1000, now() - t1))
+    }
+    if let probe = model.probe {
+        // No peer offers it: the probe's two passes at its sizes with the tapped maps kept, the split, the display.
+        let radiograph = try RadiographLoader.load(path: imagePath), mapper = ProbeMapper(probe: probe)
+        let seconds = median(repeats) { _ = mapper.map(radiograph: radiograph, options: model.options, targetClass: target) }
+        print(String(format: "swift feature-probe map (%@ px): %.2f ms", probe.sizes.map(String.init).joined(separator: ", "), seconds * 1000))
     }
 
     let gray = FileManager.default.temporaryDirectory.appendingPathComponent("cxr-bench-gray-\(getpid()).npy").path
