@@ -37,6 +37,12 @@ public final class FeatureProbe: @unchecked Sendable {
         backbones.features(of: radiograph, options: options)
     }
 
+    /// The probe's features of network inputs made beforehand, one gray image per size in `sizes` order (each as
+    /// `NetworkInput.gray` at that size): for checks that change pixels before the probe sees them.
+    public func features(ofGrays grays: [[Float]], options: NetworkInputOptions) -> [Float] {
+        backbones.features(ofGrays: grays, options: options)
+    }
+
     /// The tapped layers' whole maps at one of the probe's sizes: what `features` pools there.
     public struct TapMaps: Sendable {
         /// The network input's side.
@@ -114,6 +120,11 @@ final class ProbeBackbones: @unchecked Sendable {
         sizes.indices.flatMap { index in run(index, radiograph: radiograph, options: options) { $0.pooledTaps($1, input: $2) } }
     }
 
+    func features(ofGrays grays: [[Float]], options: NetworkInputOptions) -> [Float] {
+        precondition(grays.count == sizes.count && zip(grays, sizes).allSatisfy { $0.count == $1 * $1 }, "one gray input per probe size")
+        return sizes.indices.flatMap { index in run(index, gray: grays[index], options: options) { $0.pooledTaps($1, input: $2) } }
+    }
+
     /// The same inputs' whole tapped maps (`SqueezeNet.tapMaps`), one entry per size.
     func tapMaps(of radiograph: Radiograph, options: NetworkInputOptions) -> [FeatureProbe.TapMaps] {
         sizes.indices.map { index in
@@ -128,7 +139,14 @@ final class ProbeBackbones: @unchecked Sendable {
                      _ body: (SqueezeNet, Workspace, UnsafePointer<Float>) -> [Float]) -> [Float] {
         var o = options
         o.size = sizes[index]
-        let input = NetworkInput.normalize(gray: NetworkInput(radiograph: radiograph, options: o).gray, options: o)
+        return run(index, gray: NetworkInput(radiograph: radiograph, options: o).gray, options: options, body)
+    }
+
+    private func run(_ index: Int, gray: [Float], options: NetworkInputOptions,
+                     _ body: (SqueezeNet, Workspace, UnsafePointer<Float>) -> [Float]) -> [Float] {
+        var o = options
+        o.size = sizes[index]
+        let input = NetworkInput.normalize(gray: gray, options: o)
         let ws = borrow(index)
         defer { giveBack(ws, index) }
         return input.withUnsafeBufferPointer { body(networks[index], ws, $0.baseAddress!) }

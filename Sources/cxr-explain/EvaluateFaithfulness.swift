@@ -28,12 +28,6 @@ struct FaithfulnessOptions: ParsableArguments {
     @Flag(help: "Skip the model-randomisation check.")
     var noRandomisation = false
 
-    func validate() throws {
-        // Deletion, insertion and randomisation score a map through the networks; the probe's map explains another
-        // model part (its exact split is checked by ProbeMapTests instead).
-        if methods.contains(.probe) { throw ValidationError("--faithfulness scores maps through the networks: method probe is not one of them") }
-    }
-
     /// At most `limit` images, alternating classes in dataset order, so a small run still sees both views.
     func subset(_ images: [LabeledImage]) -> [LabeledImage] {
         guard limit > 0, limit < images.count else { return images }
@@ -49,6 +43,7 @@ struct FaithfulnessOptions: ParsableArguments {
 extension Evaluate {
     func runFaithfulness(model: ModelFile, data: Dataset) throws {
         let options = faithfulnessOptions
+        try checkMethods(options.methods, model: model)
         var suite = ExplanationSuite()
         suite.lime = options.explanation.lime
         suite.layer = options.explanation.layer
@@ -65,7 +60,8 @@ extension Evaluate {
             do {
                 let radiograph = try RadiographLoader.load(path: image.path)
                 let input = NetworkInput(radiograph: radiograph, options: model.options)
-                let r = try check.run(network: model.network, input: input, options: model.options, methods: options.methods)
+                let r = try check.run(network: model.network, input: input, options: model.options, methods: options.methods,
+                                      probe: model.probe, radiograph: radiograph)
                 results.append(r)
                 perImage.append(PerImage(file: image.path, label: data.classes[image.label].name, result: r))
             } catch let e as ImageReadError {

@@ -124,4 +124,38 @@ struct ProbeMapTests {
             try ExplanationSuite().explain(network: network, input: input, options: Self.options, methods: [.gradcam, .probe])
         }
     }
+
+    @Test("deletion and insertion through the probe start and end where they must, half-way the map's order decides, any thread count alike")
+    func probeCurves() throws {
+        let probe = try Self.probe(), radiograph = try Self.film(), options = Self.options
+        let map = ProbeMapper(probe: probe).map(radiograph: radiograph, options: options, targetClass: 2).map.values
+        func p(_ grays: [[Float]]) -> Double {
+            let z = probe.logits(features: probe.features(ofGrays: grays, options: options))
+            return Double(SoftmaxCrossEntropy.softmax(z.map { Float(Double($0) / 0.8) }, classes: 3)[2])
+        }
+        let grays = Self.sizes.map { size -> [Float] in
+            var o = options
+            o.size = size
+            return NetworkInput(radiograph: radiograph, options: o).gray
+        }
+        let r = DeletionInsertion(steps: 2).evaluate(probe: probe, radiograph: radiograph, options: options, map: map, targetClass: 2)
+        #expect(r.deletionCurve.count == 3 && r.insertionCurve.count == 3)
+        #expect(abs(r.deletionCurve[0] - p(grays)) < 1e-6 && abs(r.insertionCurve[2] - p(grays)) < 1e-6)
+        #expect(abs(r.deletionCurve[2] - p(grays.map { [Float](repeating: 0, count: $0.count) })) < 1e-6)
+        #expect(abs(r.insertionCurve[0] - p(zip(grays, Self.sizes).map { DeletionInsertion.blurred($0, side: $1) })) < 1e-6)
+        // Half-way: each input's hottest half by the map (read at that input's resolution) is black.
+        let halves = zip(grays, Self.sizes).map { gray, size -> [Float] in
+            let at = (0..<size).map { $0 * 101 / size }
+            let read = (0..<(size * size)).map { map[at[$0 / size] * 101 + at[$0 % size]] }
+            let order = read.indices.sorted { read[$0] != read[$1] ? read[$0] > read[$1] : $0 < $1 }
+            var d = gray
+            for q in order.prefix(gray.count / 2) { d[q] = 0 }
+            return d
+        }
+        #expect(abs(r.deletionCurve[1] - p(halves)) < 1e-6)
+        Parallel.setThreads(1)
+        let single = DeletionInsertion(steps: 2).evaluate(probe: probe, radiograph: radiograph, options: options, map: map, targetClass: 2)
+        Parallel.setThreads(ProcessInfo.processInfo.activeProcessorCount)
+        #expect(single.deletionCurve == r.deletionCurve && single.insertionCurve == r.insertionCurve)
+    }
 }

@@ -52,6 +52,40 @@ public struct DeletionInsertion: Sendable {
         return Result(deletionAUC: Self.auc(dc), insertionAUC: Self.auc(ic), deletionCurve: dc, insertionCurve: ic)
     }
 
+    /// The same curves through the feature probe, for its map: the probe's own probability of class `c` (at its
+    /// temperature) as each of its inputs (454 and 680 pixels) loses or gains pixels in the order of `map` (at the
+    /// network input's resolution) read at that input's resolution. Images run on the workers, one at a time each.
+    public func evaluate(probe: FeatureProbe, radiograph: Radiograph, options: NetworkInputOptions, map: [Float], targetClass c: Int) -> Result {
+        let side = options.size
+        precondition(map.count == side * side)
+        struct Input { var gray: [Float]; var blur: [Float]; var order: [Int] }
+        let inputs = probe.sizes.map { size -> Input in
+            var o = options
+            o.size = size
+            let gray = NetworkInput(radiograph: radiograph, options: o).gray
+            let at = (0..<size).map { $0 * side / size }
+            let resampled = (0..<(size * size)).map { map[at[$0 / size] * side + at[$0 % size]] }
+            return Input(gray: gray, blur: Self.blurred(gray, side: size),
+                         order: resampled.indices.sorted { resampled[$0] != resampled[$1] ? resampled[$0] > resampled[$1] : $0 < $1 })
+        }
+        let count = 2 * (steps + 1), slots = LockedSlots<Double>(count: count)
+        Parallel.chunks(count, minimumChunk: 1) { range in
+            for i in range {
+                let s = i % (steps + 1), deleting = i <= steps
+                let grays = inputs.map { input -> [Float] in
+                    var d = deleting ? input.gray : input.blur
+                    for q in input.order.prefix(input.gray.count * s / steps) { d[q] = deleting ? 0 : input.gray[q] }
+                    return d
+                }
+                let z = probe.logits(features: probe.features(ofGrays: grays, options: options))
+                slots.set(i, Double(SoftmaxCrossEntropy.softmax(z.map { Float(Double($0) / probe.probeTemperature) }, classes: z.count)[c]))
+            }
+        }
+        let p = slots.values.map { $0! }
+        let dc = Array(p[0...steps]), ic = Array(p[(steps + 1)...])
+        return Result(deletionAUC: Self.auc(dc), insertionAUC: Self.auc(ic), deletionCurve: dc, insertionCurve: ic)
+    }
+
     /// A seeded uniform random map: the baseline every method should beat.
     public static func randomMap(count: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)

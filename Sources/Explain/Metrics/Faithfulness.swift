@@ -42,18 +42,35 @@ public struct FaithfulnessCheck: Sendable {
         }
     }
 
-    public func run(network: Ensemble, input: NetworkInput, options: NetworkInputOptions,
-                    methods: [ExplanationMethod]) throws(ExplanationSuite.Failure) -> Result {
+    /// The probe's map (method `probe`) needs the model's `probe` and the `radiograph`; it explains the class the
+    /// other methods explain, and its curves run through the probe with a random map's beside them ("random/probe").
+    public func run(network: Ensemble, input: NetworkInput, options: NetworkInputOptions, methods: [ExplanationMethod],
+                    probe: FeatureProbe? = nil, radiograph: Radiograph? = nil) throws(ExplanationSuite.Failure) -> Result {
         var suite = self.suite
         if let first = limeSeeds?.first { suite.lime.seed = first }
-        let explanations = try suite.explain(network: network, input: input, options: options, methods: methods)
+        let networkMethods = methods.filter { $0 != .probe }
+        var explanations = try suite.explain(network: network, input: input, options: options, methods: networkMethods)
+        var chosen = networkMethods.first.map { explanations[$0]!.map.targetClass }
+        if methods.contains(.probe) {
+            explanations.merge(try suite.explain(network: network, input: input, options: options, methods: [.probe], targetClass: chosen,
+                                                 probe: probe, radiograph: radiograph)) { a, _ in a }
+            chosen = chosen ?? explanations[.probe]!.map.targetClass
+        }
         let any = explanations[methods[0]]!.map
-        let c = any.targetClass
+        let target = chosen!
         var scores: [String: Scores] = [:]
         for m in methods {
-            let r = scorer.evaluate(network: network, gray: input.gray, options: options, map: explanations[m]!.map.values, targetClass: c)
+            let r = m == .probe
+                ? scorer.evaluate(probe: probe!, radiograph: radiograph!, options: options, map: explanations[m]!.map.values, targetClass: target)
+                : scorer.evaluate(network: network, gray: input.gray, options: options, map: explanations[m]!.map.values, targetClass: target)
             scores[m.rawValue] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
         }
+        if methods.contains(.probe) {
+            let r = scorer.evaluate(probe: probe!, radiograph: radiograph!, options: options,
+                                    map: DeletionInsertion.randomMap(count: input.gray.count, seed: randomMapSeed), targetClass: target)
+            scores["random/probe"] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
+        }
+        let c = target
         var borderShare: [String: Double]?
         if let borderMask {
             let side = options.size, band = Int((Double(side) * borderMask).rounded())

@@ -33,10 +33,13 @@ public struct FaithfulnessSummary: Sendable, Codable {
 
     public init(results: [FaithfulnessCheck.Result], methods: [String]) {
         images = results.count
-        self.methods = (methods + ["random"]).map { m in
+        // The probe's map is scored through the probe, against a random map scored the same way.
+        let baselines = ["random"] + (methods.contains(ExplanationMethod.probe.rawValue) ? ["random/probe"] : [])
+        self.methods = (methods + baselines).map { m in
             let scored = results.compactMap { $0.scores[m] }
+            let baseline = [ExplanationMethod.probe.rawValue, "random/probe"].contains(m) ? "random/probe" : "random"
             let beats = results.filter { r in
-                guard let s = r.scores[m]?.deletionAUC, let random = r.scores["random"]?.deletionAUC else { return false }
+                guard let s = r.scores[m]?.deletionAUC, let random = r.scores[baseline]?.deletionAUC else { return false }
                 return s < random
             }.count
             let cascades = results.compactMap { r in r.randomisation.flatMap { stages in stages.first?.rho[m] != nil ? stages : nil } }
