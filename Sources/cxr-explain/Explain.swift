@@ -15,8 +15,10 @@ struct ExplainCommand: ParsableCommand {
             The target is the class logit by default: a softmax target saturates in float32 for confident \
             images and gives an all-zero map (--target softmax offers it anyway). Maps are at the network \
             input's resolution (227×227, the padded square), in [0, 1]. The image's decision is shown as \
-            classify gives it; one that classify and process would skip (not a chest radiograph) is explained \
-            all the same, but --dicom writes nothing into its study.
+            classify gives it, and every map explains the decision's most likely class; one that classify and \
+            process would skip (not a chest radiograph) is explained all the same (each method its own most \
+            likely class), but --dicom writes nothing into its study. Grad-CAM, LIME and occlusion explain the \
+            networks; with a model that has a feature probe, method probe maps the probe's part of the decision.
             """)
 
     @Argument(help: "A DICOM, PNG or JPEG image.")
@@ -35,7 +37,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Target: logit (default) or softmax.")
     var target: CAMTarget = .logit
 
-    @Option(help: "Explain this class (PA or L) instead of the predicted one.")
+    @Option(help: "Explain this class (one of the model's: PA, AP, L for the shipped one) instead of the decision's most likely one.")
     var targetClass: String?
 
     @Option(name: .shortAndLong, help: "Output folder.")
