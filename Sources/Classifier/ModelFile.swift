@@ -42,6 +42,16 @@ public struct ModelFile: Sendable {
                       probe.sizes.map(String.init).joined(separator: " and "), probe.share)
     }
 
+    /// What each part of a mixed decision says (nil without a probe or its features).
+    public func decisionParts(network: ArraySlice<Float>, probeFeatures: [Float]?) -> ViewDecision.Parts? {
+        guard let probe, let probeFeatures else { return nil }
+        func named(_ p: [Float]) -> [String: Double] { Dictionary(uniqueKeysWithValues: zip(views.map(\.name), p.map(Double.init))) }
+        return ViewDecision.Parts(
+            networks: named(Calibration.probabilities(logits: Array(network), classes: views.count, temperature: probe.networkTemperature)),
+            probe: named(Calibration.probabilities(logits: probe.logits(features: probeFeatures), classes: views.count,
+                                                   temperature: probe.probeTemperature)))
+    }
+
     /// The logits the decision policy applies the temperature and thresholds to: the networks' own, or their
     /// mix with the probe's when the model has one (`probeFeatures` nil: the networks' alone, calibrated).
     public func decisionLogits(network: ArraySlice<Float>, probeFeatures: [Float]?) -> ArraySlice<Float> {

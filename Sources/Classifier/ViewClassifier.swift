@@ -129,6 +129,12 @@ public final class ViewClassifier: @unchecked Sendable {
         policy.contentCheck == nil ? nil : input.negativeGray
     }
 
+    /// Adds what each part of a mixed decision said, for a film the content check let through.
+    func withParts(_ decision: inout ViewDecision, network: ArraySlice<Float>, probeFeatures: [Float]?) {
+        guard decision.outcome != .notChest, decision.outcome != .skipped else { return }
+        decision.parts = model.decisionParts(network: network, probeFeatures: probeFeatures)
+    }
+
     /// The feature probe's features of a radiograph, for a model with a probe (else nil).
     public func probeFeatures(of radiograph: Radiograph) -> [Float]? {
         model.probe?.features(of: radiograph, options: model.options)
@@ -143,10 +149,11 @@ public final class ViewClassifier: @unchecked Sendable {
                        apMarker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
         let negative = r.count > 1 ? (logits: model.decisionLogits(network: r[1].logits, probeFeatures: nil), features: r[1].features) : nil
-        let decision = policy.decide(logits: model.decisionLogits(network: r[0].logits, probeFeatures: probeFeatures),
+        var decision = policy.decide(logits: model.decisionLogits(network: r[0].logits, probeFeatures: probeFeatures),
                                      features: r[0].features, negative: negative,
                                      headerConfirmsChest: headerConfirmsChest, headerText: headerText,
                                      turned: { turnedFeatures([gray]) }, apMarker: apMarker)
+        withParts(&decision, network: r[0].logits, probeFeatures: probeFeatures)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
 
@@ -199,13 +206,14 @@ public final class ViewClassifier: @unchecked Sendable {
         for (k, item) in inputs.enumerated() {
             // The film is read again only when its marker could change the decision (not kept for all: memory).
             let negative = negatives.map { (logits: model.decisionLogits(network: $0[k].logits, probeFeatures: nil), features: $0[k].features) }
-            let decision = policy.decide(logits: model.decisionLogits(network: outputs[k].logits, probeFeatures: item.probe),
+            var decision = policy.decide(logits: model.decisionLogits(network: outputs[k].logits, probeFeatures: item.probe),
                                          features: outputs[k].features, negative: negative,
                                          headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags),
                                          turned: { turns(of: k) }, apMarker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
                 return apMarker(image)
             })
+            withParts(&decision, network: outputs[k].logits, probeFeatures: item.probe)
             out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.tags.headerView))
         }
         for (i, r) in loaded.enumerated() {

@@ -41,6 +41,15 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     /// Degrees clockwise (90, 180, 270) that would bring the film upright, when it looks stored turned
     /// (`ViewDecisionPolicy.applyingOrientation`).
     public var turnToUpright: Int?
+    /// For a model with a feature probe, what each part of the mix said (nil otherwise, and for images refused).
+    public var parts: Parts?
+
+    /// Each part's calibrated probabilities by class name: the networks' at their temperature and the probe's at its,
+    /// before they are mixed (`FeatureProbe.decisionLogits`), so a reader sees which part carried a view.
+    public struct Parts: Sendable, Codable, Equatable {
+        public var networks: [String: Double]
+        public var probe: [String: Double]
+    }
 
     /// One word or phrase for tables and the console: PA, AP, L, "frontal, AP/PA uncertain", uncertain, …
     public var label: String {

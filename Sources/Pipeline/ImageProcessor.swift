@@ -102,6 +102,10 @@ public struct ImageProcessor: Sendable {
         record.mostLikely = d.mostLikely?.name
         record.probability = d.probability
         record.probabilities = d.probabilities
+        if let parts = d.parts, let name = d.mostLikely?.name {
+            record.networkProbability = parts.networks[name]
+            record.probeProbability = parts.probe[name]
+        }
         record.contentDistance = d.contentDistance
         record.turnToUpright = d.turnToUpright
         record.headerView = prediction.headerViewPosition

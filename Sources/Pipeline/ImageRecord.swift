@@ -69,6 +69,10 @@ public struct ImageRecord: Sendable, Codable {
     public var mostLikely: String?
     public var probability: Double?
     public var probabilities: [String: Double]?
+    /// For a model with a feature probe: the most likely class's probability by the networks alone and by the
+    /// probe alone, each calibrated (`ViewDecision.Parts`); the decision's `probability` is their mix's.
+    public var networkProbability: Double?
+    public var probeProbability: Double?
     public var headerView: String?
     /// agree, disagree, no-header, header-not-understood, undecided.
     public var agreement: String?

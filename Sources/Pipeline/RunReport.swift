@@ -80,13 +80,14 @@ public struct RunReport: Sendable {
 
     public func csv() -> String {
         var columns = ["file", "status", "decision", "view", "most_likely", "probability"] + parameters.classes.map { "p_\($0)" }
-            + ["content_distance", "header_view", "agreement", "header_action", "reason"]
+            + ["p_networks", "p_probe", "content_distance", "header_view", "agreement", "header_action", "reason"]
         if parameters.showPHI { columns += ["patient_id", "patient_name"] }
         var lines = [columns.joined(separator: ",")]
         for r in records {
             var row = [r.relativePath, r.status.rawValue, r.decision ?? "", r.view ?? "", r.mostLikely ?? "",
                        r.probability.map { String(format: "%.6f", $0) } ?? ""]
             row += parameters.classes.map { c in r.probabilities?[c].map { String(format: "%.6f", $0) } ?? "" }
+            row += [r.networkProbability, r.probeProbability].map { $0.map { String(format: "%.6f", $0) } ?? "" }
             row += [r.contentDistance.map { String(format: "%.2f", $0) } ?? "", r.headerView ?? "", r.agreement ?? "",
                     r.headerAction?.rawValue ?? "", r.error ?? r.skipReason ?? r.decisionReason ?? r.basis ?? ""]
             if parameters.showPHI { row += [r.patientID ?? "", r.patientName ?? ""] }

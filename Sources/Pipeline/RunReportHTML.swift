@@ -153,6 +153,9 @@ extension RunReport {
         let viewText = r.view ?? (r.decision == "frontal-uncertain" ? "frontal, AP/PA uncertain" : "uncertain (\(r.mostLikely ?? "?")?)")
         c += "<span class=\"tag \(Self.escape(tag))\">\(Self.escape(viewText))</span>"
         c += String(format: "p = %.4f", r.probability ?? 0)
+        if let n = r.networkProbability, let p = r.probeProbability {
+            c += String(format: " <span class=\"muted\">(networks %.3f, probe %.3f)</span>", n, p)
+        }
         c += " · header: \(Self.escape(r.headerView ?? "none"))"
         if r.agreement == "disagree" { c += " <span class=\"tag disagree\">disagrees</span>" }
         c += " · \(Self.escape(r.headerAction.map(Self.actionText) ?? ""))"

@@ -59,6 +59,7 @@ struct ProcessCLITests {
             struct Output: Decodable { var path: String; var kind: String; var sopInstanceUID: String? }
             var relativePath: String; var status: String; var view: String?; var agreement: String?; var headerAction: String?
             var outputs: [Output]; var error: String?
+            var probability: Double?; var networkProbability: Double?; var probeProbability: Double?
         }
         var images: [Image]
     }
@@ -112,6 +113,10 @@ struct ProcessCLITests {
         #expect(images["studyA/no-view.dcm"]?.outputs.contains { $0.kind == "tagged copy" } == true)
         // Every SC, Parametric Map and SR passes dciodvfy, and the SR names the source and every object of the image.
         for image in images.values where image.status == "done" {
+            // The shipped model mixes the networks and the probe: each part's probability of the most likely class is kept
+            // beside the decision's.
+            let parts = [image.networkProbability, image.probeProbability, image.probability].compactMap { $0 }
+            #expect(parts.count == 3 && parts.allSatisfy { $0 > 0 && $0 <= 1 }, "\(image.relativePath): \(parts)")
             #expect(image.outputs.filter { $0.kind.hasSuffix("Parametric Map") }.count == 2, "one Parametric Map per method")
             #expect(image.outputs.filter { $0.kind.hasSuffix("presentation state") }.count == 2, "one presentation state per method")
             for o in image.outputs where o.kind.contains("SC") || o.kind == "SR" || o.kind.hasSuffix("Parametric Map") || o.kind.hasSuffix("presentation state") {

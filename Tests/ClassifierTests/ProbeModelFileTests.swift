@@ -74,7 +74,7 @@ struct ProbeModelFileTests {
         #expect(single == features)
     }
 
-    @Test("the decision's logits are (1 − share) · log softmax(network / T_n) + share · log softmax(probe / T_p); without the probe's features the network's alone")
+    @Test("the decision's logits are (1 − share) · log softmax(network / T_n) + share · log softmax(probe / T_p); without the probe's features the network's alone; the decision names each part's probabilities")
     func mix() throws {
         let (path, _, linear) = try makeProbeModel(share: 0.25)
         let model = try ModelFile(path: path)
@@ -94,6 +94,13 @@ struct ProbeModelFileTests {
         let decision = classifier.decide(file: "x", gray: gray, probeFeatures: probeFeatures, header: nil, headerConfirmsChest: true).decision
         let expected = Calibration.probabilities(logits: Array(model.decisionLogits(network: raw, probeFeatures: probeFeatures)), classes: 3, temperature: 1.2)
         for (c, view) in model.views.enumerated() { #expect(abs((decision.probabilities[view.name] ?? -1) - Double(expected[c])) < 1e-6) }
+        // It says what each part said: the networks' and the probe's own calibrated probabilities.
+        let parts = try #require(decision.parts)
+        let networks = logSoftmax(raw.map { Double($0) / 1.5 }).map(exp), probe = other.map(exp)
+        for (c, view) in model.views.enumerated() {
+            #expect(abs((parts.networks[view.name] ?? -1) - networks[c]) < 1e-6 && abs((parts.probe[view.name] ?? -1) - probe[c]) < 1e-6)
+        }
+        #expect(classifier.decide(file: "x", gray: gray, header: nil, headerConfirmsChest: true).decision.parts == nil)
     }
 
     @Test("a model file whose probe is incomplete is refused with the reason")
