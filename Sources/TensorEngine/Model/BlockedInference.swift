@@ -36,6 +36,9 @@ final class BlockedInference {
     private var biasCopies: [(UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int)] = []
     private var winogradWeights: [(Winograd3x3, UnsafePointer<Float>, UnsafePointer<Float>)] = []
     private var memories: [dnnl_memory_t] = []
+    /// The activations' storage: two slots the layer outputs alternate between, and one for the squeezes (a layer
+    /// reads only the output before it; a training pass copies each activation out as soon as it is made).
+    private var slots: [UnsafeMutableRawPointer] = []
     private var primitives: [dnnl_primitive_t] = []
     private let stream: dnnl_stream_t
     private var input: dnnl_memory_t?
@@ -75,7 +78,30 @@ final class BlockedInference {
             if let m { memories.append(m) }
             return m
         }
-        func activation(_ channels: Int, _ side: Int) -> dnnl_memory_t? { memory(desc([1, channels, side, side], block)) }
+        // The layer outputs in order (conv1, pool1, each fire's, each pool's) alternate between slots 0 and 1, the
+        // squeezes share slot 2: each slot as large as the largest activation it holds.
+        var outputs = [(64, a.conv1Size), (64, MaxPool2D.outputSize(a.conv1Size, kernel: 3, stride: 2))]
+        var squeezes: [(Int, Int)] = []
+        for f in SqueezeNetArchitecture.fires {
+            let side = net.fireShapes(f).0.height
+            squeezes.append((f.squeeze, side))
+            outputs.append((f.outChannels, side))
+            if SqueezeNetArchitecture.poolAfterFire.contains(f.index) { outputs.append((f.outChannels, MaxPool2D.outputSize(side, kernel: 3, stride: 2))) }
+        }
+        func bytes(_ shape: (Int, Int)) -> Int { 4 * shape.0 * shape.1 * shape.1 }
+        let capacity = [outputs.enumerated().filter { $0.offset % 2 == 0 }.map { bytes($0.element) }.max()!,
+                        outputs.enumerated().filter { $0.offset % 2 == 1 }.map { bytes($0.element) }.max()!,
+                        squeezes.map(bytes).max()!]
+        slots = capacity.map { UnsafeMutableRawPointer.allocate(byteCount: $0, alignment: 64) }
+        var outputCount = 0
+        /// A layer output (`squeeze`: a squeeze's) in its slot; oneDNN's own storage should its layout need more room.
+        func activation(_ channels: Int, _ side: Int, squeeze: Bool = false) -> dnnl_memory_t? {
+            let md = desc([1, channels, side, side], block)
+            let slot = squeeze ? 2 : outputCount % 2
+            if !squeeze { outputCount += 1 }
+            var copy = md
+            return dnnl_memory_desc_get_size(&copy) <= capacity[slot] ? memory(md, slots[slot]) : memory(md)
+        }
         func handle(_ m: dnnl_memory_t) -> UnsafeMutablePointer<Float> {
             var h: UnsafeMutableRawPointer?
             dnnl_memory_get_data_handle(m, &h)
@@ -157,7 +183,7 @@ final class BlockedInference {
         keep(previous, "pool1", channels: 64, side: MaxPool2D.outputSize(a.conv1Size, kernel: 3, stride: 2))
         for f in SqueezeNetArchitecture.fires {
             let (sq, e1, e3) = net.fireShapes(f), side = sq.height, name = "features.\(f.index)"
-            let squeeze = activation(f.squeeze, side)
+            let squeeze = activation(f.squeeze, side, squeeze: true)
             conv(previous, squeeze, "\(name).squeeze", sq)
             keep(squeeze, "fire\(f.index).squeeze", channels: f.squeeze, side: side)
             let out = activation(f.outChannels, side)
@@ -214,7 +240,8 @@ final class BlockedInference {
     private func release() {
         for p in primitives { dnnl_primitive_destroy(p) }
         for m in memories { dnnl_memory_destroy(m) }
-        primitives = []; memories = []; steps = []
+        for slot in slots { slot.deallocate() }
+        primitives = []; memories = []; steps = []; slots = []
     }
 
     /// fire9's output (512 × side², plain) for one image (3 × size², plain).
