@@ -155,14 +155,15 @@ struct ExplainCommand: ParsableCommand {
         let probability = prediction?.decision.probabilities[predicted] ?? networkProbability
         if json {
             struct Summary: Encodable {
-                var file: String; var predicted: String; var probability: Double; var networkProbability: Double; var targetClass: String
+                var file: String; var predicted: String; var probability: Double; var networkProbability: Double; var probeProbability: Double?
+                var targetClass: String
                 var decision: String; var decisionReason: String?
                 var methods: [String]; var layer: String; var target: String; var colormap: String
                 var model: String; var modelSHA256: String; var seconds: Double; var outputs: [String]
                 var metrics: [String: DeletionInsertion.Result]?
             }
             let s = Summary(file: image, predicted: predicted, probability: probability, networkProbability: networkProbability,
-                            targetClass: model.views[first.targetClass].name,
+                            probeProbability: prediction?.decision.parts?.probe[predicted], targetClass: model.views[first.targetClass].name,
                             decision: prediction?.decision.outcome.rawValue ?? ViewDecision.Outcome.skipped.rawValue,
                             decisionReason: notAChestFilm ?? prediction?.decision.reason, methods: method.map(\.rawValue),
                             layer: explanation.layer.rawValue, target: target.rawValue, colormap: explanation.colormap.rawValue, model: model.name,
@@ -171,7 +172,8 @@ struct ExplainCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(s), as: UTF8.self))
         } else {
-            let networks = model.probe == nil ? "" : String(format: ", networks alone %.4f", networkProbability)
+            let probeAlone = prediction?.decision.parts?.probe[predicted].map { String(format: ", probe alone %.4f", $0) } ?? ""
+            let networks = model.probe == nil ? "" : String(format: ", networks alone %.4f", networkProbability) + probeAlone
             print(String(format: "%@: %@ (p = %.4f%@); %@ in %.1f ms", image, predicted, probability, networks,
                          method.map(\.rawValue).joined(separator: ", "), seconds * 1000))
             if let notAChestFilm {

@@ -51,6 +51,12 @@ struct ClassifierCLITests {
         let summary = try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as! [String: Any]
         #expect((summary["outputs"] as! [String]).filter { $0.hasSuffix(".probe.npy") || $0.hasSuffix(".probe.png") }.count == 2)
         #expect(summary["targetClass"] as? String == summary["predicted"] as? String)
+        // Each part's probability beside the decision's, as classify gives them.
+        let classifiedFilm = try CLI.run(["classify", "--json", "--model", out, film])
+        let parts = ((try JSONSerialization.jsonObject(with: Data(classifiedFilm.stdout.utf8)) as! [[String: Any]])[0]["decision"] as! [String: Any])["parts"] as! [String: [String: Double]]
+        let predicted = try #require(summary["predicted"] as? String)
+        #expect(abs((summary["probeProbability"] as? Double ?? -1) - parts["probe"]![predicted]!) < 1e-9)
+        #expect(abs((summary["networkProbability"] as? Double ?? -1) - parts["networks"]![predicted]!) < 1e-5)
     }
 
     @Test("train and evaluate take PadChest's label CSV with --images: three views, skipped rows counted, a card")
