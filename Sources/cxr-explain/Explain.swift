@@ -142,8 +142,13 @@ struct ExplainCommand: ParsableCommand {
         if metrics {
             let scorer = DeletionInsertion()
             let c = maps[method[0]]!.targetClass
-            // Deletion and insertion score through the networks: not a measure of the probe's map.
             for m in method where m != .probe { scores[m.rawValue] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options, map: maps[m]!.values, targetClass: c) }
+            // The probe's map is scored through the probe, against a random map scored the same way.
+            if method.contains(.probe), let probe = model.probe {
+                for (name, map) in [("probe", maps[.probe]!.values), ("random/probe", DeletionInsertion.randomMap(count: size * size, seed: explanation.seed))] {
+                    scores[name] = scorer.evaluate(probe: probe, radiograph: radiograph, options: model.options, map: map, targetClass: c)
+                }
+            }
             scores["random"] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options,
                                                map: DeletionInsertion.randomMap(count: size * size, seed: explanation.seed), targetClass: c)
         }
@@ -183,7 +188,7 @@ struct ExplainCommand: ParsableCommand {
             }
             for w in written { print("  wrote \(w)") }
             for (name, r) in scores.sorted(by: { $0.key < $1.key }) {
-                print(String(format: "  %@  deletion AUC %.4f  insertion AUC %.4f", name.padding(toLength: 10, withPad: " ", startingAt: 0), r.deletionAUC, r.insertionAUC))
+                print(String(format: "  %@  deletion AUC %.4f  insertion AUC %.4f", name.padding(toLength: 12, withPad: " ", startingAt: 0), r.deletionAUC, r.insertionAUC))
             }
         }
     }

@@ -10,17 +10,17 @@ import TensorEngine
 /// maps, so gradient × activation (HiResCAM of the probe's logit at the tapped layers) splits the logit exactly: each
 /// position gets Σ_c (v_k,mean_c / area) · A_c(x) plus v_k,max_c · A_c(x) where x is channel c's (first) maximum,
 /// with v = W ⊙ s; the positions of all sizes add up to the logit less the constant b_k − Σ_j v_kj μ_j. Each size's
-/// map is shared out over the network input's pixels keeping its sum, the sizes added (the raw map), then shown as
-/// the CAM family is (ReLU, min-max) after smoothing to the networks' Grad-CAM grain.
+/// map is shared out over the network input's pixels keeping its sum, the sizes added (the raw map), then shown
+/// smoothed to the networks' Grad-CAM grain, ReLU, scaled to its 99th percentile.
 public struct ProbeMapper: Sendable {
     public let probe: FeatureProbe
 
     public init(probe: FeatureProbe) { self.probe = probe }
 
-    /// The probe's logits split over positions: per size, classes × side² values; and the part no position holds.
     /// Box radius for the shown map: three passes ≈ a Gaussian of σ ≈ 7.5 pixels at 227 (half a fire9 cell).
     static func displayRadius(size: Int) -> Int { max(1, Int((Double(size) * 7 / 227).rounded())) }
 
+    /// The probe's logits split over positions: per size, classes × side² values; and the part no position holds.
     public struct Contributions: Sendable {
         public var sizes: [(side: Int, perClass: [[Double]])]
         public var constant: [Double]
@@ -31,6 +31,7 @@ public struct ProbeMapper: Sendable {
         }
     }
 
+    /// The split of the probe's logits over the cells of `taps` (`FeatureProbe.tapMaps`, one entry per probe size).
     public func contributions(of taps: [FeatureProbe.TapMaps]) -> Contributions {
         let linear = probe.linear, classes = linear.classes, width = SqueezeNet.pooledTapWidth
         precondition(taps.count == probe.sizes.count, "one set of maps per probe size")
