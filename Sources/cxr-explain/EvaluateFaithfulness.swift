@@ -104,6 +104,9 @@ extension Evaluate {
                          + String(format: "   %3d/%-3d", r.beatsRandomOnDeletion, r.deletionAUC.n)
                          + "   " + stat(r.randomisedConv10Rho) + "    " + stat(r.randomisedAllRho))
         }
+        if s.methods.contains(where: { $0.method == ExplanationMethod.probe.rawValue && $0.randomisedConv10Rho != nil }) {
+            lines.append("probe: its cascade re-draws the probe's weights first (the \"conv10\" column), then its backbone from fire9 down")
+        }
         if let l = s.limeStability { lines.append(String(format: "LIME stability across seeds: Spearman ρ %.3f ± %.3f (%d images)", l.mean, l.sd, l.n)) }
         return lines.joined(separator: "\n")
     }

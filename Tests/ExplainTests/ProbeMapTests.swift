@@ -158,4 +158,20 @@ struct ProbeMapTests {
         Parallel.setThreads(ProcessInfo.processInfo.activeProcessorCount)
         #expect(single.deletionCurve == r.deletionCurve && single.insertionCurve == r.insertionCurve)
     }
+
+    @Test("the probe map's randomisation cascade: the probe's weights, then its backbone from fire9 down; each step moves the map; seeded")
+    func randomisation() throws {
+        let probe = try Self.probe(), radiograph = try Self.film(), backbone = try CAMTests.squeezeNet()
+        let check = ModelRandomisation(seed: 3)
+        let before = ProbeMapper(probe: probe).map(radiograph: radiograph, options: Self.options, targetClass: 0).raw
+        let stages = check.run(probe: probe, backbone: backbone, radiograph: radiograph, options: Self.options, targetClass: 0)
+        #expect(stages.map(\.stage) == ["probe"] + backbone.stagesFromOutput.dropFirst())
+        let rho = stages.map { $0.rho["probe"] ?? nil }
+        #expect(rho.allSatisfy { $0 != nil })
+        #expect(rho[0]! < 0.5, "re-drawn probe weights left the map as it was: ρ \(rho[0]!)")
+        // The trained probe's map is left alone, and the same seed gives the same cascade.
+        let again = check.run(probe: probe, backbone: backbone, radiograph: radiograph, options: Self.options, targetClass: 0)
+        #expect(again.map { $0.rho["probe"] ?? nil } == rho)
+        #expect(ProbeMapper(probe: probe).map(radiograph: radiograph, options: Self.options, targetClass: 0).raw == before)
+    }
 }

@@ -31,6 +31,8 @@ public struct FaithfulnessCheck: Sendable {
         public var randomisation: [ModelRandomisation.Stage]?
         public var limeStability: LIMEStability.Result?
         public var seconds: [String: Double]
+        /// The probe's map's own cascade (`ModelRandomisation.run(probe:…)`: the probe's weights, then its backbone).
+        public var probeRandomisation: [ModelRandomisation.Stage]?
         /// With `borderMask`: the share of each CAM map's total in the border band (the band's share of the
         /// area is 1 − (1 − 2·fraction)²; 0.36 for 0.1).
         public var borderShare: [String: Double]?
@@ -98,6 +100,10 @@ public struct FaithfulnessCheck: Sendable {
         var result = Result(targetClass: c, probability: Double(any.probabilities[c]), scores: scores, randomisation: stages,
                             limeStability: stability, seconds: explanations.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value.seconds })
         result.borderShare = borderShare
+        if methods.contains(.probe), let randomisation, let probe, let radiograph {
+            result.probeRandomisation = randomisation.run(probe: probe, backbone: network.members[0], radiograph: radiograph, options: options,
+                                                          target: suite.target, targetClass: c)
+        }
         return result
     }
 }

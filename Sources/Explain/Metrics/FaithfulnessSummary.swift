@@ -19,8 +19,9 @@ public struct FaithfulnessSummary: Sendable, Codable {
         public var insertionAUC: Statistic
         /// Images where the method's deletion AUC is below the random map's.
         public var beatsRandomOnDeletion: Int
-        /// Spearman ρ to the trained model's map after randomising conv10 only, and after every stage
-        /// (constant randomised maps count as ρ = 0); nil for methods not in the check.
+        /// Spearman ρ to the trained model's map after randomising conv10 only (for the probe's map: the probe's
+        /// weights only), and after every stage (constant randomised maps count as ρ = 0); nil for methods not in the
+        /// check.
         public var randomisedConv10Rho: Statistic?
         public var randomisedAllRho: Statistic?
         /// Images whose randomised map became constant somewhere in the cascade.
@@ -42,7 +43,11 @@ public struct FaithfulnessSummary: Sendable, Codable {
                 guard let s = r.scores[m]?.deletionAUC, let random = r.scores[baseline]?.deletionAUC else { return false }
                 return s < random
             }.count
-            let cascades = results.compactMap { r in r.randomisation.flatMap { stages in stages.first?.rho[m] != nil ? stages : nil } }
+            // The probe's map has its own cascade (its weights first, then its backbone); the first stage is then the
+            // probe's weights rather than conv10.
+            let cascades = results.compactMap { r in
+                (m == ExplanationMethod.probe.rawValue ? r.probeRandomisation : r.randomisation).flatMap { stages in stages.first?.rho[m] != nil ? stages : nil }
+            }
             func rho(_ stage: ModelRandomisation.Stage?) -> Double { (stage?.rho[m] ?? nil) ?? 0 }
             return Row(method: m, deletionAUC: Statistic(scored.map(\.deletionAUC)), insertionAUC: Statistic(scored.map(\.insertionAUC)),
                        beatsRandomOnDeletion: beats,

@@ -1,4 +1,5 @@
 import Classifier
+import Preprocess
 import TensorEngine
 
 /// The cascading model-randomisation check (Adebayo et al., "Sanity checks for saliency maps"):
@@ -34,6 +35,31 @@ public struct ModelRandomisation: Sendable {
             var rho: [String: Double?] = [:]
             for m in methods { rho[m.rawValue] = Spearman.correlation(original[m]!.values, maps[m]!.values) }
             stages.append(Stage(stage: stage, rho: rho))
+        }
+        return stages
+    }
+
+    /// The same check for the feature probe's map: its linear weights re-drawn first (stage "probe", normal with the
+    /// trained weights' standard deviation), then its backbone's stages from fire9 down (`backbone`: the network the
+    /// probe reads, the model's first), each map compared with the trained probe's.
+    public func run(probe: FeatureProbe, backbone: SqueezeNet, radiograph: Radiograph, options: NetworkInputOptions,
+                    target: CAMTarget = .logit, targetClass: Int) -> [Stage] {
+        func map(_ p: FeatureProbe) -> [Float] {
+            ProbeMapper(probe: p).map(radiograph: radiograph, options: options, target: target, targetClass: targetClass).map.values
+        }
+        let original = map(probe)
+        var linear = probe.linear
+        let mean = linear.weight.reduce(0.0) { $0 + Double($1) } / Double(linear.weight.count)
+        let sd = (linear.weight.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(linear.weight.count)).squareRoot()
+        var rng = SplitMix64(seed: seed)
+        linear.weight = linear.weight.map { _ in Float(sd) * SqueezeNet.normal(&rng) }
+        let randomised = backbone.copy()
+        var stages: [Stage] = []
+        for (i, stage) in (["probe"] + backbone.stagesFromOutput.dropFirst()).enumerated() {  // conv10: the probe never reads it
+            if i > 0 { randomised.randomise(stage: stage, seed: seed &+ UInt64(i)) }
+            let p = FeatureProbe(backbone: randomised, sizes: probe.sizes, linear: linear, share: probe.share,
+                                 networkTemperature: probe.networkTemperature, probeTemperature: probe.probeTemperature)
+            stages.append(Stage(stage: stage, rho: [ExplanationMethod.probe.rawValue: Spearman.correlation(original, map(p))]))
         }
         return stages
     }

@@ -81,7 +81,7 @@ extension SqueezeNet {
         (parameters.pointer + b.offset).update(repeating: 0, count: b.count)
     }
 
-    static func normal(_ rng: inout SplitMix64) -> Float {
+    public static func normal(_ rng: inout SplitMix64) -> Float {
         // Box–Muller.
         let u1 = max(Double(rng.next() >> 11) * 0x1p-53, 1e-300), u2 = Double(rng.next() >> 11) * 0x1p-53
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
