@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the sample data: stage the sample studies (the shared chest DICOMs as they are, the
 # cxr-views PNG/JPEG images turned into DICOM studies by `convert`, and one PadChest-style 16-bit PNG left
-# as a PNG), then run `process` over them: view, Grad-CAM and LIME, tagged copies, Secondary Captures,
+# as a PNG), then run `process` over them: view, Grad-CAM, LIME and the probe map, tagged copies, Secondary Captures,
 # SR, report. Everything goes to out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ if [ ! -f "$shared/data/dicom/MANIFEST.tsv" ] || [ ! -f "$shared/data/cxr-views/
   echo "== no shared data at $shared: processing the committed demo films in sample-data/demo"
   rm -rf "$out" && mkdir -p "$out"
   # The film folders only: NOTICE and MANIFEST.tsv beside them would be listed as "not an image".
-  "$bin" process sample-data/demo/study-* sample-data/demo/not-chest --out "$out/results" --methods gradcam lime
+  "$bin" process sample-data/demo/study-* sample-data/demo/not-chest --out "$out/results" --methods gradcam lime probe
   echo
   echo "Open the report: $out/results/report.html  (results.json, results.csv beside it; DICOM outputs under $out/results/)"
   exit 0
@@ -34,7 +34,7 @@ find "$staged" -type f | sort | while IFS= read -r f; do
 done
 echo "$(find "$out/studies" -type f | wc -l) images in $(find "$out/studies" -mindepth 1 -maxdepth 1 -type d | wc -l) studies under $out/studies"
 
-echo "== process: classify, explain (Grad-CAM, LIME), write DICOM results and the report"
-"$bin" process "$out/studies" --out "$out/results" --methods gradcam lime
+echo "== process: classify, explain (Grad-CAM, LIME, the feature probe's map), write DICOM results and the report"
+"$bin" process "$out/studies" --out "$out/results" --methods gradcam lime probe
 echo
 echo "Open the report: $out/results/report.html  (results.json, results.csv beside it; DICOM outputs under $out/results/)"
