@@ -144,10 +144,9 @@ struct ExplainCommand: ParsableCommand {
             let c = maps[method[0]]!.targetClass
             for m in method where m != .probe { scores[m.rawValue] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options, map: maps[m]!.values, targetClass: c) }
             // The probe's map is scored through the probe, against a random map scored the same way.
-            if method.contains(.probe), let probe = model.probe {
-                for (name, map) in [("probe", maps[.probe]!.values), ("random/probe", DeletionInsertion.randomMap(count: size * size, seed: explanation.seed))] {
-                    scores[name] = scorer.evaluate(probe: probe, radiograph: radiograph, options: model.options, map: map, targetClass: c)
-                }
+            if let map = maps[.probe]?.values, let probe = model.probe {
+                scores.merge(scorer.probeScores(probe: probe, radiograph: radiograph, options: model.options, map: map, randomSeed: explanation.seed,
+                                                targetClass: c)) { a, _ in a }
             }
             scores["random"] = scorer.evaluate(network: model.network, gray: input.gray, options: model.options,
                                                map: DeletionInsertion.randomMap(count: size * size, seed: explanation.seed), targetClass: c)

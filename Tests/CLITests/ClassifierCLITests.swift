@@ -18,14 +18,20 @@ enum SafeTensorsHeader {
 struct ClassifierCLITests {
     static let shippedModel = TestPaths.packageRoot.appendingPathComponent("sample-data/models/cxr-views-squeezenet.safetensors").path
 
-    @Test("train --probe-share fits the feature probe per fold and for the model; the model file carries it and classify uses it")
-    func trainWithProbe() throws {
-        let dir = TestPaths.temporaryDirectory("cli-probe")
+    /// A manifest in `dir` of the first `perView` development films of each view (absolute paths), and its rows.
+    static func smallManifest(perView: Int, in dir: URL) throws -> (path: String, picked: [[String: String]]) {
         let rows = readTSV(TestPaths.viewData.appendingPathComponent("MANIFEST.tsv"))
-        let picked = ["PA", "AP", "L"].flatMap { label in rows.filter { $0["label"] == label }.prefix(6) }
+        let picked = ["PA", "AP", "L"].flatMap { label in rows.filter { $0["label"] == label }.prefix(perView) }
         let manifest = dir.appendingPathComponent("MANIFEST.tsv").path
         try (["file\tlabel\tpatient_id"] + picked.map { "\(TestPaths.viewData.appendingPathComponent($0["file"]!).path)\t\($0["label"]!)\t\($0["patient_id"]!)" })
             .joined(separator: "\n").appending("\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        return (manifest, picked)
+    }
+
+    @Test("train --probe-share fits the feature probe per fold and for the model; the model file carries it and classify uses it")
+    func trainWithProbe() throws {
+        let dir = TestPaths.temporaryDirectory("cli-probe")
+        let (manifest, picked) = try Self.smallManifest(perView: 6, in: dir)
         let out = dir.appendingPathComponent("probed.safetensors").path
         let imagenet = TestPaths.shared.appendingPathComponent("models/squeezenet1_1-imagenet.safetensors").path
         let r = try CLI.run(["train", manifest, "--out", out, "--init", imagenet, "--cross-validate", "3", "--epochs", "1", "--patience", "0",
@@ -123,11 +129,7 @@ struct ClassifierCLITests {
     @Test("cross-validation of a soup writes each member's held-out logits beside the soup's; the card names the soup; an ensemble's file holds every network and classifies")
     func crossValidatedSoup() throws {
         let dir = TestPaths.temporaryDirectory("cli-soup")
-        let rows = readTSV(TestPaths.viewData.appendingPathComponent("MANIFEST.tsv"))
-        let picked = ["PA", "AP", "L"].flatMap { label in rows.filter { $0["label"] == label }.prefix(4) }
-        let manifest = dir.appendingPathComponent("MANIFEST.tsv").path
-        try ("file\tlabel\tpatient_id\n" + picked.map { "\(TestPaths.viewData.path)/\($0["file"]!)\t\($0["label"]!)\t\($0["patient_id"]!)" }
-            .joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        let (manifest, picked) = try Self.smallManifest(perView: 4, in: dir)
         let predictions = dir.appendingPathComponent("cv.tsv").path, out = dir.appendingPathComponent("soup.safetensors").path
         let common = ["--epochs", "1", "--batch-size", "4", "--patience", "0", "--input-size", "96", "--soup", "2"]
         let r = try CLI.run(["train", manifest, "--out", out, "--cross-validate", "2", "--cv-only", "--cv-predictions", predictions] + common)

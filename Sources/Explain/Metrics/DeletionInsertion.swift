@@ -86,6 +86,14 @@ public struct DeletionInsertion: Sendable {
         return Result(deletionAUC: Self.auc(dc), insertionAUC: Self.auc(ic), deletionCurve: dc, insertionCurve: ic)
     }
 
+    /// The probe's map and a random map of `randomSeed`, both through the probe: keyed "probe" and "random/probe".
+    public func probeScores(probe: FeatureProbe, radiograph: Radiograph, options: NetworkInputOptions, map: [Float], randomSeed: UInt64,
+                            targetClass c: Int) -> [String: Result] {
+        [ExplanationMethod.probe.rawValue: map, "random/probe": Self.randomMap(count: map.count, seed: randomSeed)].mapValues {
+            evaluate(probe: probe, radiograph: radiograph, options: options, map: $0, targetClass: c)
+        }
+    }
+
     /// A seeded uniform random map: the baseline every method should beat.
     public static func randomMap(count: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)

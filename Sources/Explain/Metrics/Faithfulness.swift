@@ -59,20 +59,17 @@ public struct FaithfulnessCheck: Sendable {
             chosen = chosen ?? explanations[.probe]!.map.targetClass
         }
         let any = explanations[methods[0]]!.map
-        let target = chosen!
+        let c = chosen!
         var scores: [String: Scores] = [:]
-        for m in methods {
-            let r = m == .probe
-                ? scorer.evaluate(probe: probe!, radiograph: radiograph!, options: options, map: explanations[m]!.map.values, targetClass: target)
-                : scorer.evaluate(network: network, gray: input.gray, options: options, map: explanations[m]!.map.values, targetClass: target)
+        for m in networkMethods {
+            let r = scorer.evaluate(network: network, gray: input.gray, options: options, map: explanations[m]!.map.values, targetClass: c)
             scores[m.rawValue] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
         }
-        if methods.contains(.probe) {
-            let r = scorer.evaluate(probe: probe!, radiograph: radiograph!, options: options,
-                                    map: DeletionInsertion.randomMap(count: input.gray.count, seed: randomMapSeed), targetClass: target)
-            scores["random/probe"] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
+        if let map = explanations[.probe]?.map.values, let probe, let radiograph {
+            for (name, r) in scorer.probeScores(probe: probe, radiograph: radiograph, options: options, map: map, randomSeed: randomMapSeed, targetClass: c) {
+                scores[name] = Scores(deletionAUC: r.deletionAUC, insertionAUC: r.insertionAUC)
+            }
         }
-        let c = target
         var borderShare: [String: Double]?
         if let borderMask {
             let side = options.size, band = Int((Double(side) * borderMask).rounded())
