@@ -26,7 +26,11 @@ seed() {
                 # A seed with the nested code sequences the header's words come from.
                 cp ../shared/data/dicom/chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm "$dir/nested-words.dcm" 2>/dev/null \
                   && dcmodify -nb -i "(0054,0410)[0].(0054,0412)[0].(0008,0104)=supine" -i "(0008,1032)[0].(0008,0104)=XR CHEST AP" \
-                       "$dir/nested-words.dcm" >/dev/null 2>&1 || true ;;
+                       "$dir/nested-words.dcm" >/dev/null 2>&1 || true
+                # pydicom's test files, when it is installed: big endian, deflated, JPEG-LS, JPEG 2000, RLE,
+                # odd VRs and deliberately broken files that our data lacks.
+                pydicom_files=$(/usr/bin/python3 -c 'import os, pydicom; print(os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files"))' 2>/dev/null || true)
+                [ -n "$pydicom_files" ] && find "$pydicom_files" -name '*.dcm' -size -1M -exec sh -c 'cp "$1" "$2/pydicom-$(basename "$1")"' _ {} "$dir" \; ;;
     fuzz_raster) find ../shared/data/cxr-views -type f \( -name '*.png' -o -name '*.jp*g' \) -size -300k | head -40 | xargs -I{} cp {} "$dir/" ;;
     fuzz_tagwriter) printf 'PatientName\nDoe^Jane\n' > "$dir/a"; printf 'ViewCodeSequence[0].CodeValue\n272479007\n' > "$dir/b";
                     printf 'OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition\nLL\n' > "$dir/c"

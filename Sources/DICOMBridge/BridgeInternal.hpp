@@ -48,6 +48,7 @@ struct StructureCheck {
     long depth = 0;                 ///< how deep sequences nest (counting stops past the limit)
     bool overrun = false;           ///< a value (pixel data and its fragments included) declares more bytes than there are
     bool inflatesTooLarge = false;  ///< a deflated dataset inflates beyond maxInflatedBytes
+    bool implicitUnderExplicitSyntax = false;  ///< the meta header says explicit VR, the first element has no VR
 };
 StructureCheck checkStructure(const uint8_t *data, size_t size, long limit);
 

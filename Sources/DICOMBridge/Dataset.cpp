@@ -187,6 +187,9 @@ int refuseUnsafeStructure(const uint8_t *data, size_t size, const char *noun, ch
     if (check.inflatesTooLarge)
         return fail(err, errlen, DCB_ERR_TOO_LARGE, "the deflated dataset inflates to more than " +
                                                         std::to_string(dcb::maxInflatedBytes >> 20) + " MiB");
+    if (check.implicitUnderExplicitSyntax)
+        return fail(err, errlen, DCB_ERR_NOT_DICOM, "the Transfer Syntax UID says explicit VR, but the data set is "
+                                                    "encoded implicit VR (the writer's error): it cannot be read reliably");
     if (check.overrun) {
         if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0)
             return fail(err, errlen, DCB_ERR_TRUNCATED, std::string("truncated: the ") + noun +

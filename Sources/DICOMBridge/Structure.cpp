@@ -1,8 +1,10 @@
 // A bounded, iterative walk of a DICOM byte stream before DCMTK's recursive parser sees it: how deep its
 // sequences nest (a few kilobytes of nested sequences would overflow the stack), whether a value declares
 // more bytes than the stream holds, and, for the deflated transfer syntax, how large the dataset inflates
-// (a 600 kB file inflating to 600 MB made DCMTK allocate all of it).
+// (a 600 kB file inflating to 600 MB made DCMTK allocate all of it), and whether a dataset declared explicit VR
+// was written implicit.
 #include "BridgeInternal.hpp"
+#include <cctype>
 #include <cstring>
 #include <vector>
 #include <zlib.h>
@@ -159,6 +161,12 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
         } else {
             explicitVR = syntax != "1.2.840.10008.1.2";
             r.big = syntax == "1.2.840.10008.1.2.2";
+            // Every explicit-VR element carries two upper-case letters after its tag; a writer that declared
+            // explicit VR but wrote implicit puts length bytes there, and a parser then reads garbage.
+            if (explicitVR && pos + 6 <= size && !(std::isupper(data[pos + 4]) && std::isupper(data[pos + 5]))) {
+                check.implicitUnderExplicitSyntax = true;
+                return check;
+            }
         }
     } else if (size >= 6) {
         // No meta header: explicit if bytes 4–5 look like a VR; big endian if the first group reads small

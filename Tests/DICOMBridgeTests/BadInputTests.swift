@@ -38,6 +38,21 @@ struct BadInputTests {
         #expect(throws: ImageReadError.noPixelData(file: path, reason: reason)) { try RadiographLoader.load(path: path) }
     }
 
+    @Test("a data set written implicit VR under a meta header that says explicit VR is refused by name, from file and memory")
+    func implicitDataUnderExplicitSyntax() {
+        // Like pydicom's SC_rgb_jpeg.dcm: DCMTK would read length bytes as a VR and stop inside a garbage value.
+        let implicit = TinyDICOM(.implicitLittle)
+        let body = implicit.element(0x0008, 0x0060, "CS", Array("CR".utf8)) + implicit.pixels2x2()
+        let reason = "the Transfer Syntax UID says explicit VR, but the data set is encoded implicit VR (the writer's error): it cannot be read reliably"
+        let mislabelled = TinyDICOM.part10Header(transferSyntax: "1.2.840.10008.1.2.1") + body
+        let path = write("implicit-under-explicit.dcm", mislabelled)
+        #expect(throws: ImageReadError.notAnImage(file: path, reason: reason)) { try RadiographLoader.load(path: path) }
+        #expect(throws: ImageReadError.notAnImage(file: "memory", reason: reason)) { try DICOMFile(bytes: mislabelled, name: "memory") }
+        // The same data set under its own transfer syntax reads.
+        let labelled = write("implicit.dcm", TinyDICOM.part10Header(transferSyntax: "1.2.840.10008.1.2") + body)
+        #expect((try? RadiographLoader.load(path: labelled))?.width == 2)
+    }
+
     @Test("an image format that is not read (TIFF, GIF, WebP, JPEG 2000, HEIF, BMP) fails as unsupported, named", arguments: [
         ("TIFF", [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0]), ("TIFF", [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]),
         ("GIF", Array("GIF89a".utf8) + [1, 0, 1, 0]), ("WebP", Array("RIFF".utf8) + [26, 0, 0, 0] + Array("WEBPVP8 ".utf8)),
