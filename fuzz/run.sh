@@ -31,7 +31,12 @@ seed() {
                 # odd VRs and deliberately broken files that our data lacks.
                 pydicom_files=$(/usr/bin/python3 -c 'import os, pydicom; print(os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files"))' 2>/dev/null || true)
                 [ -n "$pydicom_files" ] && find "$pydicom_files" -name '*.dcm' -size -1M -exec sh -c 'cp "$1" "$2/pydicom-$(basename "$1")"' _ {} "$dir" \; ;;
-    fuzz_raster) find ../shared/data/cxr-views -type f \( -name '*.png' -o -name '*.jp*g' \) -size -300k | head -40 | xargs -I{} cp {} "$dir/" ;;
+    fuzz_raster) find ../shared/data/cxr-views -type f \( -name '*.png' -o -name '*.jp*g' \) -size -300k | head -40 | xargs -I{} cp {} "$dir/"
+                 # One small picture of each kind `file` tells apart on this machine (palette PNGs of 1-8 bits,
+                 # gray + alpha, 16-bit RGBA, interlaced, JFIF and baseline JPEG): layouts the films lack.
+                 find /usr/share -xdev \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \) -size -64k 2>/dev/null \
+                   | grep -v -i -e skimage -e scikit -e imageio | xargs -r file -L | awk -F': *' '{k=$2; gsub(/[0-9]+ x [0-9]+|, [0-9]+x[0-9]+,.*|density.*/, "", k); if (!(k in seen)) {seen[k]=1; print $1}}' \
+                   | while read -r f; do cp -L "$f" "$dir/machine-$(basename "$f")"; done || true ;;
     fuzz_tagwriter) printf 'PatientName\nDoe^Jane\n' > "$dir/a"; printf 'ViewCodeSequence[0].CodeValue\n272479007\n' > "$dir/b";
                     printf 'OriginalAttributesSequence[0].ModifiedAttributesSequence[0].ViewPosition\nLL\n' > "$dir/c"
                     printf 'PatientName\nM\xc3\xbcller^J\xc3\xbcrgen=\xe5\xb1\xb1\xe7\x94\xb0\n' > "$dir/d"  # non-ASCII: declares ISO_IR 192

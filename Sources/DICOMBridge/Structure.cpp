@@ -136,11 +136,15 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
         std::string syntax;
         while (pos + 8 <= size && r.u16(pos) == 0x0002) {
             uint16_t element = r.u16(pos + 2);
-            bool isLong = longLengthVR(data + pos + 4);
-            size_t header = isLong ? 12 : 8;
+            // An element without a VR (no two upper-case letters after its tag) DCMTK reads as implicit VR:
+            // a 4-byte length after the tag (fuzz_dicom a4b4809b: 4 GB declared, allocated from memory).
+            const bool hasVR = std::isupper(data[pos + 4]) && std::isupper(data[pos + 5]);
+            bool isLong = !hasVR || longLengthVR(data + pos + 4);
+            size_t header = hasVR && isLong ? 12 : 8;
             if (pos + header > size) return check;
-            uint32_t length = isLong ? r.u32(pos + 8) : r.u16(pos + 6);
-            if (length == 0xFFFFFFFFu || pos + header + length > size) return check;
+            uint32_t length = !hasVR ? r.u32(pos + 4) : isLong ? r.u32(pos + 8) : r.u16(pos + 6);
+            if (length == 0xFFFFFFFFu) return check;
+            if (pos + header + length > size) { check.overrun = true; return check; }
             if (element == 0x0010) syntax.assign(reinterpret_cast<const char *>(data + pos + header), length);
             pos += header + length;
         }

@@ -27,8 +27,8 @@ public enum RasterConversion {
         var window: (center: Double, width: Double)?
         if raster.bitDepth == 16 {
             pixels = .gray16(gray, bitsStored: 16)
-            // The percentile window our reader would choose, in LINEAR form: c = (lo+hi)/2 + 0.5, w = hi-lo+1.
-            if case .percentile(let lo, let hi, _, _) = VOITransform.percentileWindow(raster.luminance) {
+            // The window our reader shows the PNG through, in LINEAR form: c = (lo+hi)/2 + 0.5, w = hi-lo+1.
+            if case .percentile(let lo, let hi, _, _) = VOITransform.pictureWindow(raster.luminance) {
                 window = (center: (lo + hi) / 2 + 0.5, width: max(1, hi - lo + 1))
             }
         } else {

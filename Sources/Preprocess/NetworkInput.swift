@@ -19,6 +19,10 @@ public struct NetworkInputOptions: Sendable, Equatable {
         /// and the square root (the dark mediastinum and lung bases lifted). The channels ImageNet's first layer
         /// expects to differ then carry different contrasts of the same film.
         case threeTones = "three-tones"
+        /// Linearly stretched: the nonzero values' 0.5th to 99.5th percentile mapped to [0, 1] (clipped), zero
+        /// staying zero. Any linear change of the gray scale (a 16-bit export of the film, another window, a
+        /// collection's contrast) gives the same input; unlike `equalized` the histogram keeps its shape.
+        case stretched
 
         /// What the model card says of it, before the normalisation ("" when as read).
         public var cardText: String {
@@ -26,6 +30,7 @@ public struct NetworkInputOptions: Sendable, Equatable {
             case .asRead: return ""
             case .equalized: return "gray levels histogram-equalised (each nonzero level replaced by its rank), then "
             case .threeTones: return "three tones as the three channels (as read, histogram-equalised, square root), then "
+            case .stretched: return "gray levels stretched linearly (the nonzero levels' 0.5th–99.5th percentile to 0–1), then "
             }
         }
     }
@@ -167,6 +172,7 @@ public struct NetworkInput: Sendable {
         case .asRead: channels = [gray, gray, gray]
         case .equalized: let e = equalized(gray); channels = [e, e, e]
         case .threeTones: channels = [gray, equalized(gray), gray.map { $0.squareRoot() }]
+        case .stretched: let t = stretched(gray); channels = [t, t, t]
         }
         let plane = gray.count, base = out.startIndex
         let means = [options.mean.0, options.mean.1, options.mean.2]
@@ -175,6 +181,16 @@ public struct NetworkInput: Sendable {
             let m = means[c], inv = 1 / stds[c], g = channels[c]
             for i in 0..<plane { out[base + c * plane + i] = (g[i] - m) * inv }
         }
+    }
+
+    /// The nonzero values' 0.5th–99.5th percentile window stretched to [0, 1], clipped; zeros stay 0 (padding and
+    /// black borders neither count nor move). Unchanged by any increasing linear map of the nonzero values.
+    public static func stretched(_ gray: [Float]) -> [Float] {
+        let nonzero = gray.filter { $0 > 0 }
+        let (low, high) = Percentiles.of(nonzero, VOITransform.defaultPercentiles.low, VOITransform.defaultPercentiles.high)
+        guard high > low else { return gray.map { $0 > 0 ? 1 : 0 } }
+        let scale = 1 / (high - low)
+        return gray.map { $0 > 0 ? Float(min(1, max(0, (Double($0) - low) * scale))) : 0 }
     }
 
     /// Histogram equalisation by rank: each nonzero value becomes (its mid-rank among the nonzero values) / n,

@@ -159,8 +159,8 @@ public enum RadiographLoader {
     }
 
     /// PNG or JPEG: colour becomes luminance (ITU-R BT.601, as PIL's "L"), alpha is ignored.
-    /// 8-bit values scale by 1/255; 16-bit PNGs (PadChest style, raw detector range) get the
-    /// percentile window, since their values rarely span the full 16 bits.
+    /// 8-bit values scale by 1/255; 16-bit PNGs (PadChest style), whose values rarely span the full 16 bits, get
+    /// the picture window (their 0.01–99.99 percentiles).
     static func loadRaster(path: String) throws(ImageReadError) -> Radiograph {
         let raster = try RasterImage.load(path: path)
         try raster.requireRadiograph(path: path)
@@ -178,7 +178,7 @@ public enum RadiographLoader {
         let voi: VOITransform
         let display: [Float]
         if raster.bitDepth == 16 {
-            voi = VOITransform.percentileWindow(raster.luminance)
+            voi = VOITransform.pictureWindow(raster.luminance)
             display = voi.apply(raster.luminance)
         } else {
             voi = .percentile(low: 0, high: 255, lowPercent: 0, highPercent: 100)

@@ -65,7 +65,7 @@ struct Train: ParsableCommand {
     var cvOnly = false
     @Flag(help: "Turn augmentation off.") var noAugment = false
     @Flag(help: "Resize each axis to the input (MATLAB's way) instead of padding to a square.") var stretch = false
-    @Option(help: "The gray levels the network sees: as-read; equalized (every nonzero gray level replaced by its rank, so a collection's window, gamma or contrast makes no difference); three-tones (as read, equalised and square root as the three channels). The model file records it.")
+    @Option(help: "The gray levels the network sees: as-read; equalized (every nonzero gray level replaced by its rank, so a collection's window, gamma or contrast makes no difference); three-tones (as read, equalised and square root as the three channels); stretched (the nonzero gray levels' 0.5th–99.5th percentile stretched linearly to 0–1, so a linear change of the gray scale makes no difference). The model file records it.")
     var tone: NetworkInputOptions.Tone = .asRead
     @Option(help: "Mix a linear probe on the first network's features at higher resolutions (--probe-sizes) into the decision with this share of the log-probabilities (0: none; needs --cross-validate 3 or more).")
     var probeShare = 0.0

@@ -49,6 +49,21 @@ struct FuzzRegressionTests {
         #expect(throws: DICOMWriteError.self) { try ds.put("ViewCodeSequence[10001].CodeValue", "x") }
     }
 
+    /// fuzz_dicom a4b4809b: 421 bytes whose meta header's Transfer Syntax UID has no VR ("U" and 0xFF), which
+    /// DCMTK reads as implicit VR with a 4-byte length of 4.29 GB and allocated, parsing from memory, before
+    /// reading it (4.1 GB). The meta group's declared lengths are now checked, read as DCMTK reads them.
+    @Test("a meta element without a VR declaring 4 GB is refused before DCMTK allocates it, from memory and from a file")
+    func metaElementWithoutVR() throws {
+        let name = "dicom-oom-a4b4809b"
+        let bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent(name)))
+        let reason = "truncated: the data ends inside an attribute (declared length exceeds the data)"
+        #expect(throws: ImageReadError.truncated(file: name, reason: reason)) { try DICOMFile(bytes: bytes, name: name) }
+        let path = Self.folder.appendingPathComponent(name).path
+        #expect(throws: ImageReadError.truncated(file: path, reason: "truncated: the file ends inside an attribute (declared length exceeds the data)")) {
+            try RadiographLoader.load(path: path)
+        }
+    }
+
     /// fuzz_dicom 9003a57f: Procedure Code Sequence's tag holding an LO value; reading a path through it made
     /// DCMTK's path processor take the LO for a sequence and crash. The path is now refused by name.
     @Test("a sequence's tag with another VR: reading or writing a path through it is refused, not a crash")

@@ -45,4 +45,34 @@ struct EqualizationTests {
         let input = NetworkInput(gray: gray, width: 3, height: 3, options: equalized)
         #expect(input.gray == gray)
     }
+
+    @Test("stretched: the nonzero values' 0.5th and 99.5th percentiles (numpy's) go to 0 and 1, clipped beyond; zeros stay 0")
+    func stretchedExact() {
+        // Nonzero 0.1 … 1.0 in steps of 0.1 (n = 10): numpy.percentile(…, [0.5, 99.5]) = 0.1045, 0.9955.
+        let gray: [Float] = [0] + (1...10).map { Float($0) / 10 }
+        let out = NetworkInput.stretched(gray)
+        #expect(out[0] == 0 && out[1] == 0 && out[10] == 1)
+        let (low, high) = (0.1045, 0.9955)
+        for i in 2...9 { #expect(abs(Double(out[i]) - (Double(gray[i]) - low) / (high - low)) < 1e-5) }
+        #expect(NetworkInput.stretched([0, 0.4, 0.4]) == [0, 1, 1], "one gray level: every nonzero pixel white")
+        #expect(NetworkInput.stretched([0, 0]) == [0, 0])
+    }
+
+    @Test("stretched: an increasing linear change of the nonzero gray levels (a 16-bit export, a contrast) gives the same input; a gamma does not")
+    func stretchedInvariantToLinearChanges() {
+        var state: UInt64 = 777
+        let gray = (0..<4096).map { i -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return i % 5 == 0 ? 0 : 0.05 + 0.6 * Float(state >> 40) / Float(1 << 24)
+        }
+        let reference = NetworkInput.stretched(gray)
+        let rescaled = NetworkInput.stretched(gray.map { $0 == 0 ? 0 : 0.01 + 1.5 * $0 })
+        #expect(zip(reference, rescaled).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(reference.enumerated().allSatisfy { i, v in gray[i] != 0 || v == 0 })
+        #expect(reference.max() == 1 && reference.filter { $0 > 0 }.min()! < 0.01)
+        #expect(NetworkInput.stretched(gray.map { pow($0, 0.7) }) != reference)
+        let stretched = NetworkInputOptions(size: 64, tone: .stretched)
+        #expect(NetworkInput.normalize(gray: gray, options: stretched)
+                == NetworkInput.normalize(gray: reference, options: NetworkInputOptions(size: 64)))
+    }
 }

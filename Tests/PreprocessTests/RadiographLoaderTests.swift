@@ -24,6 +24,22 @@ struct RadiographLoaderTests {
         #expect(raster.grayValues == values)
     }
 
+    @Test("a 16-bit PNG is shown through its 0.01–99.99 percentile window: a linear rescale of an 8-bit picture shows as the picture")
+    func png16Window() throws {
+        // 0 … 200 each 50 times (10050 pixels): numpy.percentile(v, [0.01, 99.99]) = 0, 200, the picture's range,
+        // where the 0.5–99.5 window (1, 199) would stretch it.
+        let levels = (0...200).flatMap { [UInt16](repeating: UInt16($0), count: 50) }
+        let path = writePNG("w16-window.png", width: 201, height: 50, bitDepth: 16, colorType: 0,
+                            samples: levels.map { $0 * 14 + 300 })
+        let image = try RadiographLoader.load(path: path), window = VOITransform.pictureWindow(try RasterImage.load(path: path).luminance)
+        guard case .percentile(let low, let high, 0.01, 99.99) = window else {
+            Issue.record("not the picture window"); return
+        }
+        #expect(low == 300 && high == 300 + 14 * 200)
+        #expect(zip(image.pixels, levels).allSatisfy { shown, level in abs(Double(shown) - Double(level) / 200) < 1e-6 })
+        #expect(image.source.voi == window.description)
+    }
+
     @Test("8-bit RGB and RGBA become BT.601 luminance; alpha is ignored")
     func rgb() throws {
         let rgb = writePNG("rgb.png", width: 2, height: 1, bitDepth: 8, colorType: 2, samples: [255, 0, 0, 10, 20, 30])
