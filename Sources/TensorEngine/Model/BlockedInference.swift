@@ -107,13 +107,31 @@ final class BlockedInference {
             dnnl_memory_get_data_handle(m, &h)
             return h!.assumingMemoryBound(to: Float.self)
         }
+        /// Attributes asking for a scratchpad we pass in (`scratchpad(of:)`): oneDNN's own is shared by every
+        /// primitive of the thread that made them, and a pooled pipeline runs on whichever thread borrows it —
+        /// a primitive that migrates between threads then finds another thread's scratchpad, or a freed one
+        /// (a crash at a null scratchpad in conv1's kernel, depending on the heap's layout).
+        func userScratchpad() -> dnnl_primitive_attr_t? {
+            var attr: dnnl_primitive_attr_t?
+            check(dnnl_primitive_attr_create(&attr))
+            if let attr { check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) }
+            return attr
+        }
+        /// The scratchpad argument `pd` needs, in memory of this pipeline's own (none when it needs none).
+        func scratchpad(of pd: dnnl_primitive_desc_t) -> [dnnl_exec_arg_t] {
+            guard let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0) else { return [] }
+            var copy = md.pointee
+            guard dnnl_memory_desc_get_size(&copy) > 0, let m = memory(copy) else { return [] }
+            return [dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: m)]
+        }
         func add(_ pd: dnnl_primitive_desc_t, _ arguments: [(Int32, dnnl_memory_t?)]) {
             var p: dnnl_primitive_t?
             check(dnnl_primitive_create(&p, pd))
+            let scratch = scratchpad(of: pd)
             dnnl_primitive_desc_destroy(pd)
             guard let p, arguments.allSatisfy({ $0.1 != nil }) else { failed = true; return }
             primitives.append(p)
-            steps.append(.primitive(p, arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }))
+            steps.append(.primitive(p, arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) } + scratch))
         }
         /// dst = ReLU(conv(src) + bias), weights reordered from the network's OIHW block.
         func conv(_ src: dnnl_memory_t?, _ dst: dnnl_memory_t?, _ name: String, _ shape: ConvShape) {
@@ -130,6 +148,7 @@ final class BlockedInference {
             check(dnnl_primitive_attr_create(&attr)); check(dnnl_post_ops_create(&postOps))
             check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0))
             check(dnnl_primitive_attr_set_post_ops(attr, postOps))
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user))
             var pd: dnnl_primitive_desc_t?
             check(dnnl_primitive_desc_create(&pd, &cd, attr, engine, nil))
             dnnl_post_ops_destroy(postOps); dnnl_primitive_attr_destroy(attr)
@@ -137,12 +156,14 @@ final class BlockedInference {
             // Weights: OIHW from the network, reordered once into the primitive's own blocked layout.
             let weights = memory(wMD.pointee)
             let user = memory(wUser, UnsafeMutableRawPointer(net.p("\(name).weight")))
-            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?
-            check(dnnl_reorder_primitive_desc_create(&rpd, &wUser, engine, wMD, engine, nil))
-            if let rpd { check(dnnl_primitive_create(&r, rpd)); dnnl_primitive_desc_destroy(rpd) }
+            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?, scratch: [dnnl_exec_arg_t] = []
+            let reorderAttr = userScratchpad()
+            check(dnnl_reorder_primitive_desc_create(&rpd, &wUser, engine, wMD, engine, reorderAttr))
+            dnnl_primitive_attr_destroy(reorderAttr)
+            if let rpd { check(dnnl_primitive_create(&r, rpd)); scratch = scratchpad(of: rpd); dnnl_primitive_desc_destroy(rpd) }
             if let r, let user, let weights {
                 primitives.append(r)
-                weightReorders.append((r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: weights)]))
+                weightReorders.append((r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: weights)] + scratch))
             } else { failed = true }
             let bias = memory(bMD)
             if let bias { biasCopies.append((handle(bias), UnsafePointer(net.p("\(name).bias")), shape.outChannels)) }
@@ -165,12 +186,14 @@ final class BlockedInference {
             check(dnnl_memory_desc_init_by_strides(&plain, 4, [1, Int64(channels), Int64(side), Int64(side)], dnnl_f32,
                                                    [Int64(channels * n * hw), Int64(n * hw), Int64(side), 1]))
             guard let destination = memory(plain, nil) else { failed = true; return }
-            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?
-            check(dnnl_reorder_primitive_desc_create(&rpd, &source, engine, &plain, engine, nil))
-            if let rpd { check(dnnl_primitive_create(&r, rpd)); dnnl_primitive_desc_destroy(rpd) }
+            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?, scratch: [dnnl_exec_arg_t] = []
+            let reorderAttr = userScratchpad()
+            check(dnnl_reorder_primitive_desc_create(&rpd, &source, engine, &plain, engine, reorderAttr))
+            dnnl_primitive_attr_destroy(reorderAttr)
+            if let rpd { check(dnnl_primitive_create(&r, rpd)); scratch = scratchpad(of: rpd); dnnl_primitive_desc_destroy(rpd) }
             guard let r else { failed = true; return }
             primitives.append(r)
-            steps.append(.capture(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: m), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: destination)],
+            steps.append(.capture(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: m), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: destination)] + scratch,
                                   destination, capture.buffer(name), hw))
         }
 
@@ -213,7 +236,9 @@ final class BlockedInference {
         if !failed, let previous, let fire9Plain {
             var srcMD = Self.descriptor(of: previous)
             var plainMD = Self.descriptor(of: fire9Plain), rpd: dnnl_primitive_desc_t?
-            check(dnnl_reorder_primitive_desc_create(&rpd, &srcMD, engine, &plainMD, engine, nil))
+            let reorderAttr = userScratchpad()
+            check(dnnl_reorder_primitive_desc_create(&rpd, &srcMD, engine, &plainMD, engine, reorderAttr))
+            dnnl_primitive_attr_destroy(reorderAttr)
             if let rpd { add(rpd, [(DNNL_ARG_FROM, previous), (DNNL_ARG_TO, fire9Plain)]) }
         }
         if failed { release(); return nil }
