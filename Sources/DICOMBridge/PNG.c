@@ -54,9 +54,14 @@ int dcb_png_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
     }
     uint16_t *volatile data = NULL;
     png_bytep volatile row = NULL;
+    /* An interlaced image's whole rows: freed here too when libpng stops inside it (fuzz_raster 0841a4b1). */
+    png_bytep volatile whole = NULL;
+    png_bytepp volatile rows = NULL;
     if (setjmp(png_jmpbuf(png))) {
         free(data);
         free(row);
+        free(whole);
+        free(rows);
         png_destroy_read_struct(&png, &info, NULL);
         fclose(fp);
         if (ctx.truncated || strcmp(ctx.message, "out of memory") == 0)
@@ -98,15 +103,17 @@ int dcb_png_read(const char *path, dcb_raster *out, char *err, size_t errlen) {
     if (passes > 1) {
         /* Interlaced images need the whole image as rows; read into the 16-bit buffer in place. */
         size_t rowBytes = png_get_rowbytes(png, info);
-        png_bytep whole = (png_bytep)malloc(rowBytes * height);
-        png_bytepp rows = (png_bytepp)malloc(sizeof(png_bytep) * height);
-        if (!whole || !rows) { free(whole); free(rows); png_error(png, "out of memory"); }
+        whole = (png_bytep)malloc(rowBytes * height);
+        rows = (png_bytepp)malloc(sizeof(png_bytep) * height);
+        if (!whole || !rows) png_error(png, "out of memory");
         for (png_uint_32 y = 0; y < height; ++y) rows[y] = whole + y * rowBytes;
         png_read_image(png, rows);
         for (size_t i = 0; i < samples; ++i)
             data[i] = bits == 16 ? ((uint16_t *)whole)[i] : whole[i];
         free(whole);
         free(rows);
+        whole = NULL;
+        rows = NULL;
     } else {
         for (png_uint_32 y = 0; y < height; ++y) {
             png_read_row(png, row, NULL);
