@@ -24,13 +24,16 @@ public struct PresentationStateOutline: Sendable {
     /// When the tool acted: Presentation Creation and Instance Creation Date/Time.
     public var createdAt: Date
     /// The modality values shown as black and white when the image has no usable VOI of its own (the reader's
-    /// percentile window); nil: the image's own display.
+    /// window: an 8-bit image's stored range or the percentile window); nil: the image's own display.
     public var displayRange: ClosedRange<Double>?
+    /// Window Center & Width Explanation of `displayRange` ("STORED RANGE", "PERCENTILE WINDOW").
+    public var displayExplanation: String
 
     public init(outlines: [[(x: Float, y: Float)]], sopInstanceUID: String, seriesInstanceUID: String, seriesNumber: Int,
                 instanceNumber: Int, label: String, description: String, layer: String, layerDescription: String, createdAt: Date,
-                displayRange: ClosedRange<Double>? = nil) {
+                displayRange: ClosedRange<Double>? = nil, displayExplanation: String = "") {
         self.displayRange = displayRange
+        self.displayExplanation = displayExplanation
         self.outlines = outlines; self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID
         self.seriesNumber = seriesNumber; self.instanceNumber = instanceNumber; self.label = label
         self.description = description; self.layer = layer; self.layerDescription = layerDescription; self.createdAt = createdAt
@@ -53,7 +56,7 @@ public struct PresentationStateOutline: Sendable {
                     // LINEAR maps c − 0.5 ± (w − 1)/2 to black and white (PS3.3 C.11.2.1.2.1).
                     window_center: displayRange.map { ($0.lowerBound + $0.upperBound) / 2 + 0.5 } ?? 0,
                     window_width: displayRange.map { $0.upperBound - $0.lowerBound + 1 } ?? 0,
-                    window_explanation: strings.make("PERCENTILE WINDOW"))
+                    window_explanation: strings.make(displayExplanation))
                 return dcb_presentation_state_build(source.handle, &spec, &out, &err, err.count)
             }
         }

@@ -34,8 +34,16 @@ public struct Radiograph: Sendable {
         public var bitDepth: Int
         public var channels: Int
         /// The modality values the reader mapped to black and white when a DICOM file had no usable VOI of its
-        /// own (the percentile window); nil when the file's VOI LUT or window was used, and for PNG/JPEG.
-        public var percentileWindow: ClosedRange<Double>? = nil
+        /// own (an 8-bit image's stored range, else the percentile window); nil when the file's VOI LUT or
+        /// window was used, and for PNG/JPEG.
+        public var readerWindow: ReaderWindow? = nil
+    }
+
+    /// A window the reader chose, and how a presentation state explains it.
+    public struct ReaderWindow: Sendable, Equatable {
+        public var range: ClosedRange<Double>
+        public var explanation: String
+        public init(range: ClosedRange<Double>, explanation: String) { self.range = range; self.explanation = explanation }
     }
 
     public struct Statistics: Sendable, Equatable {

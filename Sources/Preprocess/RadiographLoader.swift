@@ -96,7 +96,9 @@ public enum RadiographLoader {
         let isPadding = padding.map { p in stored.map { p.contains($0) } }
         let imageValues = isPadding.map { pad in display.indices.compactMap { pad[$0] ? nil : display[$0] } } ?? display
         let voiBasis = imageValues.isEmpty ? display : imageValues
-        let voi = VOITransform.read(from: file, modalityValues: voiBasis)
+        // An unsigned image of at most 8 bits stored as it is shown (identity modality transform): its whole range.
+        let storedRange = info.bitsStored <= 8 && !info.isSigned && modality == .identity ? 0...Double((1 << info.bitsStored) - 1) : nil
+        let voi = VOITransform.read(from: file, modalityValues: voiBasis, storedRange: storedRange)
         voi.applyInPlace(&display)
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
@@ -109,7 +111,11 @@ public enum RadiographLoader {
         if let padding {
             source.voi += "; \(display.count - imageValues.count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
         }
-        if case .percentile(let low, let high, _, _) = voi { source.percentileWindow = low...high }
+        switch voi {
+        case .percentile(let low, let high, _, _): source.readerWindow = .init(range: low...high, explanation: "PERCENTILE WINDOW")
+        case .storedRange(let low, let high): source.readerWindow = .init(range: low...high, explanation: "STORED RANGE")
+        case .lut, .window: break
+        }
         return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),
                           source: source, storedStatistics: .init(stored))
     }
@@ -127,7 +133,7 @@ public enum RadiographLoader {
         if case .lut = voi { return "" }
         var notes: [String] = []
         if file.sequenceCount("VOILUTSequence") > 0 { notes.append(invalidLUT("VOI")) }
-        if case .percentile = voi, file.text("WindowWidth") != nil || file.text("WindowCenter") != nil {
+        if voi.isReadersOwn, file.text("WindowWidth") != nil || file.text("WindowCenter") != nil {
             notes.append(windowReason(file, modalityValues: modalityValues))
         }
         return notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
@@ -181,7 +187,7 @@ public enum RadiographLoader {
             voi = VOITransform.pictureWindow(raster.luminance)
             display = voi.apply(raster.luminance)
         } else {
-            voi = .percentile(low: 0, high: 255, lowPercent: 0, highPercent: 100)
+            voi = .storedRange(low: 0, high: 255)
             display = raster.luminance.map { $0 / 255 }
         }
         let source = Radiograph.Source(

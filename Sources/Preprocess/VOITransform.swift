@@ -1,12 +1,15 @@
 import Foundation
 
 /// Modality values → display values in [0, 1] (PS3.3 C.11.2): a VOI LUT, else the first window,
-/// else a robust percentile window.
+/// else the whole stored range of an 8-bit image, else a robust percentile window.
 public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
     case lut(LookupTable)
     case window(center: Double, width: Double, function: WindowFunction)
     /// Linear from the `low` to the `high` value (found from percentiles of the image).
     case percentile(low: Double, high: Double, lowPercent: Double, highPercent: Double)
+    /// Linear over every value the stored bits can hold: an 8-bit image without a window of its own (a
+    /// PNG turned DICOM, as the SIIM and NIH chest films are) is shown as that PNG is, value / 255.
+    case storedRange(low: Double, high: Double)
 
     public enum WindowFunction: String, Sendable {
         case linear = "LINEAR", linearExact = "LINEAR_EXACT", sigmoid = "SIGMOID"
@@ -27,8 +30,9 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Chooses the VOI from the file: VOI LUT Sequence, else the first valid Window Center/Width (one that shows
-    /// the image as more than one gray), else percentiles.
-    public static func read(from file: DICOMFile, modalityValues: [Float]) -> VOITransform {
+    /// the image as more than one gray), else `storedRange` when given (an 8-bit image's 0–255), else percentiles.
+    /// A percentile window would stretch such an image's contrast, which the network weighs (README § Reading).
+    public static func read(from file: DICOMFile, modalityValues: [Float], storedRange: ClosedRange<Double>? = nil) -> VOITransform {
         if file.sequenceCount("VOILUTSequence") > 0,
            let table = LookupTable.read(from: file, item: "VOILUTSequence[0]", inputSigned: false) {
             return .lut(table)
@@ -41,6 +45,7 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
                 return .window(center: center, width: width, function: function)
             }
         }
+        if let storedRange { return .storedRange(low: storedRange.lowerBound, high: storedRange.upperBound) }
         return percentileWindow(modalityValues)
     }
 
@@ -57,6 +62,14 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
                                         high: Double = defaultPercentiles.high) -> VOITransform {
         let (lo, hi) = Percentiles.of(values, low, high)
         return .percentile(low: lo, high: hi, lowPercent: low, highPercent: high)
+    }
+
+    /// Whether the reader chose it (the file had no usable VOI of its own).
+    public var isReadersOwn: Bool {
+        switch self {
+        case .percentile, .storedRange: return true
+        case .lut, .window: return false
+        }
     }
 
     public func apply(_ values: [Float]) -> [Float] {
@@ -90,7 +103,7 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
                 }
             case .window(let c, let w, .sigmoid):
                 for i in 0..<v.count { v[i] = Float(1 / (1 + exp(-4 * (Double(v[i]) - c) / w))) }
-            case .percentile(let lo, let hi, _, _):
+            case .percentile(let lo, let hi, _, _), .storedRange(let lo, let hi):
                 guard hi > lo else {
                     for i in 0..<v.count { v[i] = Double(v[i]) > lo ? 1 : 0 }
                     return
@@ -106,6 +119,7 @@ public enum VOITransform: Sendable, Equatable, CustomStringConvertible {
         case .lut(let t): return "VOI LUT (\(t.data.count) entries, \(t.bitsPerEntry) bits)"
         case .window(let c, let w, let f): return "window center \(c) width \(w) \(f.rawValue)"
         case .percentile(let lo, let hi, let pl, let ph): return "percentile window \(pl)–\(ph) % = [\(lo), \(hi)]"
+        case .storedRange(let lo, let hi): return "the stored range [\(lo), \(hi)] (no window of its own)"
         }
     }
 }

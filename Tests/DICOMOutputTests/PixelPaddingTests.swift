@@ -10,11 +10,13 @@ import Testing
 struct PixelPaddingTests {
     let dir = TestPaths.temporaryDirectory("padding")
 
-    func padded(_ name: String, value: String, limit: String? = nil) throws -> String {
+    func padded(_ name: String, value: String, limit: String? = nil, dropWindow: Bool = false) throws -> String {
         let file = try DICOMFile(path: TestPaths.dicom(name))
+        if dropWindow { file.delete("WindowCenter"); file.delete("WindowWidth") }
         try file.put("PixelPaddingValue", value)
         if let limit { try file.put("PixelPaddingRangeLimit", limit) }
-        let path = dir.appendingPathComponent("padded-" + name).path
+        // One file per variant: the suite's tests run in parallel, and one must not rewrite a file another reads.
+        let path = dir.appendingPathComponent("padded-\(value)-\(limit ?? "")-\(dropWindow)-" + name).path
         try file.save(to: path, keepTransferSyntax: true)
         return path
     }
@@ -32,16 +34,20 @@ struct PixelPaddingTests {
         #expect(padded.source.voi.hasSuffix("; \(zeros.count) padding pixels (stored 0) shown black"), "\(padded.source.voi)")
     }
 
-    @Test("a padding range is left out of the percentile window")
+    @Test("a padding range is left out of the percentile window (a 10-bit film without its window)")
     func paddingRangeOutOfPercentiles() throws {
-        let name = "chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"
+        let name = "chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm"
         let stored = try DICOMFile(path: TestPaths.dicom(name)).decodeStoredValues()
-        let image = try RadiographLoader.load(path: try padded(name, value: "0", limit: "20"))
-        let range = try #require(image.source.percentileWindow)
-        let rest = stored.filter { $0 > 20 }.map(Float.init)
+        let image = try RadiographLoader.load(path: try padded(name, value: "0", limit: "200", dropWindow: true))
+        let range = try #require(image.source.readerWindow?.range)
+        let rest = stored.filter { $0 > 200 }.map(Float.init)
         guard case .percentile(let low, let high, _, _) = VOITransform.percentileWindow(rest) else { Issue.record("no window"); return }
         #expect(range == low...high)
-        #expect(range != (try RadiographLoader.load(path: TestPaths.dicom(name))).source.percentileWindow)
-        for i in stored.indices where stored[i] <= 20 { #expect(image.pixels[i] == 0) }
+        // Without the padding: the 0.5–99.5 percentiles of all its values (numpy: 146, 969).
+        let unpadded = try RadiographLoader.load(path: try padded(name, value: "-1", dropWindow: true))
+        #expect(unpadded.source.voi.hasPrefix("percentile window 0.5–99.5 % = [146.0, 969.0]"), "\(unpadded.source.voi)")
+        #expect(range != unpadded.source.readerWindow?.range)
+        #expect(stored.filter { $0 <= 200 }.count == 4847)
+        for i in stored.indices where stored[i] <= 200 { #expect(image.pixels[i] == 0) }
     }
 }

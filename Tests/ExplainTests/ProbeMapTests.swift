@@ -120,8 +120,14 @@ struct ProbeMapTests {
                                                  probe: probe, radiograph: radiograph)
         let expected = ProbeMapper(probe: probe).map(radiograph: radiograph, options: Self.options, targetClass: 1)
         #expect(out[.probe]?.raw == expected.raw && out[.probe]?.map.values == expected.map.values)
-        #expect(throws: ExplanationSuite.Failure.noProbe) {
-            try ExplanationSuite().explain(network: network, input: input, options: Self.options, methods: [.gradcam, .probe])
+        // do/catch rather than #expect(throws:): Swift 6.3's closure for the macro read the captured `input` from a
+        // wrong address (0x7f0) when the call inside throws a typed error — a crash in oneDNN's first convolution,
+        // coming and going with unrelated changes elsewhere.
+        do {
+            _ = try ExplanationSuite().explain(network: network, input: input, options: Self.options, methods: [.gradcam, .probe])
+            Issue.record("the probe's map ran without a probe")
+        } catch {
+            #expect(error == .noProbe)
         }
     }
 

@@ -193,11 +193,11 @@ struct PresentationStateWindowTests {
         return (try DICOMFile(path: out), radiograph)
     }
 
-    @Test("a valid window is the image's own; none, or Window Width 0, gives the reader's percentile window")
+    @Test("a valid window is the image's own; Window Width 0 gives the reader's percentile window; an 8-bit film without one its stored range")
     func window() throws {
         let withWindow = TestPaths.dicom("chest_CR_PA_gdcm-CR-MONO1-10-chest.dcm")
         let (own, ownImage) = try presentationState(for: withWindow)
-        #expect(ownImage.source.percentileWindow == nil)
+        #expect(ownImage.source.readerWindow == nil)
         #expect(own.number("SoftcopyVOILUTSequence[0].WindowCenter") == 550 && own.number("SoftcopyVOILUTSequence[0].WindowWidth") == 1024)
 
         // Window Width 0 is invalid (PS3.3 C.11.2.1.2: at least 1); dcmpstat refused the whole object before.
@@ -208,13 +208,18 @@ struct PresentationStateWindowTests {
         let noVOI = TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm")
         for path in [broken, noVOI] {
             let (ps, image) = try presentationState(for: path)
-            let range = try #require(image.source.percentileWindow, "\(path)")
-            #expect(image.source.voi.hasPrefix("percentile window"))
-            #expect(image.source.voi.hasSuffix(path == broken ? "(the file's window, center 550 width 0, is not valid)" : "]"), "\(image.source.voi)")
+            let range = try #require(image.source.readerWindow?.range, "\(path)")
+            if path == broken {
+                #expect(image.source.voi.hasPrefix("percentile window"))
+                #expect(image.source.voi.hasSuffix("(the file's window, center 550 width 0, is not valid)"), "\(image.source.voi)")
+            } else {
+                #expect(image.source.voi == "the stored range [0.0, 255.0] (no window of its own)")
+                #expect(range == 0...255)
+            }
             // LINEAR maps c − 0.5 ± (w − 1)/2 to black and white: the percentile range.
             let c = try #require(ps.number("SoftcopyVOILUTSequence[0].WindowCenter")), w = try #require(ps.number("SoftcopyVOILUTSequence[0].WindowWidth"))
             #expect(abs(c - 0.5 - (w - 1) / 2 - range.lowerBound) < 0.01 && abs(c - 0.5 + (w - 1) / 2 - range.upperBound) < 0.01, "\(c) \(w) \(range)")
-            #expect(ps.text("SoftcopyVOILUTSequence[0].WindowCenterWidthExplanation") == "PERCENTILE WINDOW")
+            #expect(ps.text("SoftcopyVOILUTSequence[0].WindowCenterWidthExplanation") == (path == broken ? "PERCENTILE WINDOW" : "STORED RANGE"))
         }
     }
 }

@@ -271,11 +271,13 @@ struct DisplayPipelineTests {
         }
     }
 
-    @Test("without VOI attributes the percentile window is used")
-    func percentileWindowWhenNoVOI() throws {
-        let image = try RadiographLoader.load(path: TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm"))
-        #expect(image.source.voi.hasPrefix("percentile window"))
-        #expect(image.pixels.min() == 0 && image.pixels.max() == 1)
+    @Test("without VOI attributes an 8-bit film shows its stored range, as the same PNG would")
+    func readersWindowWhenNoVOI() throws {
+        let siim = TestPaths.dicom("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm")
+        let image = try RadiographLoader.load(path: siim)
+        #expect(image.source.voi == "the stored range [0.0, 255.0] (no window of its own)")
+        #expect(image.pixels == (try DICOMFile(path: siim).decodeStoredValues()).map { Float($0) / 255 })
+        // A film of more bits without a window gets the percentile window (PixelPaddingTests).
     }
 
     static let views = readTSV(TestPaths.viewData.appendingPathComponent("MANIFEST.tsv"))

@@ -109,8 +109,8 @@ final class BlockedInference {
         }
         /// Attributes asking for a scratchpad we pass in (`scratchpad(of:)`): oneDNN's own is shared by every
         /// primitive of the thread that made them, and a pooled pipeline runs on whichever thread borrows it —
-        /// a primitive that migrates between threads then finds another thread's scratchpad, or a freed one
-        /// (a crash at a null scratchpad in conv1's kernel, depending on the heap's layout).
+        /// a primitive that migrates between threads may then find another thread's scratchpad, or a freed one
+        /// (oneDNN's documentation: such primitives "cannot migrate between threads").
         func userScratchpad() -> dnnl_primitive_attr_t? {
             var attr: dnnl_primitive_attr_t?
             check(dnnl_primitive_attr_create(&attr))
