@@ -4,6 +4,15 @@ import Testing
 
 /// The equalised network input: exact ranks, zeros kept, and the same input whatever monotone change of gray.
 struct EqualizationTests {
+    /// 4096 uniform gray levels in (0, 1) from a seeded LCG, every `blackEvery`-th pixel 0.
+    static func noise(seed: UInt64, blackEvery: Int) -> [Float] {
+        var state = seed
+        return (0..<4096).map { i -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return i % blackEvery == 0 ? 0 : Float(state >> 40) / Float(1 << 24)
+        }
+    }
+
     @Test("each nonzero value becomes its mid-rank among the nonzero values / n; ties share it; zeros stay 0")
     func exactRanks() {
         // Nonzero: 0.5, 0.2, 0.5, 0.9 (n = 4); ranks 2.5, 1, 2.5, 4 (scipy.stats.rankdata, method "average").
@@ -14,11 +23,7 @@ struct EqualizationTests {
 
     @Test("a strictly increasing change of the nonzero gray levels (gamma, window, contrast) gives the same input")
     func invariantToMonotoneChanges() {
-        var state: UInt64 = 12345
-        let gray = (0..<4096).map { i -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return i % 7 == 0 ? 0 : Float(state >> 40) / Float(1 << 24)  // a seventh black, as padding
-        }
+        let gray = Self.noise(seed: 12345, blackEvery: 7)  // a seventh black, as padding
         let reference = NetworkInput.equalized(gray)
         #expect(NetworkInput.equalized(gray.map { pow($0, 0.8) }) == reference)
         #expect(NetworkInput.equalized(gray.map { $0 == 0 ? 0 : 0.1 + 0.5 * $0 }) == reference)
@@ -60,11 +65,7 @@ struct EqualizationTests {
 
     @Test("stretched: an increasing linear change of the nonzero gray levels (a 16-bit export, a contrast) gives the same input; a gamma does not")
     func stretchedInvariantToLinearChanges() {
-        var state: UInt64 = 777
-        let gray = (0..<4096).map { i -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return i % 5 == 0 ? 0 : 0.05 + 0.6 * Float(state >> 40) / Float(1 << 24)
-        }
+        let gray = Self.noise(seed: 777, blackEvery: 5).map { $0 == 0 ? 0 : 0.05 + 0.6 * $0 }
         let reference = NetworkInput.stretched(gray)
         let rescaled = NetworkInput.stretched(gray.map { $0 == 0 ? 0 : 0.01 + 1.5 * $0 })
         #expect(zip(reference, rescaled).allSatisfy { abs($0 - $1) < 1e-5 })
