@@ -4,7 +4,6 @@
 // (a 600 kB file inflating to 600 MB made DCMTK allocate all of it), and whether a dataset declared explicit VR
 // was written implicit.
 #include "BridgeInternal.hpp"
-#include <cctype>
 #include <cstring>
 #include <vector>
 #include <zlib.h>
@@ -24,6 +23,9 @@ struct Reader {
         return big ? (a << 16 | b) : (b << 16 | a);
     }
 };
+
+/// Whether the two bytes after a tag read as a VR (two upper-case letters), as an explicit-VR element's do.
+bool looksLikeVR(const uint8_t *vr) { return vr[0] >= 'A' && vr[0] <= 'Z' && vr[1] >= 'A' && vr[1] <= 'Z'; }
 
 bool longLengthVR(const uint8_t *vr) {
     static const char *vrs[] = {"OB", "OW", "OF", "OD", "OL", "OV", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
@@ -138,7 +140,7 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
             uint16_t element = r.u16(pos + 2);
             // An element without a VR (no two upper-case letters after its tag) DCMTK reads as implicit VR:
             // a 4-byte length after the tag (fuzz_dicom a4b4809b: 4 GB declared, allocated from memory).
-            const bool hasVR = std::isupper(data[pos + 4]) && std::isupper(data[pos + 5]);
+            const bool hasVR = looksLikeVR(data + pos + 4);
             bool isLong = !hasVR || longLengthVR(data + pos + 4);
             size_t header = hasVR && isLong ? 12 : 8;
             if (pos + header > size) return check;
@@ -161,13 +163,13 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
         }
         if (syntax.empty()) {
             // A meta header without Transfer Syntax UID: DCMTK then detects the dataset's encoding; so do we.
-            explicitVR = pos + 6 <= size && data[pos + 4] >= 'A' && data[pos + 4] <= 'Z' && data[pos + 5] >= 'A' && data[pos + 5] <= 'Z';
+            explicitVR = pos + 6 <= size && looksLikeVR(data + pos + 4);
         } else {
             explicitVR = syntax != "1.2.840.10008.1.2";
             r.big = syntax == "1.2.840.10008.1.2.2";
             // Every explicit-VR element carries two upper-case letters after its tag; a writer that declared
             // explicit VR but wrote implicit puts length bytes there, and a parser then reads garbage.
-            if (explicitVR && pos + 6 <= size && !(std::isupper(data[pos + 4]) && std::isupper(data[pos + 5]))) {
+            if (explicitVR && pos + 6 <= size && !looksLikeVR(data + pos + 4)) {
                 check.implicitUnderExplicitSyntax = true;
                 return check;
             }
@@ -175,7 +177,7 @@ StructureCheck checkStructure(const uint8_t *data, size_t size, long limit) {
     } else if (size >= 6) {
         // No meta header: explicit if bytes 4–5 look like a VR; big endian if the first group reads small
         // that way round (0008 stored 00 08), as DCMTK's detection decides.
-        explicitVR = data[4] >= 'A' && data[4] <= 'Z' && data[5] >= 'A' && data[5] <= 'Z';
+        explicitVR = looksLikeVR(data + 4);
         r.big = data[0] == 0 && data[1] != 0;
     }
     walkDataset(r, pos, explicitVR, limit, check);

@@ -23,17 +23,14 @@ public struct PresentationStateOutline: Sendable {
     public var layerDescription: String
     /// When the tool acted: Presentation Creation and Instance Creation Date/Time.
     public var createdAt: Date
-    /// The modality values shown as black and white when the image has no usable VOI of its own (the reader's
-    /// window: an 8-bit image's stored range or the percentile window); nil: the image's own display.
-    public var displayRange: ClosedRange<Double>?
-    /// Window Center & Width Explanation of `displayRange` ("STORED RANGE", "PERCENTILE WINDOW").
-    public var displayExplanation: String
+    /// The window the reader chose when the image has no usable VOI of its own (an 8-bit image's stored range or
+    /// the percentile window), with its explanation; nil: the image's own display.
+    public var readerWindow: Radiograph.ReaderWindow?
 
     public init(outlines: [[(x: Float, y: Float)]], sopInstanceUID: String, seriesInstanceUID: String, seriesNumber: Int,
                 instanceNumber: Int, label: String, description: String, layer: String, layerDescription: String, createdAt: Date,
-                displayRange: ClosedRange<Double>? = nil, displayExplanation: String = "") {
-        self.displayRange = displayRange
-        self.displayExplanation = displayExplanation
+                readerWindow: Radiograph.ReaderWindow? = nil) {
+        self.readerWindow = readerWindow
         self.outlines = outlines; self.sopInstanceUID = sopInstanceUID; self.seriesInstanceUID = seriesInstanceUID
         self.seriesNumber = seriesNumber; self.instanceNumber = instanceNumber; self.label = label
         self.description = description; self.layer = layer; self.layerDescription = layerDescription; self.createdAt = createdAt
@@ -52,11 +49,11 @@ public struct PresentationStateOutline: Sendable {
                     label: strings.make(String(label.prefix(16))), description: strings.make(String(description.prefix(64))),
                     layer: strings.make(String(layer.prefix(16))), layer_description: strings.make(String(layerDescription.prefix(64))),
                     points: p.baseAddress, point_counts: c.baseAddress, polyline_count: c.count,
-                    has_window: displayRange == nil ? 0 : 1,
+                    has_window: readerWindow == nil ? 0 : 1,
                     // LINEAR maps c − 0.5 ± (w − 1)/2 to black and white (PS3.3 C.11.2.1.2.1).
-                    window_center: displayRange.map { ($0.lowerBound + $0.upperBound) / 2 + 0.5 } ?? 0,
-                    window_width: displayRange.map { $0.upperBound - $0.lowerBound + 1 } ?? 0,
-                    window_explanation: strings.make(displayExplanation))
+                    window_center: readerWindow.map { ($0.range.lowerBound + $0.range.upperBound) / 2 + 0.5 } ?? 0,
+                    window_width: readerWindow.map { $0.range.upperBound - $0.range.lowerBound + 1 } ?? 0,
+                    window_explanation: strings.make(readerWindow?.explanation ?? ""))
                 return dcb_presentation_state_build(source.handle, &spec, &out, &err, err.count)
             }
         }

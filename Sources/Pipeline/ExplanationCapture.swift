@@ -138,8 +138,7 @@ public struct ExplanationCapture: Sendable {
             seriesNumber: Self.seriesNumber(method) + 200, instanceNumber: instance, label: label,
             description: "\(method.displayName) top \(Int(topFraction * 100)) % outlined",
             layer: "EXPLANATION", layerDescription: "Top \(Int(topFraction * 100)) % of the \(method.displayName) map for the \(context.predictedView) prediction",
-            createdAt: context.actedAt ?? ImageRecord.now(), displayRange: radiograph.source.readerWindow?.range,
-            displayExplanation: radiograph.source.readerWindow?.explanation ?? "")
+            createdAt: context.actedAt ?? ImageRecord.now(), readerWindow: radiograph.source.readerWindow)
         let grayFile = try graySC.build(source: source)
         let rgbFile = try rgbSC.build(source: source)
         return Objects(gray: grayFile, rgb: rgbFile, parametricMap: try pmap.build(source: source),

@@ -107,22 +107,32 @@ final class BlockedInference {
             dnnl_memory_get_data_handle(m, &h)
             return h!.assumingMemoryBound(to: Float.self)
         }
-        /// Attributes asking for a scratchpad we pass in (`scratchpad(of:)`): oneDNN's own is shared by every
-        /// primitive of the thread that made them, and a pooled pipeline runs on whichever thread borrows it —
-        /// a primitive that migrates between threads may then find another thread's scratchpad, or a freed one
-        /// (oneDNN's documentation: such primitives "cannot migrate between threads").
-        func userScratchpad() -> dnnl_primitive_attr_t? {
-            var attr: dnnl_primitive_attr_t?
-            check(dnnl_primitive_attr_create(&attr))
-            if let attr { check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) }
-            return attr
-        }
+        // Every primitive asks for a scratchpad we pass in (user scratchpad mode): oneDNN's own is shared by every
+        // primitive of the thread that made them, and a pooled pipeline runs on whichever thread borrows it — a
+        // primitive that migrates between threads may then find another thread's scratchpad, or a freed one
+        // (oneDNN's documentation: such primitives "cannot migrate between threads").
         /// The scratchpad argument `pd` needs, in memory of this pipeline's own (none when it needs none).
         func scratchpad(of pd: dnnl_primitive_desc_t) -> [dnnl_exec_arg_t] {
             guard let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0) else { return [] }
             var copy = md.pointee
             guard dnnl_memory_desc_get_size(&copy) > 0, let m = memory(copy) else { return [] }
             return [dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: m)]
+        }
+        /// A reorder from `source` to `destination` and its scratchpad argument (nil where oneDNN has none).
+        func reorder(_ source: UnsafePointer<dnnl_memory_desc_t>, _ destination: UnsafePointer<dnnl_memory_desc_t>)
+            -> (dnnl_primitive_t, [dnnl_exec_arg_t])? {
+            var attr: dnnl_primitive_attr_t?, rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?
+            check(dnnl_primitive_attr_create(&attr))
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user))
+            check(dnnl_reorder_primitive_desc_create(&rpd, source, engine, destination, engine, attr))
+            dnnl_primitive_attr_destroy(attr)
+            guard let rpd else { return nil }
+            check(dnnl_primitive_create(&r, rpd))
+            let scratch = scratchpad(of: rpd)
+            dnnl_primitive_desc_destroy(rpd)
+            guard let r else { return nil }
+            primitives.append(r)
+            return (r, scratch)
         }
         func add(_ pd: dnnl_primitive_desc_t, _ arguments: [(Int32, dnnl_memory_t?)]) {
             var p: dnnl_primitive_t?
@@ -156,13 +166,7 @@ final class BlockedInference {
             // Weights: OIHW from the network, reordered once into the primitive's own blocked layout.
             let weights = memory(wMD.pointee)
             let user = memory(wUser, UnsafeMutableRawPointer(net.p("\(name).weight")))
-            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?, scratch: [dnnl_exec_arg_t] = []
-            let reorderAttr = userScratchpad()
-            check(dnnl_reorder_primitive_desc_create(&rpd, &wUser, engine, wMD, engine, reorderAttr))
-            dnnl_primitive_attr_destroy(reorderAttr)
-            if let rpd { check(dnnl_primitive_create(&r, rpd)); scratch = scratchpad(of: rpd); dnnl_primitive_desc_destroy(rpd) }
-            if let r, let user, let weights {
-                primitives.append(r)
+            if let (r, scratch) = reorder(&wUser, wMD), let user, let weights {
                 weightReorders.append((r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: weights)] + scratch))
             } else { failed = true }
             let bias = memory(bMD)
@@ -186,13 +190,7 @@ final class BlockedInference {
             check(dnnl_memory_desc_init_by_strides(&plain, 4, [1, Int64(channels), Int64(side), Int64(side)], dnnl_f32,
                                                    [Int64(channels * n * hw), Int64(n * hw), Int64(side), 1]))
             guard let destination = memory(plain, nil) else { failed = true; return }
-            var rpd: dnnl_primitive_desc_t?, r: dnnl_primitive_t?, scratch: [dnnl_exec_arg_t] = []
-            let reorderAttr = userScratchpad()
-            check(dnnl_reorder_primitive_desc_create(&rpd, &source, engine, &plain, engine, reorderAttr))
-            dnnl_primitive_attr_destroy(reorderAttr)
-            if let rpd { check(dnnl_primitive_create(&r, rpd)); scratch = scratchpad(of: rpd); dnnl_primitive_desc_destroy(rpd) }
-            guard let r else { failed = true; return }
-            primitives.append(r)
+            guard let (r, scratch) = reorder(&source, &plain) else { failed = true; return }
             steps.append(.capture(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: m), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: destination)] + scratch,
                                   destination, capture.buffer(name), hw))
         }
@@ -235,11 +233,11 @@ final class BlockedInference {
         fire9Plain = capture == nil ? memory(desc([1, 512, side, side], dnnl_nchw), nil) : nil
         if !failed, let previous, let fire9Plain {
             var srcMD = Self.descriptor(of: previous)
-            var plainMD = Self.descriptor(of: fire9Plain), rpd: dnnl_primitive_desc_t?
-            let reorderAttr = userScratchpad()
-            check(dnnl_reorder_primitive_desc_create(&rpd, &srcMD, engine, &plainMD, engine, reorderAttr))
-            dnnl_primitive_attr_destroy(reorderAttr)
-            if let rpd { add(rpd, [(DNNL_ARG_FROM, previous), (DNNL_ARG_TO, fire9Plain)]) }
+            var plainMD = Self.descriptor(of: fire9Plain)
+            if let (r, scratch) = reorder(&srcMD, &plainMD) {
+                steps.append(.primitive(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: previous),
+                                            dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: fire9Plain)] + scratch))
+            } else { failed = true }
         }
         if failed { release(); return nil }
         loadWeights()
