@@ -120,7 +120,7 @@ public final class ViewClassifier: @unchecked Sendable {
     /// The burned-in AP marker of a film (`ProjectionMarker`), if markers are read and one is found.
     public func apMarker(_ radiograph: Radiograph) -> String? {
         guard readsMarkers else { return nil }
-        return BurnedInText.read(radiograph).flatMap(ProjectionMarker.apMarker(in:))
+        return BurnedInText.read(radiograph)?.apMarker
     }
 
     /// The network-input gray of the input image's negative for the policy's negative-image rule; nil when the model

@@ -6,10 +6,11 @@ import Foundation
 /// is AP by the same definition the labels follow. A lone "AP" or "PA" is not one: OCR invents both from
 /// texture too often (9 of 85 AP films "read" PA in development).
 public enum ProjectionMarker {
-    /// Words that alone mean AP (upper case; "PORT" is a common short form). The development data hold Italian
-    /// and Spanish films too: SUPINO/SUPINA (supine), PORTATIL (portable), CLINOSTASI/CLINOSTATISMO (lying).
+    /// Words that alone mean AP (upper case; "PORT" is a common short form). The development data hold Italian,
+    /// Spanish and German films too: SUPINO/SUPINA (supine), PORTATIL (portable), CLINOSTASI/CLINOSTATISMO (lying),
+    /// CLINO (short for clinostatismo), LIEGEND (lying), BETTAUFNAHME (a bedside film).
     static let apWords: Set<String> = ["PORTABLE", "PORT", "MOBILE", "SUPINE", "BEDSIDE", "PRONE",
-                                       "SUPINO", "SUPINA", "PORTATIL", "CLINOSTASI", "CLINOSTATISMO"]
+                                       "SUPINO", "SUPINA", "PORTATIL", "CLINOSTASI", "CLINOSTATISMO", "LIEGEND", "BETTAUFNAHME", "CLINO"]
     /// Words that mean AP after "AP" or "SEMI" (AP ERECT, SEMI ERECT, SEMI-ERECT).
     static let postureWords: Set<String> = ["ERECT", "UPRIGHT", "SITTING"]
 

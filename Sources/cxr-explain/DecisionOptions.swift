@@ -14,7 +14,7 @@ struct DecisionOptions: ParsableArguments {
     var chestBodyParts: [String] = []
 
     @Flag(inversion: .prefixedNo,
-          help: "Read burned-in AP markers (PORTABLE, MOBILE, SUPINE, SEMI-ERECT, AP ERECT, BEDSIDE, PRONE) with Tesseract on surely frontal films: one makes an AP/PA-uncertain film AP (PRONE excepted) and vetoes a PA.")
+          help: "Read burned-in AP markers (PORTABLE, MOBILE, SUPINE, SEMI-ERECT, AP ERECT, BEDSIDE, PRONE and Italian, Spanish and German forms) with Tesseract on surely frontal films: one makes an AP/PA-uncertain film AP (PRONE excepted) and vetoes a PA.")
     var readMarkers = true
 
     var gate: ChestGate { ChestGate(extraChestBodyParts: chestBodyParts) }

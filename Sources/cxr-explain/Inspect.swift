@@ -27,8 +27,10 @@ struct Inspect: ParsableCommand {
                 let image = try RadiographLoader.load(path: file)
                 var report = InspectReport(image)
                 if text {
-                    report.burnedInText = BurnedInText.read(image) ?? "(not read: \(BurnedInText.notInstalled))"
-                    report.apMarker = report.burnedInText.flatMap(ProjectionMarker.apMarker(in:))
+                    let reading = BurnedInText.read(image)
+                    report.burnedInText = reading?.film ?? "(not read: \(BurnedInText.notInstalled))"
+                    report.burnedInBrightest = reading?.brightest
+                    report.apMarker = reading?.apMarker
                 }
                 if json { reports.append(report) } else { print(report.text) }
             } catch {
@@ -66,8 +68,9 @@ struct InspectReport: Encodable {
     var storedMax: Double
     var storedMean: Double
     var displayMean: Double
-    /// With --text: what Tesseract reads on the film, and the AP marker in it.
+    /// With --text: what Tesseract reads on the film and on its brightest pixels alone, and the AP marker in them.
     var burnedInText: String?
+    var burnedInBrightest: String?
     var apMarker: String?
     var tags: RadiographTags
     /// The header's descriptions that name a projection, in the fixed words that name it ("Series Description
@@ -108,6 +111,9 @@ struct InspectReport: Encodable {
         lines.append(String(format: "  display mean  %.4f", displayMean))
         if let burnedInText {
             lines.append("  burned-in     \(burnedInText.isEmpty ? "(no text)" : burnedInText)")
+            if let burnedInBrightest {
+                lines.append("  brightest     \(burnedInBrightest.isEmpty ? "(no text)" : burnedInBrightest)")
+            }
             lines.append("  AP marker     \(apMarker ?? "none")")
         }
         let t = tags

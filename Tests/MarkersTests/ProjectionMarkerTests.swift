@@ -1,5 +1,5 @@
 import Foundation
-import Markers
+@testable import Markers
 import Preprocess
 import TestSupport
 import Testing
@@ -12,11 +12,31 @@ struct ProjectionMarkerTests {
               ("Semi-erect portable", "SEMI ERECT"), ("SUPINO", "SUPINO"), ("x SUPINE y", "SUPINE"),
               ("PORT", "PORT"), ("bedside", "BEDSIDE"), ("AP sitting", "AP SITTING"),
               ("Portátil", "PORTATIL"), ("CLINOSTASI", "CLINOSTASI"), ("decubito supina", "SUPINA"),
+              ("Bettaufnahme liegend", "BETTAUFNAHME"), ("Thorax liegend", "LIEGEND"), ("RX TORACE CLINO", "CLINO"),
               ("AP", nil), ("PA", nil), ("PA ERECT", nil), ("ERECT", nil), ("SEATED", nil), ("PORTUGAL REPORT", nil),
-              ("L R 2020", nil), ("", nil),
+              ("L R 2020", nil), ("CLINOMETER", nil), ("", nil),
           ] as [(String, String?)])
     func words(text: String, expected: String?) {
         #expect(ProjectionMarker.apMarker(in: text) == expected, "\(text)")
+    }
+}
+
+/// The size a film is read at: large films reduced by a whole factor, small ones enlarged (at most 4×).
+struct BurnedInTextWorkingImageTests {
+    @Test("reduced by ceil(longer / 2600), enlarged toward 2000 up to 4×, kept between",
+          arguments: [(5200, 4000, 2600, 2000), (2601, 1000, 1300, 500), (2600, 2100, 2600, 2100), (2000, 1500, 2000, 1500),
+                      (1000, 800, 2000, 1600), (400, 300, 1600, 1200)])
+    func sizes(width: Int, height: Int, expectedWidth: Int, expectedHeight: Int) {
+        let (pixels, w, h) = BurnedInText.workingImage([Float](repeating: 0.5, count: width * height), width: width, height: height)
+        #expect(w == expectedWidth && h == expectedHeight)
+        #expect(pixels.count == w * h)
+    }
+
+    @Test("a reduction averages each block; an enlargement keeps a flat film flat")
+    func values() {
+        let (reduced, w, h) = BurnedInText.workingImage((0..<10400).map { Float($0 % 2) }, width: 5200, height: 2)
+        #expect(w == 2600 && h == 1 && reduced.allSatisfy { $0 == 0.5 })
+        #expect(BurnedInText.workingImage([Float](repeating: 0.25, count: 60000), width: 300, height: 200).pixels.allSatisfy { abs($0 - 0.25) < 1e-6 })
     }
 }
 
@@ -25,7 +45,7 @@ struct ProjectionMarkerTests {
 struct BurnedInTextTests {
     func marker(_ file: String) throws -> String? {
         let image = try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent(file).path)
-        return BurnedInText.read(image).flatMap(ProjectionMarker.apMarker(in:))
+        return BurnedInText.read(image)?.apMarker
     }
 
     @Test("AP films with a PORTABLE / MOBILE / SUPINE marker read as such, the same on every call")
@@ -35,6 +55,17 @@ struct BurnedInTextTests {
         let first = try marker("AP/e73d6e89fcd781b8afd159cf533358_jumbo-1.jpeg")
         #expect(first == "PORTABLE")
         #expect(try marker("AP/e73d6e89fcd781b8afd159cf533358_jumbo-1.jpeg") == first)
+    }
+
+    @Test("markers only the brightest-pixels reading finds: drawn in the film's brightest value over bone texture (English, German)",
+          arguments: [("AP/covid-19-pneumonia-23-day1.jpg", "SUPINE"), ("AP/covid-19-pneumonia-progression-and-regression-day1.jpg", "AP ERECT"),
+                      ("AP/61bc50d1.jpg", "LIEGEND"), ("AP/21982772.jpg", "BETTAUFNAHME")])
+    func brightestOnly(file: String, expected: String) throws {
+        let image = try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent(file).path)
+        let reading = try #require(BurnedInText.read(image))
+        #expect(ProjectionMarker.apMarker(in: reading.film) == nil, "\(reading.film)")
+        #expect(ProjectionMarker.apMarker(in: reading.brightest) == expected, "\(reading.brightest)")
+        #expect(reading.apMarker == expected)
     }
 
     @Test("PA films, including ones with a PA ERECT or SITTING label, carry no AP marker")
