@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    @Flag(help: "Also read the text burned into the pixels (Tesseract) and name the AP marker found, if any. The text is printed as read: burned-in patient names and dates included. process and classify keep only the marker word.")
+    @Flag(help: "Also read the text burned into the pixels (Tesseract; the film as shown and its brightest pixels alone) and name the AP marker found, if any. The text is printed as read: burned-in patient names and dates included. process and classify keep only the marker word.")
     var text = false
 
     @OptionGroup var global: GlobalOptions

@@ -56,4 +56,21 @@ struct MarkerCLITests {
         let classifyOff = try CLI.run(["classify", "--no-read-markers", Self.film])
         #expect(classifyOff.stdout.contains("\tfrontal, AP/PA uncertain\t"), "\(classifyOff.stdout)")
     }
+
+    @Test("inspect --text shows both readings; a marker only the brightest pixels show is named, in text and JSON")
+    func inspectShowsBothReadings() throws {
+        let film = TestPaths.viewData.appendingPathComponent("AP/61bc50d1.jpg").path
+        let text = try CLI.run(["inspect", "--text", film])
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let brightest = try #require(lines.first { $0.hasPrefix("brightest ") }, "\(text.stdout)")
+        #expect(brightest.lowercased().contains("liegend"))
+        #expect(lines.contains("AP marker     LIEGEND"), "\(text.stdout)")
+        struct Report: Decodable { var burnedInText: String?; var burnedInBrightest: String?; var apMarker: String? }
+        let json = try CLI.run(["inspect", "--text", "--json", film])
+        // One file: one object (several: an array).
+        let report = try JSONDecoder().decode(Report.self, from: Data(json.stdout.utf8))
+        #expect(report.apMarker == "LIEGEND" && report.burnedInText != nil)
+        #expect(report.burnedInBrightest?.lowercased().contains("liegend") == true)
+    }
 }
