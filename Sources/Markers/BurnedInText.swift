@@ -12,22 +12,23 @@ public struct BurnedInText: Sendable, Equatable {
     /// What it reads on the film's brightest pixels alone (`brightTextDepth` of the brightest value), drawn black on white.
     public var brightest: String
 
-    /// The first AP marker (`ProjectionMarker`) in either reading, the film's first. Each reading is searched on its
-    /// own, so that a word ending one cannot pair with a word starting the other.
+    /// The first AP marker (`ProjectionMarker`) of the film's own reading, else of the brightest pixels'. Each reading
+    /// is searched on its own, so that a word ending one cannot pair with a word starting the other.
     public var apMarker: String? {
         ProjectionMarker.apMarker(in: film) ?? ProjectionMarker.apMarker(in: brightest)
     }
 
     /// Films are read at most this many pixels on their longer side (larger ones are reduced by an integer
-    /// factor): markers stay legible and a 4000-pixel film costs no more than about a second.
+    /// factor): markers stay legible and a 4000-pixel film costs about a second per reading.
     public static let longestSide = 2600
     /// Smaller films are enlarged toward this many pixels on their longer side (bilinear, at most `largestEnlargement`
     /// times): the labels of a 500-pixel web copy are a few pixels tall, below the letter height Tesseract reads.
     public static let enlargedSide = 2000
     public static let largestEnlargement: Float = 4
     /// The brightest-pixels reading keeps pixels within this much of the film's brightest display value (0–1).
-    /// Measured on the development films (below 2000 pixels enlarged as above, bicubic, in Python): 25/255 and
-    /// 40/255 found the same 28 of 85 AP films' markers, 60/255 26; none on the PA films at any of them.
+    /// Screened on the development films in Python (the tesseract command line, films below 2000 pixels enlarged
+    /// bicubically): 25/255 and 40/255 found the same 28 of 85 AP films' markers, 60/255 26; none on the PA films at
+    /// any of them. This reading (bilinear) finds the same 28, and none on the PA films.
     public static let brightTextDepth: Float = 40 / 255
 
     /// Why nothing is read when `isAvailable` is false.
