@@ -54,8 +54,8 @@ public struct BurnedInText: Sendable, Equatable {
         guard w > 0, h > 0, let top = radiograph.pixels.max() else { return nil }
         let film = gray.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
         let brightest = gray.map { $0 >= top - brightTextDepth ? UInt8(0) : UInt8(255) }
-        guard let filmText = recognise(film, width: w, height: h), let brightText = recognise(brightest, width: w, height: h) else { return nil }
-        return BurnedInText(film: filmText, brightest: brightText)
+        guard let texts = recognise([film, brightest], width: w, height: h) else { return nil }
+        return BurnedInText(film: texts[0], brightest: texts[1])
     }
 
     /// The film's display values (0–1) at the size it is read at: reduced by an integer factor (block averages) when
@@ -89,8 +89,10 @@ public struct BurnedInText: Sendable, Equatable {
         return (resampler.apply(pixels), w, h)
     }
 
-    /// Tesseract's sparse-text reading of an 8-bit gray image, whitespace folded to single spaces.
-    static func recognise(_ bytes: [UInt8], width w: Int, height h: Int) -> String? {
+    /// Tesseract's sparse-text readings of 8-bit gray images of one size, in order, whitespace folded to single
+    /// spaces. One Tesseract instance reads them all: setting one up costs about 0.09 s (its English model loaded),
+    /// a third of a brightest-pixels reading; a new one per film keeps each film's readings its own.
+    static func recognise(_ images: [[UInt8]], width w: Int, height h: Int) -> [String]? {
         guard let api = TessBaseAPICreate() else { return nil }
         defer { TessBaseAPIEnd(api); TessBaseAPIDelete(api) }
         // No log file, no "invalid resolution" warning on stderr: a film carries no dpi, and 70 is what Tesseract
@@ -99,12 +101,18 @@ public struct BurnedInText: Sendable, Equatable {
         guard TessBaseAPIInit3(api, nil, "eng") == 0 else { return nil }
         _ = TessBaseAPISetVariable(api, "user_defined_dpi", "70")
         TessBaseAPISetPageSegMode(api, PSM_SPARSE_TEXT)
-        let text: String? = bytes.withUnsafeBufferPointer { buf in
-            TessBaseAPISetImage(api, buf.baseAddress, Int32(w), Int32(h), 1, Int32(w))
-            guard let raw = TessBaseAPIGetUTF8Text(api) else { return nil }
-            defer { TessDeleteText(raw) }
-            return String(cString: raw)
+        var texts: [String] = []
+        for bytes in images {
+            precondition(bytes.count == w * h, "image size does not match \(w)x\(h)")
+            let text: String? = bytes.withUnsafeBufferPointer { buf in
+                TessBaseAPISetImage(api, buf.baseAddress, Int32(w), Int32(h), 1, Int32(w))
+                guard let raw = TessBaseAPIGetUTF8Text(api) else { return nil }
+                defer { TessDeleteText(raw) }
+                return String(cString: raw)
+            }
+            guard let text else { return nil }
+            texts.append(text.split(whereSeparator: \.isWhitespace).joined(separator: " "))
         }
-        return text.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        return texts
     }
 }
