@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Preprocess"], path: "Tests/TestSupport"),
         .testTarget(name: "DICOMBridgeTests", dependencies: ["DICOMBridge", "Preprocess", "TestSupport"]),
         .testTarget(name: "PreprocessTests", dependencies: ["Preprocess", "TestSupport"]),
-        .testTarget(name: "MarkersTests", dependencies: ["Markers", "Preprocess", "TestSupport"]),
+        .testTarget(name: "MarkersTests", dependencies: ["Markers", "CTesseract", "Preprocess", "TestSupport"]),
         .testTarget(name: "DICOMOutputTests", dependencies: ["DICOMOutput", "Preprocess", "TestSupport"], exclude: ["Regressions"]),
         .testTarget(name: "ClassifierTests", dependencies: ["TensorEngine", "Classifier", "Markers", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "TensorEngine", "Classifier", "TestSupport"], exclude: ["Fixtures"]),

@@ -93,6 +93,13 @@ public struct BurnedInText: Sendable, Equatable {
     /// spaces. One Tesseract instance reads them all: setting one up costs about 0.09 s (its English model loaded),
     /// a third of a brightest-pixels reading; a new one per film keeps each film's readings its own.
     static func recognise(_ images: [[UInt8]], width w: Int, height h: Int) -> [String]? {
+        // Tesseract's LSTM asks libgomp for ten threads in each of its parallel regions: on two cores, beside
+        // `--jobs` workers, that took three times the CPU for the same text. Dynamic teams bounded by one thread
+        // keep every region on the calling thread (libgomp keeps both settings per thread; they are given back).
+        let (dynamic, threads) = (omp_get_dynamic(), omp_get_max_threads())
+        omp_set_dynamic(1)
+        omp_set_num_threads(1)
+        defer { omp_set_dynamic(dynamic); omp_set_num_threads(threads) }
         guard let api = TessBaseAPICreate() else { return nil }
         defer { TessBaseAPIEnd(api); TessBaseAPIDelete(api) }
         // No log file, no "invalid resolution" warning on stderr: a film carries no dpi, and 70 is what Tesseract

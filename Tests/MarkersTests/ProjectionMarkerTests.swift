@@ -1,3 +1,4 @@
+import CTesseract
 import Foundation
 @testable import Markers
 import Preprocess
@@ -66,6 +67,17 @@ struct BurnedInTextTests {
         #expect(ProjectionMarker.apMarker(in: reading.film) == nil, "\(reading.film)")
         #expect(ProjectionMarker.apMarker(in: reading.brightest) == expected, "\(reading.brightest)")
         #expect(reading.apMarker == expected)
+    }
+
+    @Test("reading gives the calling thread its own OpenMP settings back (Tesseract is kept to one thread meanwhile)")
+    func threadSettingsGivenBack() throws {
+        let image = try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent("AP/covid-19-pneumonia-43-day2.jpeg").path)
+        let (dynamic, threads) = (omp_get_dynamic(), omp_get_max_threads())
+        defer { omp_set_dynamic(dynamic); omp_set_num_threads(threads) }
+        omp_set_dynamic(0)
+        omp_set_num_threads(3)
+        #expect(BurnedInText.read(image)?.apMarker == "SUPINE")
+        #expect(omp_get_dynamic() == 0 && omp_get_max_threads() == 3)
     }
 
     @Test("PA films, including ones with a PA ERECT or SITTING label, carry no AP marker")
