@@ -25,11 +25,8 @@ def mix(tr):
 
 def fit(z, tr):
     T = scv.fitT(z[tr], y[tr]); p = scv.softmax(z[tr], T); yt = y[tr]
+    th = scv.thresholds(p, yt, risk=RISK, floor=FLOOR)
     pred, conf = p.argmax(1), p.max(1)
-    th = []
-    for c in range(len(CLS)):
-        ok = [t for t in GRID if t >= FLOOR and ((pred == c) & (conf >= t)).sum() * RISK >= ((pred == c) & (conf >= t) & (yt != c)).sum()]
-        th.append(ok[0] if ok else GRID[-1])
     risk = [((conf >= t) & (pred != yt)).sum() / max(1, (conf >= t).sum()) for t in GRID]
     frontal = GRID[-1]
     for t, r in reversed(list(zip(GRID, risk))):

@@ -44,9 +44,12 @@ struct BurnedInTextWorkingImageTests {
 /// Tesseract on development films: markers the curators named are read; PA films carry none.
 @Suite(.enabled(if: TestPaths.sharedDataAvailable && BurnedInText.isAvailable, "needs ../shared/data and Tesseract"))
 struct BurnedInTextTests {
+    func film(_ file: String) throws -> Radiograph {
+        try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent(file).path)
+    }
+
     func marker(_ file: String) throws -> String? {
-        let image = try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent(file).path)
-        return BurnedInText.read(image)?.apMarker
+        BurnedInText.read(try film(file))?.apMarker
     }
 
     @Test("AP films with a PORTABLE / MOBILE / SUPINE marker read as such, the same on every call")
@@ -62,8 +65,7 @@ struct BurnedInTextTests {
           arguments: [("AP/covid-19-pneumonia-23-day1.jpg", "SUPINE"), ("AP/covid-19-pneumonia-progression-and-regression-day1.jpg", "AP ERECT"),
                       ("AP/61bc50d1.jpg", "LIEGEND"), ("AP/21982772.jpg", "BETTAUFNAHME")])
     func brightestOnly(file: String, expected: String) throws {
-        let image = try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent(file).path)
-        let reading = try #require(BurnedInText.read(image))
+        let reading = try #require(BurnedInText.read(try film(file)))
         #expect(ProjectionMarker.apMarker(in: reading.film) == nil, "\(reading.film)")
         #expect(ProjectionMarker.apMarker(in: reading.brightest) == expected, "\(reading.brightest)")
         #expect(reading.apMarker == expected)
@@ -71,7 +73,7 @@ struct BurnedInTextTests {
 
     @Test("reading gives the calling thread its own OpenMP settings back (Tesseract is kept to one thread meanwhile)")
     func threadSettingsGivenBack() throws {
-        let image = try RadiographLoader.load(path: TestPaths.viewData.appendingPathComponent("AP/covid-19-pneumonia-43-day2.jpeg").path)
+        let image = try film("AP/covid-19-pneumonia-43-day2.jpeg")
         let (dynamic, threads) = (omp_get_dynamic(), omp_get_max_threads())
         defer { omp_set_dynamic(dynamic); omp_set_num_threads(threads) }
         omp_set_dynamic(0)
