@@ -4,7 +4,8 @@
 # rule (per predicted class, lowest t >= 0.8 with <= 1 % wrong among the views of that class; one frontal
 # threshold, the lowest from which the overall risk stays <= 1 %), in-sample and nested (temperatures and
 # thresholds fitted on the other folds), then the marker rule as `ViewDecision.applying(_:to:)` does it: a
-# "frontal, AP/PA uncertain" film with a marker becomes AP (PRONE excepted), a PA with one is withheld.
+# "frontal, AP/PA uncertain" film with an AP marker becomes AP (PRONE excepted), a PA with one is withheld; with a
+# PA marker (PA ERECT, PA SITTING) it becomes PA.
 # Markers: `cxr-explain inspect --text --json FILES > M.json`, one file per marker reading to compare.
 # Usage: /usr/bin/python3 scripts/marker-cv.py F.tsv M1.json [M2.json ...]
 import sys, os, json, importlib.util, numpy as np
@@ -39,7 +40,9 @@ def decide(p, th, frontal, marker):
     if conf >= th[pred]: out = CLS[pred]
     elif pred in (PA, AP) and p[PA] + p[AP] >= frontal: out = 'frontal'
     else: out = None
-    if marker and (out == 'frontal' or out == 'PA'):
+    if marker and marker.startswith('PA '):
+        if out == 'frontal': out = 'PA'
+    elif marker and (out == 'frontal' or out == 'PA'):
         if out == 'PA': out = 'frontal' if p[PA] + p[AP] >= frontal else None
         elif marker != 'PRONE': out = 'AP'
     return out
@@ -50,14 +53,17 @@ def count(outs, label):
     return f'{tagged} tagged ({100 * tagged / len(outs):.1f} %), {wrong} wrong; AP {ap}/{(y == AP).sum()}, PA {pa}/{(y == PA).sum()}'
 
 def markers(path):
-    found = {os.path.basename(r['file']): r.get('apMarker') for r in json.load(open(path))}
+    # `marker` (0.4.15 on), `apMarker` in the output of earlier versions.
+    found = {os.path.basename(r['file']): r.get('marker', r.get('apMarker')) for r in json.load(open(path))}
     return [found.get(os.path.basename(k)) for k in keys]
 
 readings = [('no markers', [None] * len(keys))] + [(p, markers(p)) for p in sys.argv[2:]]
 everything = np.ones(len(keys), bool)
 for name, m in readings:
-    print(f'{name}: markers on AP {sum(1 for v, l in zip(m, y) if v and l == AP)}, PA {sum(1 for v, l in zip(m, y) if v and l == PA)}, '
-          f'other {sum(1 for v, l in zip(m, y) if v and l not in (PA, AP))}')
+    ap = [v if v and not v.startswith('PA ') else None for v in m]; pa = [v if v and v.startswith('PA ') else None for v in m]
+    for kind, found in (('AP', ap), ('PA', pa)):
+        print(f'{name}: {kind} markers on AP {sum(1 for v, l in zip(found, y) if v and l == AP)}, PA {sum(1 for v, l in zip(found, y) if v and l == PA)}, '
+              f'other {sum(1 for v, l in zip(found, y) if v and l not in (PA, AP))}')
     z = mix(everything); T, th, frontal = fit(z, everything); p = scv.softmax(z, T)
     print(f'  in-sample (T {T:.3f}, thresholds {list(th)}, frontal {frontal}):', count([decide(p[i], th, frontal, m[i]) for i in range(len(keys))], y))
     outs = [None] * len(keys)

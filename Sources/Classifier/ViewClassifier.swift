@@ -64,7 +64,7 @@ public final class ViewClassifier: @unchecked Sendable {
     let contentNetwork: Ensemble
     var contentWorkspaces: [Int: EnsembleWorkspace] = [:]
 
-    /// Whether burned-in AP markers are read (`ViewDecisionPolicy.applying`); off, or without Tesseract, never.
+    /// Whether burned-in markers are read (`ViewDecisionPolicy.applying`); off, or without Tesseract, never.
     public let readsMarkers: Bool
 
     public init(model: ModelFile, threshold: Double? = nil, gate: ChestGate = ChestGate(), readsMarkers: Bool = true) {
@@ -117,10 +117,10 @@ public final class ViewClassifier: @unchecked Sendable {
             : "not read: \(BurnedInText.notInstalled)"
     }
 
-    /// The burned-in AP marker of a film (`ProjectionMarker`), if markers are read and one is found.
-    public func apMarker(_ radiograph: Radiograph) -> String? {
+    /// The burned-in marker of a film (`BurnedInText.marker`), if markers are read and one is found.
+    public func marker(_ radiograph: Radiograph) -> String? {
         guard readsMarkers else { return nil }
-        return BurnedInText.read(radiograph)?.apMarker
+        return BurnedInText.read(radiograph)?.marker
     }
 
     /// The network-input gray of the input image's negative for the policy's negative-image rule; nil when the model
@@ -140,19 +140,19 @@ public final class ViewClassifier: @unchecked Sendable {
         model.probe?.features(of: radiograph, options: model.options)
     }
 
-    /// The decision for one network input; `apMarker` reads the film's burned-in AP marker when it is needed
-    /// (`apMarker(_:)` on the radiograph the input was made from).
+    /// The decision for one network input; `marker` reads the film's burned-in marker when it is needed
+    /// (`marker(_:)` on the radiograph the input was made from).
     /// `negativeGray` (`negativeGray(of:)`) lets the policy weigh whether the image is a negative; `probeFeatures`
     /// (`probeFeatures(of:)`) are the feature probe's, for a model with one.
     public func decide(file: String, gray: [Float], negativeGray: [Float]? = nil, probeFeatures: [Float]? = nil, header: String?,
                        headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
-                       apMarker: () -> String? = { nil }) -> ViewPrediction {
+                       marker: () -> String? = { nil }) -> ViewPrediction {
         let r = logitsAndFeatures(grays: [gray] + (negativeGray.map { [$0] } ?? []))
         let negative = r.count > 1 ? (logits: model.decisionLogits(network: r[1].logits, probeFeatures: nil), features: r[1].features) : nil
         var decision = policy.decide(logits: model.decisionLogits(network: r[0].logits, probeFeatures: probeFeatures),
                                      features: r[0].features, negative: negative,
                                      headerConfirmsChest: headerConfirmsChest, headerText: headerText,
-                                     turned: { turnedFeatures([gray]) }, apMarker: apMarker)
+                                     turned: { turnedFeatures([gray]) }, marker: marker)
         withParts(&decision, network: r[0].logits, probeFeatures: probeFeatures)
         return ViewPrediction(file: file, decision: decision, headerViewPosition: header)
     }
@@ -162,7 +162,7 @@ public final class ViewClassifier: @unchecked Sendable {
     public func decide(file: String, radiograph: Radiograph, input: NetworkInput, headerConfirmsChest: Bool) -> ViewPrediction {
         decide(file: file, gray: input.gray, negativeGray: negativeGray(of: input), probeFeatures: probeFeatures(of: radiograph),
                header: radiograph.tags.headerView,
-               headerConfirmsChest: headerConfirmsChest, headerText: HeaderViewText(tags: radiograph.tags), apMarker: { self.apMarker(radiograph) })
+               headerConfirmsChest: headerConfirmsChest, headerText: HeaderViewText(tags: radiograph.tags), marker: { self.marker(radiograph) })
     }
 
     /// Reads and classifies files; each result is a decision (skipped ones included) or the reason the file failed.
@@ -209,9 +209,9 @@ public final class ViewClassifier: @unchecked Sendable {
             var decision = policy.decide(logits: model.decisionLogits(network: outputs[k].logits, probeFeatures: item.probe),
                                          features: outputs[k].features, negative: negative,
                                          headerConfirmsChest: item.chest, headerText: HeaderViewText(tags: item.tags),
-                                         turned: { turns(of: k) }, apMarker: {
+                                         turned: { turns(of: k) }, marker: {
                 guard readsMarkers, case .radiograph(let image, _, _)? = try? GatedInput.read(path: paths[item.index], gate: gate) else { return nil }
-                return apMarker(image)
+                return marker(image)
             })
             withParts(&decision, network: outputs[k].logits, probeFeatures: item.probe)
             out[item.index] = .success(ViewPrediction(file: paths[item.index], decision: decision, headerViewPosition: item.tags.headerView))

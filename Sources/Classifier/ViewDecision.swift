@@ -32,7 +32,7 @@ public struct ViewDecision: Sendable, Codable, Equatable {
     public var negativeContentDistance: Double?
     /// Why nothing was written, in words for the report (nil for `.view`).
     public var reason: String?
-    /// A burned-in AP marker read on the film (PORTABLE, SUPINE, AP ERECT, …) that decided or vetoed the view.
+    /// A burned-in marker read on the film (PORTABLE, SUPINE, AP ERECT, PA ERECT, …) that decided or vetoed the view.
     public var marker: String?
     /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)"), or
     /// the Patient Orientation or Distance Source to Detector that withheld it ("Patient Orientation says lateral
@@ -62,7 +62,7 @@ public struct ViewDecision: Sendable, Codable, Equatable {
         }
     }
 
-    /// What decided a view besides the network: its burned-in AP marker or the header's words (nil for the
+    /// What decided a view besides the network: its burned-in marker or the header's words (nil for the
     /// network's own views).
     public var basis: String? {
         guard outcome == .view else { return nil }
@@ -78,9 +78,10 @@ public struct ViewDecision: Sendable, Codable, Equatable {
         "from a burned-in \(marker) marker on a surely frontal film (the network alone: AP/PA uncertain)"
     }
 
-    /// What the console adds after the decision when a marker was read: it decided the view, or vetoed a PA.
+    /// What the console adds after the decision when a marker was read: it decided the view, or an AP one vetoed a PA.
     public static func markerNote(_ marker: String, viewWritten: Bool) -> String {
-        viewWritten || !ProjectionMarker.settlesAP(marker) ? " (burned-in \(marker) marker)" : " (burned-in \(marker) marker against the network's PA)"
+        viewWritten || ProjectionMarker.view(settledBy: marker) != .ap ? " (burned-in \(marker) marker)"
+            : " (burned-in \(marker) marker against the network's PA)"
     }
 
     /// What the console adds after "uncertain" for a film that looks stored turned.
@@ -126,16 +127,16 @@ public struct ViewDecisionPolicy: Sendable {
 
     /// - Parameters: logits of one image; its pooled features; whether its header already says it is a
     ///   chest radiograph (then the content distance is reported but does not refuse it); what the header's
-    ///   descriptions say about the projection; `apMarker` reads the film's burned-in AP marker, called only for a
-    ///   surely frontal film that the network does not call AP.
+    ///   descriptions say about the projection; `marker` reads the film's burned-in marker (`BurnedInText.marker`),
+    ///   called only for a surely frontal film that the network does not call AP.
     /// `turned` gives the content check's features of the image turned clockwise by one, two and three quarter turns
     ///   (called when the model has a content check).
     public func decide(logits: ArraySlice<Float>, features: ArraySlice<Float>, negative: NetworkOutput? = nil,
                        headerConfirmsChest: Bool, headerText: HeaderViewText = HeaderViewText(statements: []),
-                       turned: () -> [ArraySlice<Float>] = { [] }, apMarker: () -> String?) -> ViewDecision {
+                       turned: () -> [ArraySlice<Float>] = { [] }, marker: () -> String?) -> ViewDecision {
         let network = decide(logits: logits, features: features, negative: negative, headerConfirmsChest: headerConfirmsChest,
                              turned: turned)
-        let described = applying(headerText, to: applying(apMarker, to: network), network: network)
+        let described = applying(headerText, to: applying(marker, to: network), network: network)
         return applying(headerText.orientation, to: applying(headerText.sourceDistance, to: described))
     }
 
@@ -230,22 +231,32 @@ public struct ViewDecisionPolicy: Sendable {
         }
     }
 
-    /// A burned-in AP marker settles a surely frontal film: "frontal, AP/PA uncertain" becomes AP, and a PA the
-    /// network is sure of is withheld (`withheldFrontalOutcome`; marker and network disagree: nothing is written).
-    /// A film the network calls AP, a lateral, or one not surely frontal is left as it is, and not read.
-    func applying(_ apMarker: () -> String?, to decision: ViewDecision) -> ViewDecision {
-        guard views.contains(.ap) else { return decision }
+    /// A burned-in marker settles a surely frontal film: "frontal, AP/PA uncertain" becomes AP with an AP marker and
+    /// PA with a PA marker (PA ERECT), and a PA the network is sure of is withheld by an AP marker
+    /// (`withheldFrontalOutcome`; marker and network disagree: nothing is written). A film the network calls AP, a
+    /// lateral, or one not surely frontal is left as it is, and not read.
+    func applying(_ marker: () -> String?, to decision: ViewDecision) -> ViewDecision {
+        guard views.contains(.ap), views.contains(.pa) else { return decision }
         let isPA = decision.outcome == .view && decision.view?.family == .frontal && decision.view != .ap
-        guard decision.outcome == .frontalUncertain || isPA, let marker = apMarker() else { return decision }
+        guard decision.outcome == .frontalUncertain || isPA, let marker = marker() else { return decision }
+        let settles = ProjectionMarker.view(settledBy: marker)
         var out = decision
+        if settles == .pa {
+            guard decision.outcome == .frontalUncertain else { return decision }  // it agrees with the network's PA
+            out.marker = marker
+            out.outcome = .view
+            out.view = .pa
+            out.reason = nil
+            return out
+        }
         out.marker = marker
         if isPA {
             out.outcome = withheldFrontalOutcome(decision)
             out.view = nil
             out.reason = String(format: "the network says %@ (p %.3f), but the film carries a burned-in %@ marker, which means %@",
                                 decision.view?.name ?? "PA", decision.probability ?? 0, marker,
-                                ProjectionMarker.settlesAP(marker) ? "AP" : "no standing PA film")
-        } else if !ProjectionMarker.settlesAP(marker) {
+                                settles == .ap ? "AP" : "no standing PA film")
+        } else if settles != .ap {
             out.reason = (decision.reason.map { $0 + "; " } ?? "") + "a burned-in \(marker) marker: taken lying face down, neither AP nor a standing PA"
         } else {
             out.outcome = .view

@@ -18,6 +18,15 @@ public struct BurnedInText: Sendable, Equatable {
         ProjectionMarker.apMarker(in: film) ?? ProjectionMarker.apMarker(in: brightest)
     }
 
+    /// The first PA marker (PA ERECT, PA SITTING) of either reading.
+    public var paMarker: String? {
+        ProjectionMarker.paMarker(in: film) ?? ProjectionMarker.paMarker(in: brightest)
+    }
+
+    /// The marker that speaks for the film: an AP marker, else a PA one. An AP marker wins so that a film reading
+    /// both (a misread letter, or two labels) is never settled as PA: it withholds a PA instead.
+    public var marker: String? { apMarker ?? paMarker }
+
     /// Films are read at most this many pixels on their longer side (larger ones are reduced by an integer
     /// factor): markers stay legible and a 4000-pixel film costs about a second per reading.
     public static let longestSide = 2600

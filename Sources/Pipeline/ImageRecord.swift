@@ -54,7 +54,7 @@ public struct ImageRecord: Sendable, Codable {
     public var view: String?
     /// Why no view was decided, in words.
     public var decisionReason: String?
-    /// The burned-in AP marker read on the film that decided or vetoed its view (PORTABLE, SUPINE, …).
+    /// The burned-in marker read on the film that decided or vetoed its view (PORTABLE, SUPINE, PA ERECT, …).
     public var marker: String?
     /// The header's words that withheld the view or settled it as AP ("Series Description says AP (PORTABLE)"), or
     /// the Patient Orientation that withheld it ("Patient Orientation says lateral (A\F)").

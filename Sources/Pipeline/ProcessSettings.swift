@@ -13,7 +13,7 @@ public struct ProcessSettings: Sendable {
     public var lateralTerm: RadiographView = .leftLateral
     /// Which headers say "chest radiograph" (`--chest-body-part` adds local spellings).
     public var gate = ChestGate()
-    /// Read burned-in AP markers (PORTABLE, SUPINE, …) on surely frontal films (`ViewDecisionPolicy.applying`).
+    /// Read burned-in markers (PORTABLE, SUPINE, PA ERECT, …) on surely frontal films (`ViewDecisionPolicy.applying`).
     public var readMarkers = true
     public var overwriteView = false
     /// Tag the input files themselves (temporary file + atomic rename) instead of writing tagged copies.

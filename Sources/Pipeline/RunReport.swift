@@ -17,7 +17,7 @@ public struct RunReport: Sendable {
         public var settingsDigest: String
         public var version: String
         public var showPHI: Bool
-        /// Whether burned-in AP markers were read, in words (nil in results of earlier versions).
+        /// Whether burned-in markers were read, in words (nil in results of earlier versions).
         public var markers: String?
         /// What the decision is made of (`ModelFile.decisionSummary`; nil in results of earlier versions).
         public var decision: String?

@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    @Flag(help: "Also read the text burned into the pixels (Tesseract; the film as shown and its brightest pixels alone) and name the AP marker found, if any. The text is printed as read: burned-in patient names and dates included. process and classify keep only the marker word.")
+    @Flag(help: "Also read the text burned into the pixels (Tesseract; the film as shown and its brightest pixels alone) and name the marker found, if any (an AP one such as PORTABLE, else a PA one such as PA ERECT). The text is printed as read: burned-in patient names and dates included. process and classify keep only the marker word.")
     var text = false
 
     @OptionGroup var global: GlobalOptions
@@ -30,7 +30,7 @@ struct Inspect: ParsableCommand {
                     let reading = BurnedInText.read(image)
                     report.burnedInText = reading?.film ?? "(not read: \(BurnedInText.notInstalled))"
                     report.burnedInBrightest = reading?.brightest
-                    report.apMarker = reading?.apMarker
+                    report.marker = reading?.marker
                 }
                 if json { reports.append(report) } else { print(report.text) }
             } catch {
@@ -68,10 +68,11 @@ struct InspectReport: Encodable {
     var storedMax: Double
     var storedMean: Double
     var displayMean: Double
-    /// With --text: what Tesseract reads on the film and on its brightest pixels alone, and the AP marker in them.
+    /// With --text: what Tesseract reads on the film and on its brightest pixels alone, and the marker in them
+    /// (`BurnedInText.marker`: an AP one, else a PA one).
     var burnedInText: String?
     var burnedInBrightest: String?
-    var apMarker: String?
+    var marker: String?
     var tags: RadiographTags
     /// The header's descriptions that name a projection, in the fixed words that name it ("Series Description
     /// says AP (PORTABLE)"): what `process` weighs beside the network. Never the description itself (PHI).
@@ -114,7 +115,7 @@ struct InspectReport: Encodable {
             if let burnedInBrightest {
                 lines.append("  brightest     \(burnedInBrightest.isEmpty ? "(no text)" : burnedInBrightest)")
             }
-            lines.append("  AP marker     \(apMarker ?? "none")")
+            lines.append("  marker        \(marker.map { "\($0) (\(ProjectionMarker.view(settledBy: $0).map { "says \($0.name)" } ?? "says not a standing PA"))" } ?? "none")")
         }
         let t = tags
         let pairs: [(String, String?)] = [

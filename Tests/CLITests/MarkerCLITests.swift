@@ -57,6 +57,16 @@ struct MarkerCLITests {
         #expect(classifyOff.stdout.contains("\tfrontal, AP/PA uncertain\t"), "\(classifyOff.stdout)")
     }
 
+    @Test("classify: a PA ERECT label makes a PA film the model leaves AP/PA uncertain PA; inspect names it as saying PA")
+    func paMarkerDecides() throws {
+        let film = TestPaths.viewData.appendingPathComponent("PA/14d81f378173b86cc53f21d2d67040_jumbo.jpeg").path
+        let read = try CLI.run(["classify", film])
+        #expect(read.stdout.contains("\tPA (burned-in PA ERECT marker)\t"), "\(read.stdout)")
+        #expect(try CLI.run(["classify", "--no-read-markers", film]).stdout.contains("\tfrontal, AP/PA uncertain\t"))
+        let inspect = try CLI.run(["inspect", "--text", film])
+        #expect(inspect.stdout.contains("  marker        PA ERECT (says PA)"), "\(inspect.stdout)")
+    }
+
     @Test("inspect --text shows both readings; a marker only the brightest pixels show is named, in text and JSON")
     func inspectShowsBothReadings() throws {
         let film = TestPaths.viewData.appendingPathComponent("AP/61bc50d1.jpg").path
@@ -65,12 +75,12 @@ struct MarkerCLITests {
         let lines = text.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         let brightest = try #require(lines.first { $0.hasPrefix("brightest ") }, "\(text.stdout)")
         #expect(brightest.lowercased().contains("liegend"))
-        #expect(lines.contains("AP marker     LIEGEND"), "\(text.stdout)")
-        struct Report: Decodable { var burnedInText: String?; var burnedInBrightest: String?; var apMarker: String? }
+        #expect(lines.contains("marker        LIEGEND (says AP)"), "\(text.stdout)")
+        struct Report: Decodable { var burnedInText: String?; var burnedInBrightest: String?; var marker: String? }
         let json = try CLI.run(["inspect", "--text", "--json", film])
         // One file: one object (several: an array).
         let report = try JSONDecoder().decode(Report.self, from: Data(json.stdout.utf8))
-        #expect(report.apMarker == "LIEGEND" && report.burnedInText != nil)
+        #expect(report.marker == "LIEGEND" && report.burnedInText != nil)
         #expect(report.burnedInBrightest?.lowercased().contains("liegend") == true)
     }
 }

@@ -216,44 +216,63 @@ struct ViewDecisionPolicyTests {
         #expect(noCheck.decide(logits: pa, features: features(64), headerConfirmsChest: true, turned: turns([0, 0, 0])).outcome == .view && calls == 0)
     }
 
-    @Test("a burned-in AP marker makes a surely frontal film AP and vetoes a PA; it is read only when it can matter")
+    @Test("a burned-in AP marker makes a surely frontal film AP and vetoes a PA, a PA marker makes it PA; read only when it can matter")
     func markers() throws {
         let policy = try policy()
         var reads = 0
         func marker(_ word: String?) -> () -> String? { { reads += 1; return word } }
         // Frontal, AP/PA uncertain + PORTABLE → AP, recorded with its marker.
-        let settled = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("PORTABLE"))
+        let settled = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PORTABLE"))
         #expect(settled.outcome == .view && settled.view == .ap && settled.marker == "PORTABLE" && settled.reason == nil)
         #expect(settled.mostLikely == .pa, "the network's own most likely class is kept")
         // A PA the network is sure of, with a marker: they disagree, nothing is written.
-        let vetoed = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("SUPINE"))
+        let vetoed = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, marker: marker("SUPINE"))
         #expect(vetoed.outcome == .frontalUncertain && vetoed.view == nil && vetoed.marker == "SUPINE")
         #expect(vetoed.reason == "the network says PA (p 0.950), but the film carries a burned-in SUPINE marker, which means AP")
         // PRONE withholds a PA but makes no film AP: a prone frontal film is taken postero-anterior.
-        let prone = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("PRONE"))
+        let prone = policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PRONE"))
         #expect(prone.outcome == .frontalUncertain && prone.view == nil && prone.marker == "PRONE")
         #expect(prone.reason?.hasSuffix("; a burned-in PRONE marker: taken lying face down, neither AP nor a standing PA") == true, "\(prone.reason ?? "")")
-        let pronePA = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker("PRONE"))
+        let pronePA = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PRONE"))
         #expect(pronePA.outcome == .frontalUncertain && pronePA.reason == "the network says PA (p 0.950), but the film carries a burned-in PRONE marker, which means no standing PA film")
         var proneWords = RadiographTags(); proneWords.descriptions = ["SeriesDescription": "CHEST AP PORTABLE"]
         #expect(policy.decide(logits: logits([0.55, 0.44, 0.01]), features: near, headerConfirmsChest: false, headerText: HeaderViewText(tags: proneWords),
-                              apMarker: marker("PRONE")).outcome == .frontalUncertain, "the header's words do not override a PRONE marker")
+                              marker: marker("PRONE")).outcome == .frontalUncertain, "the header's words do not override a PRONE marker")
         reads -= 3
+        // A PA marker settles a surely frontal film as PA, leaves a PA the network is sure of as it is (it agrees),
+        // and a burned-in AP marker stays a veto whatever else the film reads (`BurnedInText.marker` gives it first).
+        let paSettled = policy.decide(logits: logits([0.30, 0.69, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PA ERECT"))
+        #expect(paSettled.outcome == .view && paSettled.view == .pa && paSettled.marker == "PA ERECT" && paSettled.reason == nil)
+        #expect(paSettled.mostLikely == .ap && paSettled.basis == "from a burned-in PA ERECT marker on a surely frontal film (the network alone: AP/PA uncertain)")
+        let paAgrees = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PA SITTING"))
+        #expect(paAgrees == policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false))
+        // The header's words against it withhold it as they withhold the network's PA; so does a bedside distance.
+        var apWords = RadiographTags(); apWords.descriptions = ["SeriesDescription": "CHEST AP"]
+        #expect(policy.decide(logits: logits([0.30, 0.69, 0.01]), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: apWords),
+                              marker: marker("PA ERECT")).outcome == .frontalUncertain)
+        var bedside = RadiographTags(); bedside.sourceToDetectorDistance = 1000
+        let short = policy.decide(logits: logits([0.30, 0.69, 0.01]), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: bedside),
+                                  marker: marker("PA ERECT"))
+        #expect(short.outcome == .frontalUncertain && short.reason?.hasPrefix("a burned-in PA ERECT marker says PA, but Distance Source to Detector") == true,
+                "\(short.reason ?? "")")
+        #expect(ViewDecision.markerNote("PA ERECT", viewWritten: false) == " (burned-in PA ERECT marker)")
+        #expect(ViewDecision.markerNote("SUPINE", viewWritten: false) == " (burned-in SUPINE marker against the network's PA)")
+        reads -= 4
         // No marker: the network's decision stands.
-        let plain = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, apMarker: marker(nil))
+        let plain = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, marker: marker(nil))
         #expect(plain.outcome == .view && plain.view == .pa && plain.marker == nil)
         #expect(reads == 3)
         // Not read where it cannot matter: an AP, a lateral, a film not surely frontal, a non-chest picture.
         for p in [[0.04, 0.95, 0.01], [0.05, 0.02, 0.93], [0.5, 0.1, 0.4]] {
-            let d = policy.decide(logits: logits(p), features: near, headerConfirmsChest: false, apMarker: marker("PORTABLE"))
+            let d = policy.decide(logits: logits(p), features: near, headerConfirmsChest: false, marker: marker("PORTABLE"))
             #expect(d == policy.decide(logits: logits(p), features: near, headerConfirmsChest: false), "\(p)")
         }
         let far = ArraySlice([Float](repeating: 10, count: 512))
-        #expect(policy.decide(logits: logits([0.55, 0.44, 0.01]), features: far, headerConfirmsChest: false, apMarker: marker("PORTABLE")).outcome == .notChest)
+        #expect(policy.decide(logits: logits([0.55, 0.44, 0.01]), features: far, headerConfirmsChest: false, marker: marker("PORTABLE")).outcome == .notChest)
         #expect(reads == 3)
         // A model without an AP class (PA/L, as the first models) never reads markers.
         let twoClass = ViewDecisionPolicy(model: try ModelFile(path: try makeModelFile([.pa, .lateral], in: TestPaths.temporaryDirectory("policy-2"), name: "two", threshold: 0.9)))
-        #expect(twoClass.decide(logits: logits([0.95, 0.05]), features: near, headerConfirmsChest: true, apMarker: marker("PORTABLE")).view == .pa)
+        #expect(twoClass.decide(logits: logits([0.95, 0.05]), features: near, headerConfirmsChest: true, marker: marker("PORTABLE")).view == .pa)
         #expect(reads == 3)
     }
 
@@ -262,7 +281,7 @@ struct ViewDecisionPolicyTests {
         let policy = try policy()
         func words(_ d: [String: String]) -> HeaderViewText { var t = RadiographTags(); t.descriptions = d; return HeaderViewText(tags: t) }
         func decide(_ p: [Double], _ d: [String: String], marker: String? = nil) -> ViewDecision {
-            policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: words(d), apMarker: { marker })
+            policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: words(d), marker: { marker })
         }
         let pa = [0.95, 0.04, 0.01], frontal = [0.55, 0.44, 0.01], lateral = [0.05, 0.02, 0.93], ap = [0.04, 0.95, 0.01]
         // A PA against "AP PORTABLE": frontal, AP/PA uncertain, and why.
@@ -301,7 +320,7 @@ struct ViewDecisionPolicyTests {
             var t = RadiographTags()
             t.patientOrientation = orientation
             t.descriptions = words
-            return policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), apMarker: { marker })
+            return policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), marker: { marker })
         }
         let pa = [0.95, 0.04, 0.01], frontal = [0.55, 0.44, 0.01], lateral = [0.05, 0.02, 0.93], ap = [0.04, 0.95, 0.01]
         // Agreeing, mirrored, or saying nothing: the view stands, the decision unchanged.
@@ -339,7 +358,7 @@ struct ViewDecisionPolicyTests {
             t.sourceToDetectorDistance = millimetres
             t.descriptions = words
             t.patientOrientation = orientation
-            return policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), apMarker: { nil })
+            return policy.decide(logits: logits(p), features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), marker: { nil })
         }
         let pa = [0.95, 0.04, 0.01], frontal = [0.55, 0.44, 0.01], lateral = [0.05, 0.02, 0.93], ap = [0.04, 0.95, 0.01]
         // At a chest stand, or a value no chest film has (centimetres, a broken header): nothing changes.
@@ -365,8 +384,8 @@ struct ViewDecisionPolicyTests {
         var t = RadiographTags()
         t.sourceToDetectorDistance = 1000
         let weak = logits([0.85, 0.02, 0.13])
-        #expect(lower.decide(logits: weak, features: near, headerConfirmsChest: true, apMarker: { nil }).view == .pa)
-        #expect(lower.decide(logits: weak, features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), apMarker: { nil }).outcome == .uncertain)
+        #expect(lower.decide(logits: weak, features: near, headerConfirmsChest: true, marker: { nil }).view == .pa)
+        #expect(lower.decide(logits: weak, features: near, headerConfirmsChest: true, headerText: HeaderViewText(tags: t), marker: { nil }).outcome == .uncertain)
     }
 
     @Test("per-class thresholds from the model file; --threshold replaces them all")

@@ -5,7 +5,7 @@ import Preprocess
 import TestSupport
 import Testing
 
-/// Which OCR text counts as an AP marker, and Tesseract reading real development films.
+/// Which OCR text counts as a marker, and Tesseract reading real development films.
 struct ProjectionMarkerTests {
     @Test("AP-asserting words alone or after AP/SEMI; a lone AP or PA, PA ERECT and words inside other words do not count",
           arguments: [
@@ -19,6 +19,25 @@ struct ProjectionMarkerTests {
           ] as [(String, String?)])
     func words(text: String, expected: String?) {
         #expect(ProjectionMarker.apMarker(in: text) == expected, "\(text)")
+    }
+
+    @Test("PA markers: PA followed by a posture word; what each marker settles",
+          arguments: [("PA ERECT", "PA ERECT"), ("pa sitting 09:40", "PA SITTING"), ("PA Standing", "PA STANDING"), ("P.A. ERECT", nil),
+                      ("PA", nil), ("ERECT PA", nil), ("AP ERECT", nil), ("PAERECT", nil), ("PORTABLE PA ERECT", "PA ERECT")] as [(String, String?)])
+    func paWords(text: String, expected: String?) {
+        #expect(ProjectionMarker.paMarker(in: text) == expected, "\(text)")
+    }
+
+    @Test("the view a marker settles: PA for a PA marker, none for PRONE, AP for the rest")
+    func settledViews() {
+        #expect(ProjectionMarker.view(settledBy: "PA ERECT") == .pa)
+        #expect(ProjectionMarker.view(settledBy: "PRONE") == nil)
+        #expect(["PORTABLE", "AP ERECT", "SEMI ERECT", "AP STANDING", "LIEGEND"].allSatisfy { ProjectionMarker.view(settledBy: $0) == .ap })
+        #expect(ProjectionMarker.markers(in: "PA ERECT mobile") == ["PA ERECT", "MOBILE"])
+        // An AP marker speaks for the film even when a PA one is read first or in the other reading.
+        #expect(BurnedInText(film: "PA ERECT mobile", brightest: "").marker == "MOBILE")
+        #expect(BurnedInText(film: "PA ERECT", brightest: "SUPINE").marker == "SUPINE")
+        #expect(BurnedInText(film: "", brightest: "PA SITTING").marker == "PA SITTING")
     }
 }
 
@@ -82,12 +101,13 @@ struct BurnedInTextTests {
         #expect(omp_get_dynamic() == 0 && omp_get_max_threads() == 3)
     }
 
-    @Test("PA films, including ones with a PA ERECT or SITTING label, carry no AP marker")
-    func paFilms() throws {
-        for file in ["PA/14d81f378173b86cc53f21d2d67040_jumbo.jpeg", "PA/pneumococcal-pneumonia-day0.jpg", "PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg",
-                     "PA/right-upper-lobe-pneumonia-9-PA.jpg"] {
-            #expect(try marker(file) == nil, "\(file)")
-        }
+    @Test("PA films carry no AP marker; the ones labelled PA ERECT and PA SITTING read as such",
+          arguments: [("PA/14d81f378173b86cc53f21d2d67040_jumbo.jpeg", "PA ERECT"), ("PA/pneumococcal-pneumonia-day0.jpg", "PA SITTING"),
+                      ("PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg", nil), ("PA/right-upper-lobe-pneumonia-9-PA.jpg", nil)] as [(String, String?)])
+    func paFilms(file: String, expected: String?) throws {
+        let reading = try #require(BurnedInText.read(try film(file)))
+        #expect(reading.apMarker == nil, "\(reading.film) | \(reading.brightest)")
+        #expect(reading.marker == expected, "\(reading.film) | \(reading.brightest)")
     }
 }
 
