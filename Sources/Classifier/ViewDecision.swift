@@ -240,15 +240,8 @@ public struct ViewDecisionPolicy: Sendable {
         let isPA = decision.outcome == .view && decision.view?.family == .frontal && decision.view != .ap
         guard decision.outcome == .frontalUncertain || isPA, let marker = marker() else { return decision }
         let settles = ProjectionMarker.view(settledBy: marker)
+        if settles == .pa, isPA { return decision }  // it agrees with the network's PA
         var out = decision
-        if settles == .pa {
-            guard decision.outcome == .frontalUncertain else { return decision }  // it agrees with the network's PA
-            out.marker = marker
-            out.outcome = .view
-            out.view = .pa
-            out.reason = nil
-            return out
-        }
         out.marker = marker
         if isPA {
             out.outcome = withheldFrontalOutcome(decision)
@@ -256,12 +249,12 @@ public struct ViewDecisionPolicy: Sendable {
             out.reason = String(format: "the network says %@ (p %.3f), but the film carries a burned-in %@ marker, which means %@",
                                 decision.view?.name ?? "PA", decision.probability ?? 0, marker,
                                 settles == .ap ? "AP" : "no standing PA film")
-        } else if settles != .ap {
-            out.reason = (decision.reason.map { $0 + "; " } ?? "") + "a burned-in \(marker) marker: taken lying face down, neither AP nor a standing PA"
-        } else {
+        } else if let settles {
             out.outcome = .view
-            out.view = .ap
+            out.view = settles
             out.reason = nil
+        } else {
+            out.reason = (decision.reason.map { $0 + "; " } ?? "") + "a burned-in \(marker) marker: taken lying face down, neither AP nor a standing PA"
         }
         return out
     }

@@ -25,12 +25,12 @@ public enum ProjectionMarker {
 
     /// The first AP-asserting marker in OCR text, as it reads ("PORTABLE", "AP ERECT", "PRONE"), or nil.
     public static func apMarker(in text: String) -> String? {
-        markers(in: text).first { !$0.hasPrefix("PA ") }
+        markers(in: text).first { view(settledBy: $0) != .pa }
     }
 
     /// The first PA marker in OCR text ("PA ERECT", "PA SITTING"), or nil.
     public static func paMarker(in text: String) -> String? {
-        markers(in: text).first { $0.hasPrefix("PA ") }
+        markers(in: text).first { view(settledBy: $0) == .pa }
     }
 
     /// Every marker in OCR text, in reading order.
