@@ -35,12 +35,15 @@ def fit(z, tr):
         frontal = t
     return T, np.array(th), frontal
 
+def is_pa(marker):
+    return bool(marker) and marker.startswith('PA ')  # ProjectionMarker.view(settledBy:) == .pa
+
 def decide(p, th, frontal, marker):
     pred = p.argmax(); conf = p.max()
     if conf >= th[pred]: out = CLS[pred]
     elif pred in (PA, AP) and p[PA] + p[AP] >= frontal: out = 'frontal'
     else: out = None
-    if marker and marker.startswith('PA '):
+    if is_pa(marker):
         if out == 'frontal': out = 'PA'
     elif marker and (out == 'frontal' or out == 'PA'):
         if out == 'PA': out = 'frontal' if p[PA] + p[AP] >= frontal else None
@@ -60,7 +63,7 @@ def markers(path):
 readings = [('no markers', [None] * len(keys))] + [(p, markers(p)) for p in sys.argv[2:]]
 everything = np.ones(len(keys), bool)
 for name, m in readings:
-    ap = [v if v and not v.startswith('PA ') else None for v in m]; pa = [v if v and v.startswith('PA ') else None for v in m]
+    ap = [v if v and not is_pa(v) else None for v in m]; pa = [v if is_pa(v) else None for v in m]
     for kind, found in (('AP', ap), ('PA', pa)):
         print(f'{name}: {kind} markers on AP {sum(1 for v, l in zip(found, y) if v and l == AP)}, PA {sum(1 for v, l in zip(found, y) if v and l == PA)}, '
               f'other {sum(1 for v, l in zip(found, y) if v and l not in (PA, AP))}')

@@ -6,7 +6,7 @@
 # 0000NN-N series). The class folders are linked, not copied.
 # Usage: /usr/bin/python3 scripts/source-folds-manifest.py ../shared/data/cxr-views OUT_DIR
 #        cxr-explain train OUT_DIR/MANIFEST.tsv --cross-validate 5 … --cv-only --cv-predictions F.tsv
-import csv, os, re, sys
+import collections, csv, os, re, sys
 
 def source(path):
     name = os.path.basename(path)
@@ -25,6 +25,5 @@ for folder in sorted({r['file'].split('/')[0] for r in rows}):
 with open(os.path.join(out, 'MANIFEST.tsv'), 'w') as f:
     f.write('file\tlabel\tpatient_id\n')
     for r in rows: f.write(f"{r['file']}\t{r['label']}\tsource-{source(r['file'])}\n")
-counts = {}
-for r in rows: counts.setdefault(source(r['file']), {}).setdefault(r['label'], 0); counts[source(r['file'])][r['label']] += 1
-for s, c in sorted(counts.items()): print(s, ' '.join(f'{k} {v}' for k, v in sorted(c.items())))
+counts = collections.Counter((source(r['file']), r['label']) for r in rows)
+for s in sorted({s for s, _ in counts}): print(s, ' '.join(f'{l} {n}' for (t, l), n in sorted(counts.items()) if t == s))

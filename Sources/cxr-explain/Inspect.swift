@@ -115,7 +115,11 @@ struct InspectReport: Encodable {
             if let burnedInBrightest {
                 lines.append("  brightest     \(burnedInBrightest.isEmpty ? "(no text)" : burnedInBrightest)")
             }
-            lines.append("  marker        \(marker.map { "\($0) (\(ProjectionMarker.view(settledBy: $0).map { "says \($0.name)" } ?? "says not a standing PA"))" } ?? "none")")
+            if let marker {
+                lines.append("  marker        \(marker) (says \(ProjectionMarker.view(settledBy: marker)?.name ?? "not a standing PA"))")
+            } else {
+                lines.append("  marker        none")
+            }
         }
         let t = tags
         let pairs: [(String, String?)] = [
