@@ -5,7 +5,7 @@
 # threshold, the lowest from which the overall risk stays <= 1 %), in-sample and nested (temperatures and
 # thresholds fitted on the other folds), then the marker rule as `ViewDecision.applying(_:to:)` does it: a
 # "frontal, AP/PA uncertain" film with an AP marker becomes AP (PRONE excepted), a PA with one is withheld; with a
-# PA marker (PA ERECT, PA SITTING) it becomes PA.
+# PA marker (PA ERECT, PA SITTING, a lone PA read with confidence) it becomes PA.
 # Markers: `cxr-explain inspect --text --json FILES > M.json`, one file per marker reading to compare.
 # Usage: /usr/bin/python3 scripts/marker-cv.py F.tsv M1.json [M2.json ...]
 import sys, os, json, importlib.util, numpy as np
@@ -36,7 +36,7 @@ def fit(z, tr):
     return T, np.array(th), frontal
 
 def is_pa(marker):
-    return bool(marker) and marker.startswith('PA ')  # ProjectionMarker.view(settledBy:) == .pa
+    return marker == 'PA' or bool(marker) and marker.startswith('PA ')  # ProjectionMarker.view(settledBy:) == .pa
 
 def decide(p, th, frontal, marker):
     pred = p.argmax(); conf = p.max()

@@ -232,7 +232,7 @@ public struct ViewDecisionPolicy: Sendable {
     }
 
     /// A burned-in marker settles a surely frontal film: "frontal, AP/PA uncertain" becomes AP with an AP marker and
-    /// PA with a PA marker (PA ERECT), and a PA the network is sure of is withheld by an AP marker
+    /// PA with a PA marker (PA ERECT, a lone PA read with confidence), and a PA the network is sure of is withheld by an AP marker
     /// (`withheldFrontalOutcome`; marker and network disagree: nothing is written). A film the network calls AP, a
     /// lateral, or one not surely frontal is left as it is, and not read.
     func applying(_ marker: () -> String?, to decision: ViewDecision) -> ViewDecision {

@@ -11,16 +11,29 @@ public struct BurnedInText: Sendable, Equatable {
     public var film: String
     /// What it reads on the film's brightest pixels alone (`brightTextDepth` of the brightest value), drawn black on white.
     public var brightest: String
+    /// The words of each reading with Tesseract's confidence in each: the film's, then the brightest pixels'.
+    public var filmWords: [ReadWord]
+    public var brightestWords: [ReadWord]
 
-    /// The first AP marker (`ProjectionMarker`) of the film's own reading, else of the brightest pixels'. Each reading
-    /// is searched on its own, so that a word ending one cannot pair with a word starting the other.
-    public var apMarker: String? {
-        ProjectionMarker.apMarker(in: film) ?? ProjectionMarker.apMarker(in: brightest)
+    public init(film: String, brightest: String, filmWords: [ReadWord] = [], brightestWords: [ReadWord] = []) {
+        self.film = film; self.brightest = brightest; self.filmWords = filmWords; self.brightestWords = brightestWords
     }
 
-    /// The first PA marker (PA ERECT, PA SITTING) of either reading.
+    /// The first AP marker (`ProjectionMarker`) of the film's own reading, else of the brightest pixels', else a lone
+    /// "AP" Tesseract is sure of in either. Each reading is searched on its own, so that a word ending one cannot pair
+    /// with a word starting the other.
+    public var apMarker: String? {
+        ProjectionMarker.apMarker(in: film) ?? ProjectionMarker.apMarker(in: brightest) ?? loneMarker(.ap)
+    }
+
+    /// The first PA marker (PA ERECT, PA SITTING) of either reading, else a lone "PA" Tesseract is sure of.
     public var paMarker: String? {
-        ProjectionMarker.paMarker(in: film) ?? ProjectionMarker.paMarker(in: brightest)
+        ProjectionMarker.paMarker(in: film) ?? ProjectionMarker.paMarker(in: brightest) ?? loneMarker(.pa)
+    }
+
+    private func loneMarker(_ view: RadiographView) -> String? {
+        (ProjectionMarker.loneMarkers(in: filmWords) + ProjectionMarker.loneMarkers(in: brightestWords))
+            .first { ProjectionMarker.view(settledBy: $0) == view }
     }
 
     /// The marker that speaks for the film: an AP marker, else a PA one. An AP marker wins so that a film reading
@@ -63,8 +76,9 @@ public struct BurnedInText: Sendable, Equatable {
         guard w > 0, h > 0, let top = radiograph.pixels.max() else { return nil }
         let film = gray.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
         let brightest = gray.map { $0 >= top - brightTextDepth ? UInt8(0) : UInt8(255) }
-        guard let texts = recognise([film, brightest], width: w, height: h) else { return nil }
-        return BurnedInText(film: texts[0], brightest: texts[1])
+        guard let readings = recognise([film, brightest], width: w, height: h) else { return nil }
+        return BurnedInText(film: readings[0].text, brightest: readings[1].text,
+                            filmWords: readings[0].words, brightestWords: readings[1].words)
     }
 
     /// The film's display values (0–1) at the size it is read at: reduced by an integer factor (block averages) when
@@ -98,10 +112,10 @@ public struct BurnedInText: Sendable, Equatable {
         return (resampler.apply(pixels), w, h)
     }
 
-    /// Tesseract's sparse-text readings of 8-bit gray images of one size, in order, whitespace folded to single
-    /// spaces. One Tesseract instance reads them all: setting one up costs about 0.09 s (its English model loaded),
+    /// Tesseract's sparse-text readings of 8-bit gray images of one size, in order: the text with whitespace folded
+    /// to single spaces, and its words with their confidences. One Tesseract instance reads them all: setting one up costs about 0.09 s (its English model loaded),
     /// a third of a brightest-pixels reading; a new one per film keeps each film's readings its own.
-    static func recognise(_ images: [[UInt8]], width w: Int, height h: Int) -> [String]? {
+    static func recognise(_ images: [[UInt8]], width w: Int, height h: Int) -> [(text: String, words: [ReadWord])]? {
         // Tesseract's LSTM asks libgomp for ten threads in each of its parallel regions: on two cores, beside
         // `--jobs` workers, that took three times the CPU for the same text. Dynamic teams bounded by one thread
         // keep every region on the calling thread (libgomp keeps both settings per thread; they are given back).
@@ -117,7 +131,7 @@ public struct BurnedInText: Sendable, Equatable {
         guard TessBaseAPIInit3(api, nil, "eng") == 0 else { return nil }
         _ = TessBaseAPISetVariable(api, "user_defined_dpi", "70")
         TessBaseAPISetPageSegMode(api, PSM_SPARSE_TEXT)
-        var texts: [String] = []
+        var readings: [(text: String, words: [ReadWord])] = []
         for bytes in images {
             precondition(bytes.count == w * h, "image size does not match \(w)x\(h)")
             let text: String? = bytes.withUnsafeBufferPointer { buf in
@@ -127,8 +141,31 @@ public struct BurnedInText: Sendable, Equatable {
                 return String(cString: raw)
             }
             guard let text else { return nil }
-            texts.append(text.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+            readings.append((text.split(whereSeparator: \.isWhitespace).joined(separator: " "), words(of: api)))
         }
-        return texts
+        return readings
+    }
+
+    /// The words of the image Tesseract has just read, in reading order, each with its confidence.
+    static func words(of api: OpaquePointer) -> [ReadWord] {
+        guard let iterator = TessBaseAPIGetIterator(api) else { return [] }
+        defer { TessResultIteratorDelete(iterator) }
+        var words: [ReadWord] = []
+        repeat {
+            guard let raw = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
+            defer { TessDeleteText(raw) }
+            words.append(ReadWord(text: String(cString: raw), confidence: TessResultIteratorConfidence(iterator, RIL_WORD)))
+        } while TessResultIteratorNext(iterator, RIL_WORD) != 0
+        return words
+    }
+}
+
+/// A word Tesseract read, and how sure it is of it (its word confidence, 0–100).
+public struct ReadWord: Sendable, Equatable {
+    public var text: String
+    public var confidence: Float
+
+    public init(text: String, confidence: Float) {
+        self.text = text; self.confidence = confidence
     }
 }

@@ -14,7 +14,7 @@ struct DecisionOptions: ParsableArguments {
     var chestBodyParts: [String] = []
 
     @Flag(inversion: .prefixedNo,
-          help: "Read burned-in markers (AP: PORTABLE, MOBILE, SUPINE, SEMI-ERECT, AP ERECT, BEDSIDE, PRONE and Italian, Spanish and German forms; PA: PA ERECT, PA SITTING) with Tesseract on surely frontal films the network does not call AP: an AP one makes an AP/PA-uncertain film AP (PRONE excepted) and vetoes a PA; a PA one makes it PA.")
+          help: "Read burned-in markers (AP: PORTABLE, MOBILE, SUPINE, SEMI-ERECT, AP ERECT, BEDSIDE, PRONE and Italian, Spanish and German forms; PA: PA ERECT, PA SITTING; a lone AP or PA only when Tesseract is sure of the word) with Tesseract on surely frontal films the network does not call AP: an AP one makes an AP/PA-uncertain film AP (PRONE excepted) and vetoes a PA; a PA one makes it PA.")
     var readMarkers = true
 
     var gate: ChestGate { ChestGate(extraChestBodyParts: chestBodyParts) }

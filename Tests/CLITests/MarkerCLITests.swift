@@ -57,7 +57,7 @@ struct MarkerCLITests {
         #expect(classifyOff.stdout.contains("\tfrontal, AP/PA uncertain\t"), "\(classifyOff.stdout)")
     }
 
-    @Test("classify: a PA ERECT label makes a PA film the model leaves AP/PA uncertain PA; inspect names it as saying PA")
+    @Test("classify: a PA ERECT or lone PA label makes a PA film the model leaves AP/PA uncertain PA; inspect names it as saying PA")
     func paMarkerDecides() throws {
         let film = TestPaths.viewData.appendingPathComponent("PA/14d81f378173b86cc53f21d2d67040_jumbo.jpeg").path
         let read = try CLI.run(["classify", film])
@@ -65,6 +65,11 @@ struct MarkerCLITests {
         #expect(try CLI.run(["classify", "--no-read-markers", film]).stdout.contains("\tfrontal, AP/PA uncertain\t"))
         let inspect = try CLI.run(["inspect", "--text", film])
         #expect(inspect.stdout.contains("  marker        PA ERECT (says PA)"), "\(inspect.stdout)")
+        // A lone, lower-case "pa" label that Tesseract reads with confidence decides as well.
+        let lone = TestPaths.viewData.appendingPathComponent("PA/c0f74558.jpg").path
+        #expect(try CLI.run(["classify", lone]).stdout.contains("\tPA (burned-in PA marker)\t"))
+        #expect(try CLI.run(["classify", "--no-read-markers", lone]).stdout.contains("\tfrontal, AP/PA uncertain\t"))
+        #expect(try CLI.run(["inspect", "--text", lone]).stdout.contains("  marker        PA (says PA)"))
     }
 
     @Test("inspect --text shows both readings; a marker only the brightest pixels show is named, in text and JSON")

@@ -244,6 +244,9 @@ struct ViewDecisionPolicyTests {
         let paSettled = policy.decide(logits: logits([0.30, 0.69, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PA ERECT"))
         #expect(paSettled.outcome == .view && paSettled.view == .pa && paSettled.marker == "PA ERECT" && paSettled.reason == nil)
         #expect(paSettled.mostLikely == .ap && paSettled.basis == "from a burned-in PA ERECT marker on a surely frontal film (the network alone: AP/PA uncertain)")
+        // A lone PA label read with confidence settles it the same way.
+        let lonePA = policy.decide(logits: logits([0.30, 0.69, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PA"))
+        #expect(lonePA.outcome == .view && lonePA.view == .pa && lonePA.basis == "from a burned-in PA marker on a surely frontal film (the network alone: AP/PA uncertain)")
         let paAgrees = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, marker: marker("PA SITTING"))
         #expect(paAgrees == policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false))
         // The header's words against it withhold it as they withhold the network's PA; so does a bedside distance.
@@ -257,7 +260,7 @@ struct ViewDecisionPolicyTests {
                 "\(short.reason ?? "")")
         #expect(ViewDecision.markerNote("PA ERECT", viewWritten: false) == " (burned-in PA ERECT marker)")
         #expect(ViewDecision.markerNote("SUPINE", viewWritten: false) == " (burned-in SUPINE marker against the network's PA)")
-        reads -= 4
+        reads -= 5
         // No marker: the network's decision stands.
         let plain = policy.decide(logits: logits([0.95, 0.04, 0.01]), features: near, headerConfirmsChest: false, marker: marker(nil))
         #expect(plain.outcome == .view && plain.view == .pa && plain.marker == nil)

@@ -28,9 +28,22 @@ struct ProjectionMarkerTests {
         #expect(ProjectionMarker.paMarker(in: text) == expected, "\(text)")
     }
 
+    @Test("a lone AP or PA counts when Tesseract is sure of the word (90 of 100); a PA beside a protocol word does not",
+          arguments: [
+              ([("PA", 96)], ["PA"]), ([("pa", 97)], ["PA"]), ([("P.A.", 95)], ["PA"]), ([("AP", 90)], ["AP"]), ([("AP:", 94)], ["AP"]),
+              ([("PA", 89.9)], []), ([("Pa", 61)], []), ([("PAT", 99)], []), ([("APEX", 99)], []), ([("", 99)], []),
+              ([("Chest", 96), ("PA", 97)], []), ([("PA", 97), ("CHEST", 40)], []), ([("Tórax", 20), ("pa", 95)], []),
+              ([("Chest", 96), ("AP", 97)], ["AP"]), ([("L", 39), ("PA", 96), ("EE", 88)], ["PA"]),
+              ([("AP", 95), ("x", 10), ("PA", 95)], ["AP", "PA"]),
+          ] as [([(String, Float)], [String])])
+    func loneWords(words: [(String, Float)], expected: [String]) {
+        #expect(ProjectionMarker.loneMarkers(in: words.map { ReadWord(text: $0.0, confidence: $0.1) }) == expected, "\(words)")
+    }
+
     @Test("the view a marker settles: PA for a PA marker, none for PRONE, AP for the rest")
     func settledViews() {
         #expect(ProjectionMarker.view(settledBy: "PA ERECT") == .pa)
+        #expect(ProjectionMarker.view(settledBy: "PA") == .pa && ProjectionMarker.view(settledBy: "AP") == .ap)
         #expect(ProjectionMarker.view(settledBy: "PRONE") == nil)
         #expect(["PORTABLE", "AP ERECT", "SEMI ERECT", "AP STANDING", "LIEGEND"].allSatisfy { ProjectionMarker.view(settledBy: $0) == .ap })
         #expect(ProjectionMarker.markers(in: "PA ERECT mobile") == ["PA ERECT", "MOBILE"])
@@ -38,6 +51,13 @@ struct ProjectionMarkerTests {
         #expect(BurnedInText(film: "PA ERECT mobile", brightest: "").marker == "MOBILE")
         #expect(BurnedInText(film: "PA ERECT", brightest: "SUPINE").marker == "SUPINE")
         #expect(BurnedInText(film: "", brightest: "PA SITTING").marker == "PA SITTING")
+        // A lone word counts after the markers of both readings' text, an AP one before a PA one.
+        let sure = { (word: String) in [ReadWord(text: word, confidence: 96)] }
+        #expect(BurnedInText(film: "PA", brightest: "", filmWords: sure("PA")).marker == "PA")
+        #expect(BurnedInText(film: "PA", brightest: "PORTABLE", filmWords: sure("PA")).marker == "PORTABLE")
+        #expect(BurnedInText(film: "PA", brightest: "AP", filmWords: sure("PA"), brightestWords: sure("AP")).marker == "AP")
+        #expect(BurnedInText(film: "PA ERECT", brightest: "pa", filmWords: sure("PA") + sure("ERECT"), brightestWords: sure("pa")).marker == "PA ERECT")
+        #expect(BurnedInText(film: "PA", brightest: "", filmWords: [ReadWord(text: "PA", confidence: 52)]).marker == nil)
     }
 }
 
@@ -101,13 +121,26 @@ struct BurnedInTextTests {
         #expect(omp_get_dynamic() == 0 && omp_get_max_threads() == 3)
     }
 
-    @Test("PA films carry no AP marker; the ones labelled PA ERECT and PA SITTING read as such",
+    @Test("PA films carry no AP marker; the ones labelled PA ERECT, PA SITTING or PA alone read as such, a burned-in \"Chest PA\" protocol step not",
           arguments: [("PA/14d81f378173b86cc53f21d2d67040_jumbo.jpeg", "PA ERECT"), ("PA/pneumococcal-pneumonia-day0.jpg", "PA SITTING"),
-                      ("PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg", nil), ("PA/right-upper-lobe-pneumonia-9-PA.jpg", nil)] as [(String, String?)])
+                      ("PA/ba45a47c3ef5060ec39891046be7ca_jumbo.jpg", "PA"), ("PA/c0f74558.jpg", "PA"),
+                      ("PA/1e64990d1b40c1758a2aaa9c7f7a85_jumbo.jpeg", "PA"), ("PA/covid-19-pneumonia-93.png", nil),
+                      ("PA/right-upper-lobe-pneumonia-9-PA.jpg", nil)] as [(String, String?)])
     func paFilms(file: String, expected: String?) throws {
         let reading = try #require(BurnedInText.read(try film(file)))
         #expect(reading.apMarker == nil, "\(reading.film) | \(reading.brightest)")
         #expect(reading.marker == expected, "\(reading.film) | \(reading.brightest)")
+    }
+
+    @Test("each reading's words are its text's words, each with a confidence in 0–100")
+    func wordsAreTheText() throws {
+        for file in ["PA/covid-19-pneumonia-93.png", "AP/61bc50d1.jpg"] {
+            let reading = try #require(BurnedInText.read(try film(file)))
+            #expect(!reading.filmWords.isEmpty && !reading.brightestWords.isEmpty, "\(file)")
+            #expect(reading.filmWords.map(\.text).joined(separator: " ") == reading.film, "\(file)")
+            #expect(reading.brightestWords.map(\.text).joined(separator: " ") == reading.brightest, "\(file)")
+            #expect((reading.filmWords + reading.brightestWords).allSatisfy { (0...100).contains($0.confidence) })
+        }
     }
 }
 
