@@ -113,8 +113,9 @@ public struct BurnedInText: Sendable, Equatable {
     }
 
     /// Tesseract's sparse-text readings of 8-bit gray images of one size, in order: the text with whitespace folded
-    /// to single spaces, and its words with their confidences. One Tesseract instance reads them all: setting one up costs about 0.09 s (its English model loaded),
-    /// a third of a brightest-pixels reading; a new one per film keeps each film's readings its own.
+    /// to single spaces, and its words with their confidences. One Tesseract instance reads them all: setting one up
+    /// costs about 0.09 s (its English model loaded), a third of a brightest-pixels reading; a new one per film keeps
+    /// each film's readings its own.
     static func recognise(_ images: [[UInt8]], width w: Int, height h: Int) -> [(text: String, words: [ReadWord])]? {
         // Tesseract's LSTM asks libgomp for ten threads in each of its parallel regions: on two cores, beside
         // `--jobs` workers, that took three times the CPU for the same text. Dynamic teams bounded by one thread
