@@ -197,18 +197,53 @@ public struct NetworkInput: Sendable {
     /// in (0, 1]; ties share one value; zeros stay 0. Deterministic, and unchanged by any strictly increasing
     /// map of the nonzero values.
     public static func equalized(_ gray: [Float]) -> [Float] {
-        var order = gray.indices.filter { gray[$0] > 0 }
-        order.sort { gray[$0] < gray[$1] || (gray[$0] == gray[$1] && $0 < $1) }
+        var keys = [UInt32](), index = [UInt32]()
+        keys.reserveCapacity(gray.count); index.reserveCapacity(gray.count)
+        for i in gray.indices where gray[i] > 0 { keys.append(gray[i].bitPattern); index.append(UInt32(i)) }
+        sortByKey(&keys, carrying: &index)
+        let count = keys.count, n = Float(count)
         var out = [Float](repeating: 0, count: gray.count)
-        let n = Float(order.count)
-        var start = 0
-        while start < order.count {
-            var end = start + 1
-            while end < order.count && gray[order[end]] == gray[order[start]] { end += 1 }
-            let value = (Float(start + end - 1) / 2 + 1) / n  // mid-rank of the tie group, 1-based
-            for k in start..<end { out[order[k]] = value }
-            start = end
-        }
+        keys.withUnsafeBufferPointer { k in index.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in
+            var start = 0
+            while start < count {
+                var end = start + 1
+                while end < count && k[end] == k[start] { end += 1 }
+                let value = (Float(start + end - 1) / 2 + 1) / n  // mid-rank of the tie group, 1-based
+                for j in start..<end { o[Int(i[j])] = value }
+                start = end
+            }
+        } } }
         return out
+    }
+
+    /// Sorts positive floats' bit patterns (which order as the floats do) ascending, moving `index` with them: a
+    /// stable radix sort, least significant byte first, skipping a byte every key shares. The probe's 680-pixel
+    /// input has 462 400 values, and a comparison sort of them cost about 70 ms of a decision's 100–200.
+    static func sortByKey(_ keys: inout [UInt32], carrying index: inout [UInt32]) {
+        let count = keys.count
+        var histogram = [Int](repeating: 0, count: 4 * 256)
+        keys.withUnsafeBufferPointer { k in histogram.withUnsafeMutableBufferPointer { h in
+            for key in k {
+                h[Int(key & 0xff)] += 1; h[256 + Int((key >> 8) & 0xff)] += 1
+                h[512 + Int((key >> 16) & 0xff)] += 1; h[768 + Int(key >> 24)] += 1
+            }
+        } }
+        var keys2 = [UInt32](repeating: 0, count: count), index2 = [UInt32](repeating: 0, count: count)
+        for byte in 0..<4 where !histogram[(byte * 256)..<(byte * 256 + 256)].contains(count) {
+            var offset = [Int](repeating: 0, count: 256), sum = 0
+            for v in 0..<256 { offset[v] = sum; sum += histogram[byte * 256 + v] }
+            let shift = UInt32(8 * byte)
+            keys.withUnsafeBufferPointer { k in index.withUnsafeBufferPointer { i in
+                keys2.withUnsafeMutableBufferPointer { k2 in index2.withUnsafeMutableBufferPointer { i2 in
+                    offset.withUnsafeMutableBufferPointer { o in
+                        for j in 0..<count {
+                            let v = Int((k[j] >> shift) & 0xff), at = o[v]
+                            o[v] = at + 1; k2[at] = k[j]; i2[at] = i[j]
+                        }
+                    }
+                } }
+            } }
+            swap(&keys, &keys2); swap(&index, &index2)
+        }
     }
 }

@@ -21,6 +21,39 @@ struct EqualizationTests {
         #expect(NetworkInput.equalized([0.3, 0.3]) == [0.75, 0.75])
     }
 
+    /// The definition, by a comparison sort of the nonzero values (what `equalized` computed before its radix sort).
+    static func referenceRanks(_ gray: [Float]) -> [Float] {
+        let order = gray.indices.filter { gray[$0] > 0 }.sorted { gray[$0] < gray[$1] }
+        var out = [Float](repeating: 0, count: gray.count)
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count && gray[order[end]] == gray[order[start]] { end += 1 }
+            for k in start..<end { out[order[k]] = (Float(start + end - 1) / 2 + 1) / Float(order.count) }
+            start = end
+        }
+        return out
+    }
+
+    @Test("the radix sort gives the comparison sort's ranks: 680² levels with ties, a film's 8-bit levels, tiny and huge values",
+          arguments: [1, 2, 3])
+    func radixMatchesReference(seed: Int) {
+        var state = UInt64(seed)
+        let gray = (0..<(680 * 680)).map { i -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Float(state >> 40) / Float(1 << 24)
+            switch i % 5 {
+            case 0: return 0                                   // padding
+            case 1: return Float(Int(u * 255)) / 255           // 8-bit levels: many ties
+            case 2: return u * 1e-30                           // tiny values (other exponents)
+            case 3: return u == 0 ? Float.leastNonzeroMagnitude : u
+            default: return u * 1e6
+            }
+        }
+        #expect(NetworkInput.equalized(gray) == Self.referenceRanks(gray))
+        #expect(NetworkInput.equalized(Array(gray[0..<1000])) == Self.referenceRanks(Array(gray[0..<1000])))
+    }
+
     @Test("a strictly increasing change of the nonzero gray levels (gamma, window, contrast) gives the same input")
     func invariantToMonotoneChanges() {
         let gray = Self.noise(seed: 12345, blackEvery: 7)  // a seventh black, as padding
