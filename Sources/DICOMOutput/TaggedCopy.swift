@@ -94,7 +94,7 @@ public enum TaggedCopy {
 /// The software that writes our objects.
 public enum Software {
     public static let name = "CXRExplain"
-    public static let version = "0.4.16"
+    public static let version = "0.4.17"
     /// The meta header's writer identity: `2.25.` + uuid5(NAMESPACE_OID, "CXRExplain implementation class").
     public static let implementationClassUID = "2.25.186586493288399124360583939538916151549"
     /// At most 16 characters (SH).

@@ -26,7 +26,7 @@ struct HeaderViewCLITests {
     @Test("CHEST AP PORTABLE withholds a PA the network is sure of; PORTABLE makes a surely frontal film AP (SR, results, report)")
     func wordsDecide() throws {
         let input = TestPaths.temporaryDirectory("words-in")
-        // The network: PA at p 0.970 (CR), and frontal, AP/PA uncertain (a Secondary Capture: the SR carries the view).
+        // The network: PA at p 0.974 (CR), and frontal, AP/PA uncertain (a Secondary Capture: the SR carries the view).
         try Self.film("chest_CR_PA_RG1_JLSN.dcm", seriesDescription: "CHEST AP PORTABLE", into: input, as: "pa.dcm")
         try Self.film("chest_CR_PA_siim_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm",
                       seriesDescription: "Portable chest", into: input, as: "frontal.dcm")
@@ -38,9 +38,9 @@ struct HeaderViewCLITests {
         let out = TestPaths.temporaryDirectory("words-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("pa.dcm: frontal, AP/PA uncertain (Series Description says AP (AP, PORTABLE)) p=0.96"), "\(r.stdout)")
+        #expect(r.stdout.contains("pa.dcm: frontal, AP/PA uncertain (Series Description says AP (AP, PORTABLE)) p=0.97"), "\(r.stdout)")
         #expect(r.stdout.contains("frontal.dcm: AP (Series Description says AP (PORTABLE)) p=0.8"), "\(r.stdout)")
-        #expect(r.stdout.contains("ordered-lateral.dcm: uncertain (PA?) (Procedure Code says lateral (LATERAL)) p=0.99"), "\(r.stdout)")
+        #expect(r.stdout.contains("ordered-lateral.dcm: uncertain (PA?) (Procedure Code says lateral (LATERAL)) p=0.98"), "\(r.stdout)")
 
         let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         let byName = Dictionary(uniqueKeysWithValues: results.images.map { ($0.relativePath, $0) })
@@ -85,7 +85,7 @@ struct HeaderViewCLITests {
         let out = TestPaths.temporaryDirectory("viewcode-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("dx.dcm: PA p=0.99") && r.stdout.contains("header AP → kept-different"), "\(r.stdout)")
+        #expect(r.stdout.contains("dx.dcm: PA p=0.98") && r.stdout.contains("header AP → kept-different"), "\(r.stdout)")
         #expect(r.stdout.contains("1 disagree with the header"), "\(r.stdout)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("dx.dcm").path), "a tagged copy against the modality's code")
         let classify = try CLI.run(["classify", "--no-read-markers", path])
@@ -123,8 +123,8 @@ struct HeaderViewCLITests {
         let out = TestPaths.temporaryDirectory("orientation-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("frontal.dcm: PA p=0.99"), "\(r.stdout)")
-        #expect(r.stdout.contains("lateral.dcm: uncertain (PA?) (Patient Orientation says lateral (A\\F)) p=0.99"), "\(r.stdout)")
+        #expect(r.stdout.contains("frontal.dcm: PA p=0.98"), "\(r.stdout)")
+        #expect(r.stdout.contains("lateral.dcm: uncertain (PA?) (Patient Orientation says lateral (A\\F)) p=0.98"), "\(r.stdout)")
         #expect(r.stdout.contains("turned.dcm: uncertain (PA?) (looks stored turned: 90 degrees clockwise sets it upright) (Patient Orientation says stored turned (F\\R))"),
                 "\(r.stdout)")
         struct Results: Decodable {
@@ -169,8 +169,8 @@ struct HeaderViewCLITests {
         let out = TestPaths.temporaryDirectory("distance-out")
         let r = try CLI.run(["process", input.path, "--out", out.path, "--methods", "gradcam", "--no-read-markers"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("stand.dcm: PA p=0.99") && r.stdout.contains("centimetres.dcm: PA p=0.99"), "\(r.stdout)")
-        #expect(r.stdout.contains("bedside.dcm: frontal, AP/PA uncertain (Distance Source to Detector says not PA (1000 mm)) p=0.99"), "\(r.stdout)")
+        #expect(r.stdout.contains("stand.dcm: PA p=0.98") && r.stdout.contains("centimetres.dcm: PA p=0.98"), "\(r.stdout)")
+        #expect(r.stdout.contains("bedside.dcm: frontal, AP/PA uncertain (Distance Source to Detector says not PA (1000 mm)) p=0.98"), "\(r.stdout)")
         let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         let bedside = try #require(results.images.first { $0.relativePath == "bedside.dcm" })
         #expect(bedside.view == nil && bedside.decision == "frontal-uncertain" && bedside.headerText == "Distance Source to Detector says not PA (1000 mm)")

@@ -59,7 +59,7 @@ struct ObjectIdentityTests {
                 if file.text("Modality") != "CR" { uidOf[rel] = uid }  // tagged copies keep the source's UID
             }
             #expect(try Self.meta(out.appendingPathComponent(rel).path, "0002,0012") == "2.25.186586493288399124360583939538916151549", "\(rel)")
-            #expect(try Self.meta(out.appendingPathComponent(rel).path, "0002,0013") == "CXREXPLAIN_0416", "\(rel)")
+            #expect(try Self.meta(out.appendingPathComponent(rel).path, "0002,0013") == "CXREXPLAIN_0417", "\(rel)")
         }
         #expect(uidOf.count >= 6, "\(written)")
         #expect(Set(uidOf.values).count == uidOf.count, "two objects share a UID: \(uidOf)")
