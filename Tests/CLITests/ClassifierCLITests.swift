@@ -44,6 +44,10 @@ struct ClassifierCLITests {
         #expect(metadata["probe.sizes"] == "160" && metadata["probe.share"] == "0.25")
         let card = try String(contentsOfFile: dir.appendingPathComponent("probed.card.md").path, encoding: .utf8)
         #expect(card.contains("### Feature probe") && card.contains("inputs of 160 pixels"), "\(card)")
+        // The card's intended use names the per-class thresholds the model file carries and classify applies.
+        let thresholds = try JSONDecoder().decode([String: Double].self, from: Data(try #require(metadata["thresholds"]).utf8))
+        let named = ["PA", "AP", "L"].map { "\($0) \(String(format: "%.3f", thresholds[$0] ?? -1))" }.joined(separator: ", ")
+        #expect(card.contains("reaches\nits class's threshold (\(named) unless `--threshold` says otherwise)"), "\(card)")
         // Every held-out film has a probe row in the predictions.
         let cv = try String(contentsOfFile: dir.appendingPathComponent("cv.tsv").path, encoding: .utf8)
         #expect(cv.split(separator: "\n").filter { $0.split(separator: "\t").dropFirst(4).first == "probe" }.count == picked.count)

@@ -248,13 +248,17 @@ public struct ModelCard: Sendable, Codable {
 
                 """
         }
+        // Per-class thresholds, when cross-validation chose them, are what classify and process apply.
+        let thresholds = crossValidation?.classThresholds.map { t in
+            "its class's threshold (" + zip(classes, t).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", ")
+        } ?? "the threshold (\(String(format: "%.3f", threshold))"
         md += """
 
             ## Intended use and limits
 
             Tells the view of chest radiographs (\(classes.joined(separator: ", "))) to fill or check DICOM ViewPosition. Not a
-            diagnostic device. A view is written only when its calibrated probability reaches the threshold
-            (\(String(format: "%.3f", threshold)) unless `--threshold` says otherwise); a surely frontal film whose AP/PA
+            diagnostic device. A view is written only when its calibrated probability reaches
+            \(thresholds) unless `--threshold` says otherwise); a surely frontal film whose AP/PA
             probability falls short is reported as "frontal, AP/PA uncertain" and nothing is written.
             The development data are journal figures and web images of COVID-19 patients (Cohen et al.);
             check the model on your own hospital's films before relying on it.
