@@ -45,6 +45,8 @@ def read_safetensors(path):
 
 # The network's tensors only (a model file also carries the content check's and the feature probe's); classes from the last layer.
 # An ensemble's file holds further networks as member<m>.*: the peer runs the first (one network each side).
+with open(model_path, "rb") as f:  # the gray levels the network was trained on (the shipped model: equalized)
+    tone = json.loads(f.read(struct.unpack("<Q", f.read(8))[0])).get("__metadata__", {}).get("tone", "as-read")
 weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith(("content_check.", "probe.", "member"))}
 model = torchvision.models.squeezenet1_1(num_classes=weights["classifier.1.bias"].shape[0])
 model.load_state_dict(weights)
@@ -69,12 +71,23 @@ def display(ds):
     return 1 - a if ds.PhotometricInterpretation == "MONOCHROME1" else a
 
 
+def equalized(gray):
+    """A model trained with --tone equalized: each nonzero level becomes its mid-rank among the nonzero levels / n."""
+    out = np.zeros_like(gray)
+    nonzero = gray > 0
+    _, inverse, counts = np.unique(gray[nonzero], return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    out[nonzero] = (((ends - counts + ends - 1) / 2 + 1) / nonzero.sum())[inverse]
+    return out
+
+
 def network_input(gray):
     h, w = gray.shape
     side = max(h, w)
     padded = np.zeros((side, side), np.float32)
     padded[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = gray
-    return cv2.resize(padded, (227, 227), interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(padded, (227, 227), interpolation=cv2.INTER_AREA)
+    return equalized(resized) if tone == "equalized" else resized
 
 
 def classifier_fn(images):
