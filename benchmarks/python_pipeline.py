@@ -21,6 +21,7 @@ import cv2
 import highdicom as hd
 import numpy as np
 import pydicom
+import scipy.stats
 import torch
 import torchvision
 from lime import lime_image
@@ -39,15 +40,16 @@ def read_safetensors(path):
         header = json.loads(f.read(n))
         data = f.read()
     dtypes = {"F32": np.float32, "F16": np.float16}  # the shipped model stores its weights as F16
-    return {k: torch.from_numpy(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=dtypes[v["dtype"]])
-                                .astype(np.float32).reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
+    tensors = {k: torch.from_numpy(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=dtypes[v["dtype"]])
+                                   .astype(np.float32).reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
+    return tensors, header.get("__metadata__", {})
 
 
 # The network's tensors only (a model file also carries the content check's and the feature probe's); classes from the last layer.
 # An ensemble's file holds further networks as member<m>.*: the peer runs the first (one network each side).
-with open(model_path, "rb") as f:  # the gray levels the network was trained on (the shipped model: equalized)
-    tone = json.loads(f.read(struct.unpack("<Q", f.read(8))[0])).get("__metadata__", {}).get("tone", "as-read")
-weights = {k: v for k, v in read_safetensors(model_path).items() if not k.startswith(("content_check.", "probe.", "member"))}
+tensors, metadata = read_safetensors(model_path)
+tone = metadata.get("tone", "as-read")  # the gray levels the network was trained on (the shipped model: equalized)
+weights = {k: v for k, v in tensors.items() if not k.startswith(("content_check.", "probe.", "member"))}
 model = torchvision.models.squeezenet1_1(num_classes=weights["classifier.1.bias"].shape[0])
 model.load_state_dict(weights)
 model.eval()
@@ -75,9 +77,7 @@ def equalized(gray):
     """A model trained with --tone equalized: each nonzero level becomes its mid-rank among the nonzero levels / n."""
     out = np.zeros_like(gray)
     nonzero = gray > 0
-    _, inverse, counts = np.unique(gray[nonzero], return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    out[nonzero] = (((ends - counts + ends - 1) / 2 + 1) / nonzero.sum())[inverse]
+    out[nonzero] = scipy.stats.rankdata(gray[nonzero]) / nonzero.sum()
     return out
 
 
