@@ -87,18 +87,29 @@ public enum RadiographLoader {
             throw .unsupported(file: file.path,
                                reason: "photometric interpretation \(info.photometric) with \(info.samplesPerPixel) samples is not a grayscale radiograph")
         }
-        let stored = try file.decodeStoredValues()
+        var stored = try file.decodeStoredValues()
         let modality = ModalityTransform.read(from: file, signed: info.isSigned)
         var display = modality.apply(stored)
         // Pixel padding (outside the collimated or detector area) is no part of the image: it takes no part in
         // the percentile window and is shown black (PS3.3 C.7.5.1.1.2).
         let padding = paddingRange(file)
         let isPadding = padding.map { p in stored.map { p.contains($0) } }
-        let imageValues = isPadding.map { pad in display.indices.compactMap { pad[$0] ? nil : display[$0] } } ?? display
-        let voiBasis = imageValues.isEmpty ? display : imageValues
+        let storedStatistics = Radiograph.Statistics(stored)
+        stored = []  // not needed from here: its memory back before the window's
         // An unsigned image of at most 8 bits stored as it is shown (identity modality transform): its whole range.
         let storedRange = info.bitsStored <= 8 && !info.isSigned && modality == .identity ? 0...Double((1 << info.bitsStored) - 1) : nil
-        let voi = VOITransform.read(from: file, modalityValues: voiBasis, storedRange: storedRange)
+        // The window is chosen inside a closure so that the values it looks at are gone when it is applied: `display`
+        // alone then holds its buffer and is windowed in place, not copied (a 5-megapixel film's 20 MB).
+        let (voi, voiDescription): (VOITransform, String) = {
+            let imageValues = isPadding.map { pad in display.indices.compactMap { pad[$0] ? nil : display[$0] } } ?? display
+            let voiBasis = imageValues.isEmpty ? display : imageValues
+            let voi = VOITransform.read(from: file, modalityValues: voiBasis, storedRange: storedRange)
+            var description = voi.description + Self.unusedWindowNote(file, voi, modalityValues: voiBasis)
+            if let padding {
+                description += "; \(display.count - imageValues.count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
+            }
+            return (voi, description)
+        }()
         voi.applyInPlace(&display)
         var invert = photometric == "MONOCHROME1"
         if file.text("PresentationLUTShape")?.uppercased() == "INVERSE" { invert.toggle() }
@@ -106,18 +117,15 @@ public enum RadiographLoader {
         if let isPadding { for i in display.indices where isPadding[i] { display[i] = 0 } }
         var source = Radiograph.Source(
             path: file.path, format: .dicom, transferSyntaxUID: info.transferSyntaxUID, decoder: info.decoder,
-            photometric: info.photometric, modality: modality.description + Self.unusedRescaleNote(file, modality), voi: voi.description + Self.unusedWindowNote(file, voi, modalityValues: voiBasis),
+            photometric: info.photometric, modality: modality.description + Self.unusedRescaleNote(file, modality), voi: voiDescription,
             inverted: invert, bitDepth: info.bitsStored, channels: 1)
-        if let padding {
-            source.voi += "; \(display.count - imageValues.count) padding pixels (stored \(padding.lowerBound == padding.upperBound ? "\(padding.lowerBound)" : "\(padding.lowerBound)–\(padding.upperBound)")) shown black"
-        }
         switch voi {
         case .percentile(let low, let high, _, _): source.readerWindow = .init(range: low...high, explanation: "PERCENTILE WINDOW")
         case .storedRange(let low, let high): source.readerWindow = .init(range: low...high, explanation: "STORED RANGE")
         case .lut, .window: break
         }
         return Radiograph(width: info.columns, height: info.rows, pixels: display, tags: .read(from: file),
-                          source: source, storedStatistics: .init(stored))
+                          source: source, storedStatistics: storedStatistics)
     }
 
     /// The stored values that are padding: Pixel Padding Value, through Pixel Padding Range Limit when given.

@@ -50,6 +50,27 @@ struct BlockedInferenceTests {
         #expect(cmp.ok, "\(cmp)")
     }
 
+    @Test("workspaces kept between passes borrow a pipeline for each pass: two live workspaces, one pipeline, each its own features")
+    func workspacesSharePipelines() throws {
+        let net = SqueezeNet(architecture: SqueezeNetArchitecture(classes: 3, inputSize: 83))
+        net.initialise(seed: 7)
+        var rng = SplitMix64(seed: 11)
+        let inputs = (0..<2).map { _ in (0..<(3 * 83 * 83)).map { _ in Float.random(in: -2...2, using: &rng) } }
+        try #require(BlockedInference(net) != nil, "oneDNN builds no pipeline here: nothing is shared")
+        let first = net.makeWorkspace(batch: 1, fixedWeights: true), second = net.makeWorkspace(batch: 1, fixedWeights: true)
+        let logits = [net.forward(first, input: inputs[0]), net.forward(second, input: inputs[1])]
+        #expect(first.lastPassBlocked && second.lastPassBlocked)
+        #expect(net.blockedPool.made == 1, "the second workspace's pass reuses the pipeline the first gave back")
+        #expect(logits[0] != logits[1])
+        let reference = net.makeWorkspace(batch: 1)
+        for (ws, input) in zip([first, second], inputs) {
+            _ = net.forward(reference, input: input)
+            let cmp = TensorComparison("fire9", actual: ws.featureMaps, expected: reference.featureMaps)
+            #expect(cmp.ok, "each workspace keeps its own pass's fire9 after the other's: \(cmp)")
+        }
+        #expect(net.forward(first, input: inputs[0]) == logits[0], "the same bits from the pipeline lent again")
+    }
+
     @Test("a training pass through blocked pipelines keeps the GEMM path's activations, logits and parameter gradients")
     func trainingPassMatchesGEMMPath() throws {
         let arch = SqueezeNetArchitecture(classes: 3, inputSize: 101)

@@ -343,6 +343,8 @@ final class BlockedInferencePool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [BlockedInference] = []
     private var generation = 0
+    /// How many pipelines this pool has made (for tests: workspaces share them).
+    private(set) var made = 0
 
     /// An idle pipeline for the current weights, or a new one (nil where oneDNN cannot build it).
     func borrow(_ net: SqueezeNet) -> BlockedInference? {
@@ -350,9 +352,10 @@ final class BlockedInferencePool: @unchecked Sendable {
         let current = generation
         if let reused = idle.popLast() { lock.unlock(); return reused }
         lock.unlock()
-        let made = BlockedInference(net)
-        made?.generation = current
-        return made
+        let pipeline = BlockedInference(net)
+        pipeline?.generation = current
+        if pipeline != nil { lock.lock(); made += 1; lock.unlock() }
+        return pipeline
     }
 
     func giveBack(_ pipeline: BlockedInference) {

@@ -41,11 +41,9 @@ public final class SqueezeNet: @unchecked Sendable {
     @discardableResult
     public func forward<G: RandomNumberGenerator>(_ ws: Workspace, input: UnsafePointer<Float>, training: Bool, rng: inout G) -> [Float] {
         let a = architecture, n = ws.batch
-        if !training, let blocked = ws.blockedInference(self) {
-            blockedFeatures(ws, blocked, input: input)
-        } else if training, let pipelines = ws.trainingPipelines(self) {
+        if training, let pipelines = ws.trainingPipelines(self) {
             blockedTrainingFeatures(ws, pipelines, input: input)
-        } else {
+        } else if training || !ws.withBlockedInference(self, { blockedFeatures(ws, $0, input: input) }) {
             ws.lastPassBlocked = false
             featuresForward(ws, input: input, training: training)
         }

@@ -28,8 +28,8 @@ public final class Workspace: @unchecked Sendable {
     var lastTraining = false
     /// Inference through `BlockedInference` (weights copied at the first pass; see `SqueezeNet.makeWorkspace`).
     public let fixedWeights: Bool
-    private var blocked: BlockedInference?
-    private var blockedTried = false
+    /// Set when the network's pool could not build a blocked pipeline: this workspace's passes then take the GEMM path.
+    private var blockedUnavailable = false
     /// Whether the last forward pass went through it (only fire9 and later activations are then kept).
     var lastPassBlocked = false
     lazy var blockedScratch = FloatBuffer(count: 512 * architecture.featureSize * architecture.featureSize)
@@ -62,14 +62,18 @@ public final class Workspace: @unchecked Sendable {
         columnCount = maxColumns
     }
 
-    /// The blocked pipeline for `net`, made at the first inference pass (nil without fixed weights, or where
-    /// oneDNN cannot build it).
-    func blockedInference(_ net: SqueezeNet) -> BlockedInference? {
-        guard fixedWeights else { return nil }
-        if !blockedTried { blockedTried = true; blocked = net.blockedPool.borrow(net); pool = net.blockedPool }
-        return blocked
+    /// Runs `body` with a blocked pipeline for `net` borrowed from the network's pool for this pass alone, and gives
+    /// it back after: a pipeline holds its weights, Winograd transforms and activations, and workspaces that live
+    /// between passes (the classifier's cached ones, the content check's, each image's Grad-CAM) then share the
+    /// pipelines of the passes running at once instead of holding one each. False, and `body` not run, without fixed
+    /// weights or where oneDNN cannot build a pipeline. Every pipeline of a network computes the same numbers.
+    func withBlockedInference(_ net: SqueezeNet, _ body: (BlockedInference) -> Void) -> Bool {
+        guard fixedWeights, !blockedUnavailable else { return false }
+        guard let pipeline = net.blockedPool.borrow(net) else { blockedUnavailable = true; return false }
+        defer { net.blockedPool.giveBack(pipeline) }
+        body(pipeline)
+        return true
     }
-    private var pool: BlockedInferencePool?
 
     /// Training passes through blocked pipelines too (one per worker; each image's activations copied into
     /// this workspace's buffers). On by default where the CPU runs them; tests turn it off to compare paths.
@@ -108,8 +112,6 @@ public final class Workspace: @unchecked Sendable {
         }
         return madeTapPipeline
     }
-
-    deinit { if let blocked, let pool { pool.giveBack(blocked) } }
 
     /// Allocates gradient buffers on first use (inference never needs them).
     /// - Parameter headOnly: only the classifier head's (conv10, dropout, fire9 output): a backward pass that
