@@ -10,7 +10,8 @@ import AVX2Kernels
 ///
 /// The weights are copied (reordered) when this is made: make it only for weights that stay fixed.
 /// Runs on the calling thread only (its own OpenMP thread count set to one), so an image's numbers never
-/// depend on how many threads the process has. One per worker: it holds that worker's activations.
+/// depend on how many threads the process has. An inference pipeline is lent to one pass at a time
+/// (`BlockedInferencePool`); a training pass's and the probe's taps' belong to their workspace.
 final class BlockedInference {
     let architecture: SqueezeNetArchitecture
     /// The pool's weight generation this was built from.

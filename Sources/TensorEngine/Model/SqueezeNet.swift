@@ -26,8 +26,8 @@ public final class SqueezeNet: @unchecked Sendable {
     public static var inferenceKernels: String { BlockedInference.kernels }
 
     /// - Parameter fixedWeights: the weights will not change while the workspace is used (a loaded model):
-    ///   inference then runs through oneDNN's blocked convolutions (`BlockedInference`), which copy the weights
-    ///   at the first pass. Training and anything that changes weights between passes keeps the default.
+    ///   inference then runs through oneDNN's blocked convolutions (`BlockedInference`), pipelines that copy the
+    ///   weights when made and are lent to one pass at a time from the network's pool. Training and anything that changes weights between passes keeps the default.
     public func makeWorkspace(batch: Int, fixedWeights: Bool = false) -> Workspace {
         Workspace(architecture: architecture, batch: batch, fixedWeights: fixedWeights)
     }

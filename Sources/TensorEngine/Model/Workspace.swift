@@ -26,7 +26,7 @@ public final class Workspace: @unchecked Sendable {
     lazy var classMapGradient = FloatBuffer(count: architecture.classes * batch * architecture.featureSize * architecture.featureSize)
     /// Whether the last forward pass used dropout (backward must then apply the mask).
     var lastTraining = false
-    /// Inference through `BlockedInference` (weights copied at the first pass; see `SqueezeNet.makeWorkspace`).
+    /// Inference through `BlockedInference` (a pipeline borrowed for each pass; see `SqueezeNet.makeWorkspace`).
     public let fixedWeights: Bool
     /// Set when the network's pool could not build a blocked pipeline: this workspace's passes then take the GEMM path.
     private var blockedUnavailable = false
