@@ -96,13 +96,18 @@ public final class FeatureProbe: @unchecked Sendable {
 }
 
 /// A network's conv1 … fire9 at each of the probe's input sizes (an architecture is fixed to its input size; the
-/// one-class head is never run), and their workspaces: made when a caller needs one, kept for the next image, so
-/// there are as many per size as callers at once (`process --jobs`, training's parallel reading).
+/// one-class head is never run), and their workspaces: one per size, lent to one caller at a time and kept for the
+/// next. A workspace at 680 pixels holds about 70 MB (conv1's output alone is 29 MB), so callers at once
+/// (`process --jobs`, training's parallel reading) wait for it rather than each making their own; a pass is a few
+/// tens of milliseconds of an image's half second, and a caller holds one size at a time (no deadlock).
 final class ProbeBackbones: @unchecked Sendable {
     let sizes: [Int]
     private let networks: [SqueezeNet]
-    private let lock = NSLock()
-    private var idle: [Int: [Workspace]] = [:]
+    private let available = NSCondition()
+    private var idle: [Int: Workspace] = [:]
+    private var lent: Set<Int> = []
+    /// How many workspaces have been made (for tests: one per size, whatever the callers).
+    private(set) var made = 0
 
     init(network: SqueezeNet, sizes: [Int]) {
         self.sizes = sizes
@@ -153,12 +158,18 @@ final class ProbeBackbones: @unchecked Sendable {
     }
 
     private func borrow(_ index: Int) -> Workspace {
-        lock.lock(); defer { lock.unlock() }
-        return idle[index]?.popLast() ?? networks[index].makeWorkspace(batch: 1)
+        available.lock(); defer { available.unlock() }
+        while lent.contains(index) { available.wait() }
+        lent.insert(index)
+        if let ws = idle.removeValue(forKey: index) { return ws }
+        made += 1
+        return networks[index].makeWorkspace(batch: 1)
     }
 
     private func giveBack(_ ws: Workspace, _ index: Int) {
-        lock.lock(); defer { lock.unlock() }
-        idle[index, default: []].append(ws)
+        available.lock(); defer { available.unlock() }
+        idle[index] = ws
+        lent.remove(index)
+        available.broadcast()
     }
 }

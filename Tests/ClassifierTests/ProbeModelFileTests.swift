@@ -74,6 +74,27 @@ struct ProbeModelFileTests {
         #expect(single == features)
     }
 
+    @Test("callers at once wait for a size's one workspace: eight threads, one workspace per size, every caller the same bits")
+    func oneWorkspacePerSize() throws {
+        let (path, _, _) = try makeProbeModel()
+        let model = try ModelFile(path: path), radiograph = try film()
+        let probe = try #require(model.probe)
+        let expected = probe.features(of: radiograph, options: model.options)
+        let results = LockedResults(count: 8)
+        DispatchQueue.concurrentPerform(iterations: 8) { results.set($0, probe.features(of: radiograph, options: model.options)) }
+        #expect(results.values.allSatisfy { $0 == expected })
+        #expect(probe.backbones.made == Self.sizes.count, "one workspace per size, lent in turn")
+    }
+
+    /// Each thread's result, written under a lock.
+    final class LockedResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [[Float]]
+        init(count: Int) { stored = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ value: [Float]) { lock.lock(); stored[index] = value; lock.unlock() }
+        var values: [[Float]] { lock.lock(); defer { lock.unlock() }; return stored }
+    }
+
     @Test("the decision's logits are (1 − share) · log softmax(network / T_n) + share · log softmax(probe / T_p); without the probe's features the network's alone; the decision names each part's probabilities")
     func mix() throws {
         let (path, _, linear) = try makeProbeModel(share: 0.25)
