@@ -97,13 +97,45 @@ public final class DICOMFile {
 
     /// Stored values of frame 1 (masked to Bits Stored, sign-extended), samples interleaved.
     public func decodeStoredValues() throws(ImageReadError) -> [Int32] {
-        let info = try pixelInfo()
-        let count = info.rows * info.columns * info.samplesPerPixel
-        var out = [Int32](repeating: 0, count: count)
-        var err = [CChar](repeating: 0, count: 512)
-        let status = dcb_decode_stored(handle, &out, count, &err, err.count)
-        guard status == 0 else { throw ImageReadError.fromBridge(status: status, file: path, message: bridgeString(err)) }
+        var out = [Int32](repeating: 0, count: try pixelCount())
+        try out.withUnsafeMutableBufferPointer { (buffer) throws(ImageReadError) in try decodeStored(into: buffer) }
         return out
+    }
+
+    /// Frame 1's modality values (`transform` applied to its stored values), decoded and mapped in one buffer, and
+    /// what is wanted of the stored values themselves: their statistics, and which are padding (when `padding` is
+    /// given). A film never holds its stored values and its modality values at once: a 9-megapixel film's 36 MB.
+    public func decodeModalityValues(_ transform: ModalityTransform, padding: ClosedRange<Int32>?) throws(ImageReadError)
+        -> (values: [Float], storedStatistics: Radiograph.Statistics, isPadding: [Bool]?) {
+        var values = [Float](repeating: 0, count: try pixelCount())
+        var isPadding = padding.map { _ in [Bool](repeating: false, count: values.count) }
+        let statistics = try values.withUnsafeMutableBufferPointer { (floats) throws(ImageReadError) in
+            // Float memory seen as Int32 while it holds stored values; `overwriteWithModalityValues` leaves Float bit patterns.
+            try floats.withMemoryRebound(to: Int32.self) { (stored) throws(ImageReadError) in
+                try decodeStored(into: stored)
+                if let padding {
+                    isPadding!.withUnsafeMutableBufferPointer { mask in
+                        for i in stored.indices { mask[i] = padding.contains(stored[i]) }
+                    }
+                }
+                let statistics = Radiograph.Statistics(UnsafeBufferPointer(stored))
+                transform.overwriteWithModalityValues(stored)
+                return statistics
+            }
+        }
+        return (values, statistics, isPadding)
+    }
+
+    /// Samples in frame 1, from the Image Pixel module.
+    private func pixelCount() throws(ImageReadError) -> Int {
+        let info = try pixelInfo()
+        return info.rows * info.columns * info.samplesPerPixel
+    }
+
+    private func decodeStored(into buffer: UnsafeMutableBufferPointer<Int32>) throws(ImageReadError) {
+        var err = [CChar](repeating: 0, count: 512)
+        let status = dcb_decode_stored(handle, buffer.baseAddress, buffer.count, &err, err.count)
+        guard status == 0 else { throw ImageReadError.fromBridge(status: status, file: path, message: bridgeString(err)) }
     }
 }
 

@@ -25,18 +25,27 @@ public enum ModalityTransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func apply(_ stored: [Int32]) -> [Float] {
-        [Float](unsafeUninitializedCapacity: stored.count) { out, initialized in
-            stored.withUnsafeBufferPointer { src in
-                switch self {
-                case .identity:
-                    for i in 0..<src.count { out[i] = Float(src[i]) }
-                case .rescale(let slope, let intercept):
-                    for i in 0..<src.count { out[i] = Float(Double(src[i]) * slope + intercept) }
-                case .lut(let table):
-                    for i in 0..<src.count { out[i] = Float(table.entry(for: Float(src[i]))) }
-                }
+        var values = [Float](repeating: 0, count: stored.count)
+        values.withUnsafeMutableBufferPointer { floats in
+            floats.withMemoryRebound(to: Int32.self) { out in
+                _ = out.update(fromContentsOf: stored)
+                overwriteWithModalityValues(out)
             }
-            initialized = stored.count
+        }
+        return values
+    }
+
+    /// Replaces each stored value by its modality value, written as a `Float`'s bit pattern: the buffer is `Float`
+    /// memory seen as `Int32` (`withMemoryRebound`), so that stored values need no buffer of their own.
+    func overwriteWithModalityValues(_ values: UnsafeMutableBufferPointer<Int32>) {
+        @inline(__always) func put(_ value: Float, _ i: Int) { values[i] = Int32(bitPattern: value.bitPattern) }
+        switch self {
+        case .identity:
+            for i in values.indices { put(Float(values[i]), i) }
+        case .rescale(let slope, let intercept):
+            for i in values.indices { put(Float(Double(values[i]) * slope + intercept), i) }
+        case .lut(let table):
+            for i in values.indices { put(Float(table.entry(for: Float(values[i]))), i) }
         }
     }
 

@@ -52,10 +52,12 @@ public struct Radiograph: Sendable {
         public var mean: Double
 
         public init(_ values: [Int32]) {
+            self = values.withUnsafeBufferPointer { Statistics($0) }
+        }
+
+        public init(_ values: UnsafeBufferPointer<Int32>) {
             var lo = Int32.max, hi = Int32.min, sum: Int64 = 0
-            values.withUnsafeBufferPointer { v in
-                for x in v { lo = Swift.min(lo, x); hi = Swift.max(hi, x); sum += Int64(x) }
-            }
+            for x in values { lo = Swift.min(lo, x); hi = Swift.max(hi, x); sum += Int64(x) }
             self.min = values.isEmpty ? 0 : Double(lo)
             self.max = values.isEmpty ? 0 : Double(hi)
             self.mean = values.isEmpty ? 0 : Double(sum) / Double(values.count)

@@ -87,15 +87,13 @@ public enum RadiographLoader {
             throw .unsupported(file: file.path,
                                reason: "photometric interpretation \(info.photometric) with \(info.samplesPerPixel) samples is not a grayscale radiograph")
         }
-        var stored = try file.decodeStoredValues()
         let modality = ModalityTransform.read(from: file, signed: info.isSigned)
-        var display = modality.apply(stored)
         // Pixel padding (outside the collimated or detector area) is no part of the image: it takes no part in
         // the percentile window and is shown black (PS3.3 C.7.5.1.1.2).
         let padding = paddingRange(file)
-        let isPadding = padding.map { p in stored.map { p.contains($0) } }
-        let storedStatistics = Radiograph.Statistics(stored)
-        stored = []  // not needed from here: its memory back before the window's
+        var display: [Float]
+        let storedStatistics: Radiograph.Statistics, isPadding: [Bool]?
+        (display, storedStatistics, isPadding) = try file.decodeModalityValues(modality, padding: padding)
         // An unsigned image of at most 8 bits stored as it is shown (identity modality transform): its whole range.
         let storedRange = info.bitsStored <= 8 && !info.isSigned && modality == .identity ? 0...Double((1 << info.bitsStored) - 1) : nil
         // The window is chosen inside a closure so that the values it looks at are gone when it is applied: `display`

@@ -67,6 +67,28 @@ struct DICOMReadingTests {
         #expect(try file.decodeStoredValues() == first)
     }
 
+    @Test("modality values decoded in place equal the stored values mapped apart, with their statistics and padding, under identity, a rescale and a LUT",
+          arguments: readable)
+    func modalityValuesInPlace(file: String) throws {
+        let dicom = try DICOMFile(path: TestPaths.dicom(file))
+        let stored = try dicom.decodeStoredValues()
+        let lutFile = try DICOMFile(path: TestPaths.dicom("nonchest_CR_teeth_CR-ModalitySequenceLUT.dcm"))
+        let lut = ModalityTransform.read(from: lutFile, signed: false)
+        guard case .lut = lut else { Issue.record("no Modality LUT read: \(lut)"); return }
+        // The darkest few stored values as padding, so that the mask has both answers.
+        let low = stored.min()!
+        let padding = low...(low + 3)
+        for transform in [ModalityTransform.identity, .rescale(slope: 0.37, intercept: -1024), lut] {
+            let decoded = try dicom.decodeModalityValues(transform, padding: padding)
+            let expected = transform.apply(stored)
+            #expect(decoded.values.map(\.bitPattern) == expected.map(\.bitPattern), "\(file), \(transform)")
+            #expect(decoded.storedStatistics == Radiograph.Statistics(stored.map { Int($0) }))
+            #expect(decoded.isPadding == stored.map { padding.contains($0) })
+            #expect(decoded.isPadding!.contains(true) && decoded.isPadding!.contains(false))
+        }
+        #expect(try dicom.decodeModalityValues(.identity, padding: nil).isPadding == nil)
+    }
+
     @Test("the ACR-NEMA file without meta header reads, and equals the Part 10 version of the same image")
     func acrNema() throws {
         let old = try DICOMFile(path: TestPaths.dicom("edge/CR-MONO1-10-chest_nometa_acrnema.dcm"))
